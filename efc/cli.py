@@ -1,0 +1,291 @@
+"""The `efc` command line (CONTRACT.md): a thin layer over the library.
+
+Commands that do not orchestrate never import Prefect; `ingest`, `assess` and `demo` run the
+Prefect flows, importing them only when called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from efc.settings import REPO_ROOT, Settings, SettingsError
+
+EXIT_OK, EXIT_REJECTED, EXIT_COULD_NOT_RUN = 0, 1, 2
+DEMO_MARKER = "DEMO_WORKSPACE"
+
+
+def _quarter(text: str) -> str:
+    from transforms.periods import parse_period
+
+    period = parse_period(text)
+    if period is None or period.frequency != "quarter":
+        raise argparse.ArgumentTypeError(f"{text!r} is not a quarter like 2026-Q3")
+    return text
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date-time like 2026-10-15T02:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _quiet_prefect() -> None:
+    """Defaults that keep a local run quiet and fast, unless the operator set them."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+
+
+# --- check -----------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from transforms.catalogue import load_catalogue
+    from transforms.inbox import Arrival, file_sha256
+    from transforms.intake import Submission, examine, validate
+    from transforms.receipts import build_receipt, condense, render_text
+
+    path = Path(args.file)
+    if not path.is_file():
+        _say(f"efc check: {path} is not a readable file")
+        return EXIT_COULD_NOT_RUN
+    info = path.stat()
+    arrival = Arrival(args.member, path.name, path, file_sha256(path), info.st_size,
+                      info.st_mtime_ns)
+    submission = Submission(key=0, arrival=arrival, received_at=datetime.now(UTC))
+    catalogue = load_catalogue(settings.reference_dir)
+    data = path.read_bytes() if info.st_size <= settings.max_file_bytes else None
+    examine(submission, data, catalogue, max_file_bytes=settings.max_file_bytes,
+            max_rows=settings.max_rows)
+    validate([submission], catalogue, date.today())
+    receipt = build_receipt(
+        file=submission.shown_file_name, sha256=arrival.sha256, member_id=args.member,
+        received_at=submission.received_at, state=submission.state,
+        problems=condense(submission.problems), file_format=submission.file_format,
+        observations=None if submission.observations is None or submission.state == "rejected"
+        else len(submission.observations))
+    print(json.dumps(receipt, indent=2, ensure_ascii=False) if args.json
+          else render_text(receipt), end="" if not args.json else "\n")
+    return EXIT_REJECTED if submission.state == "rejected" else EXIT_OK
+
+
+# --- ingest / assess / demo ------------------------------------------------------------
+
+def run_ingest(settings: Settings, inbox: Path | None, label: str) -> dict:
+    _quiet_prefect()
+    from flows.nightly_aggregation import nightly_aggregation
+
+    return nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    inbox = Path(args.inbox) if args.inbox else None
+    if inbox is not None and not inbox.is_dir():
+        _say(f"efc ingest: the inbox {inbox} is not a folder")
+        return EXIT_COULD_NOT_RUN
+    _say(f"Ingesting {inbox or settings.inbox} into {settings.home} …")
+    started = time.monotonic()
+    summary = run_ingest(settings, inbox, "cli")
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        states = ", ".join(f"{n} {s}" for s, n in summary["files_by_state"].items()) or "none"
+        print(f"{summary['files']} new file(s): {states}; "
+              f"{summary['observations_loaded']:,} observations loaded; "
+              f"receipts in {settings.receipts_dir} ({time.monotonic() - started:.1f} s)")
+    return EXIT_OK
+
+
+def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
+    _quiet_prefect()
+    from flows.quarterly_assessment import quarterly_assessment
+
+    return quarterly_assessment(quarter=quarter, as_of=as_of)
+
+
+def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
+    _say(f"Building the assessment of {args.quarter} from {settings.home} …")
+    started = time.monotonic()
+    pdfs = run_assess(args.quarter, args.as_of)
+    if args.json:
+        print(json.dumps({"quarter": args.quarter, "pdf": pdfs}, indent=2))
+    else:
+        for pdf in pdfs:
+            print(pdf)
+        _say(f"built {len(pdfs)} edition(s) in {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """A fresh workspace, the bundled sample ingested, its latest complete quarter assessed."""
+    from transforms.periods import last_complete_quarter
+
+    sample = REPO_ROOT / "data" / "sample"
+    marker = settings.home / DEMO_MARKER
+    if settings.warehouse_path.exists() and not marker.exists():
+        _say(f"efc demo: {settings.home} holds a workspace that the demo did not make; the "
+             "demo starts from an empty workspace and will not overwrite it. Set EFC_HOME "
+             "to another folder (for example EFC_HOME=./var-demo).")
+        return EXIT_COULD_NOT_RUN
+    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.snapshot.duckdb"):
+        (settings.home / stale).unlink(missing_ok=True)
+    for folder in (settings.archive_dir, settings.quarantine_dir, settings.receipts_dir,
+                   settings.reports_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+    settings.ensure_folders()
+    marker.write_text("This workspace was made by `efc demo` and is rebuilt by it.\n")
+    _say(f"Demo workspace {settings.home}: ingesting {sample} …")
+    started = time.monotonic()
+    summary = run_ingest(settings, sample, "demo")
+    _say(f"  {summary['files']} files: " + ", ".join(
+        f"{n} {s}" for s, n in summary["files_by_state"].items()))
+    quarter = args.quarter or latest_sample_quarter(settings) or last_complete_quarter(
+        date.today())
+    _say(f"Assessing {quarter} …")
+    pdfs = run_assess(quarter, None)
+    for pdf in pdfs:
+        print(pdf)
+    _say(f"demo done in {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
+def latest_sample_quarter(settings: Settings) -> str | None:
+    """The latest quarter for which every expected member of every sector reported."""
+    import duckdb
+
+    from transforms.warehouse import snapshot_path
+
+    with duckdb.connect(str(snapshot_path(settings)), read_only=True) as con:
+        row = con.execute("""
+            select quarter from reporting_coverage
+            group by quarter
+            having bool_and(is_complete)
+            order by quarter desc limit 1""").fetchone()
+    return row[0] if row else None
+
+
+# --- submissions -----------------------------------------------------------------------
+
+def cmd_submissions(args: argparse.Namespace, settings: Settings) -> int:
+    import duckdb
+
+    from transforms.warehouse import snapshot_path
+
+    path = snapshot_path(settings)
+    if not path.exists():
+        rows = []
+    else:
+        query = ("select submission_id, member_id, file_name, received_at, state, "
+                 "observation_count, error_count, warning_count from submissions")
+        where, params = [], []
+        if args.member:
+            where.append("member_id = ?")
+            params.append(args.member)
+        if args.state:
+            where.append("state = ?")
+            params.append(args.state)
+        if where:
+            query += " where " + " and ".join(where)
+        with duckdb.connect(str(path), read_only=True) as con:
+            rows = con.execute(query + " order by submission_id", params).fetchall()
+    keys = ["submission_id", "member_id", "file", "received_at", "state", "observations",
+            "errors", "warnings"]
+    records = [dict(zip(keys, row, strict=True)) for row in rows]
+    if args.json:
+        print(json.dumps(records, indent=2, default=str))
+        return EXIT_OK
+    for r in records:
+        print(f"{r['submission_id']:>7}  {r['member_id']:<14} {r['state']:<23} "
+              f"{r['observations']:>7}  {r['received_at']:%Y-%m-%d %H:%M}  {r['file']}")
+    print(f"{len(records)} submission(s)")
+    return EXIT_OK
+
+
+# --- parser ----------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="efc", description="Members' aggregated statistics in, a quarterly strategic "
+        "assessment out. All state lives under EFC_HOME (default ./var).")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check one file offline and print its receipt",
+                                description="Parse, screen and validate one file as the "
+                                "nightly run would; nothing is stored. Exit 0 accepted, "
+                                "1 rejected, 2 could not run.")
+    check.add_argument("file", metavar="FILE")
+    check.add_argument("--member", required=True, metavar="ID",
+                       help="your registered member code, e.g. hl-north")
+    check.add_argument("--json", action="store_true", help="print the receipt as JSON")
+    check.set_defaults(handler=cmd_check)
+
+    ingest = commands.add_parser("ingest", help="run the nightly aggregation once",
+                                 description="Discover new files in the inbox, screen, "
+                                 "validate and load them, refresh the aggregates and write "
+                                 "receipts.")
+    ingest.add_argument("--inbox", metavar="DIR", help="read this inbox instead of "
+                        "EFC_HOME/inbox (one folder per member)")
+    ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    assess = commands.add_parser("assess", help="build the quarterly strategic assessment",
+                                 description="Build the assessment of a quarter as the data "
+                                 "stood at a cut-off; prints the PDF's path.")
+    assess.add_argument("--quarter", required=True, type=_quarter, metavar="YYYY-Qn")
+    assess.add_argument("--as-of", type=_as_of, metavar="DATETIME",
+                        help="cut-off (ISO 8601, UTC if no zone); default: the last data change")
+    assess.add_argument("--json", action="store_true", help="print the result as JSON")
+    assess.set_defaults(handler=cmd_assess)
+
+    demo = commands.add_parser("demo", help="ingest the bundled sample and assess it",
+                               description="Ingest data/sample into a fresh workspace and build "
+                               "the assessment of its latest complete quarter.")
+    demo.add_argument("--quarter", type=_quarter, metavar="YYYY-Qn",
+                      help="assess this quarter instead of the latest complete one")
+    demo.set_defaults(handler=cmd_demo)
+
+    submissions = commands.add_parser("submissions", help="list every file received",
+                                      description="List received files with their state.")
+    submissions.add_argument("--member", metavar="ID")
+    submissions.add_argument("--state", choices=["accepted", "accepted_with_warnings",
+                                                 "rejected", "duplicate", "superseded"])
+    submissions.add_argument("--json", action="store_true")
+    submissions.set_defaults(handler=cmd_submissions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        _say(f"efc: {exc}")
+        return EXIT_COULD_NOT_RUN
+    try:
+        return args.handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line an operator sees must say what failed
+        from transforms.warehouse import WarehouseBusy
+
+        if isinstance(exc, WarehouseBusy):
+            _say(f"efc {args.command}: {exc}")
+            return EXIT_COULD_NOT_RUN
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

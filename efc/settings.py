@@ -1,0 +1,101 @@
+"""The one settings object: every path and limit the system uses, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A setting from the environment is unusable; the message names the variable."""
+
+
+def _int_from_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from exc
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the workspace lives and the limits a submission must respect.
+
+    Everything the system writes lives under `home` (EFC_HOME, default ./var); the
+    reference data, SQL, suites and templates are read from the repository.
+    """
+
+    home: Path
+    inbox: Path
+    reference_dir: Path
+    max_file_bytes: int
+    max_rows: int
+    lock_timeout_s: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("EFC_HOME") or "var").expanduser().resolve()
+        inbox = os.environ.get("EFC_INBOX")
+        reference = os.environ.get("EFC_REFERENCE_DIR")
+        settings = cls(
+            home=home,
+            inbox=Path(inbox).expanduser().resolve() if inbox else home / "inbox",
+            reference_dir=Path(reference).resolve() if reference else REPO_ROOT / "reference",
+            max_file_bytes=_int_from_env("EFC_MAX_FILE_MB", 50) * 1024 * 1024,
+            max_rows=_int_from_env("EFC_MAX_ROWS", 1_000_000),
+            lock_timeout_s=_int_from_env("EFC_LOCK_TIMEOUT_S", 60),
+        )
+        if not (settings.reference_dir / "members.csv").is_file():
+            raise SettingsError(
+                f"EFC_REFERENCE_DIR={settings.reference_dir} holds no members.csv"
+            )
+        return settings
+
+    def with_inbox(self, inbox: Path) -> Settings:
+        """The same settings reading another inbox (`efc ingest --inbox DIR`)."""
+        return replace(self, inbox=inbox.expanduser().resolve())
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def receipts_dir(self) -> Path:
+        return self.home / "receipts"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.home / "data_docs"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home / "warehouse.lock"
+
+    def ensure_folders(self) -> None:
+        """Create the workspace folders; quarantine is readable by the owner only."""
+        for folder in (self.home, self.inbox, self.archive_dir, self.receipts_dir,
+                       self.data_docs_dir, self.reports_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.quarantine_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.quarantine_dir, 0o700)

@@ -1,0 +1,71 @@
+"""Nightly aggregation: new files in the inbox become receipts, observations and fresh marts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from efc.settings import Settings
+from transforms import nightly
+from transforms.catalogue import load_catalogue
+from transforms.warehouse import writer
+
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
+def discover_submissions(con, settings: Settings, received_at: datetime):
+    return nightly.discover_submissions(con, settings, received_at)
+
+
+@task(cache_policy=NONE)
+def examine_submissions(submissions, catalogue, settings: Settings):
+    return nightly.examine_submissions(submissions, catalogue, settings)
+
+
+@task(cache_policy=NONE)
+def validate_submissions(submissions, catalogue, today):
+    return nightly.validate_submissions(submissions, catalogue, today)
+
+
+@task(cache_policy=NONE)
+def load_submissions(con, submissions, summary):
+    return nightly.load_submissions(con, submissions, summary)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
+def refresh_aggregates(con, settings: Settings) -> None:
+    nightly.refresh_aggregates(con, settings)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
+def issue_receipts(con, settings: Settings, since: datetime) -> int:
+    return nightly.issue_receipts(con, settings, since)
+
+
+@flow(name="nightly-aggregation", flow_run_name="nightly-{run_label}", log_prints=False)
+def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> dict:
+    """Discover, examine, validate, load, aggregate and tell each member what happened."""
+    settings = Settings.from_env()
+    if inbox:
+        settings = settings.with_inbox(Path(inbox))
+    logger = get_run_logger()
+    started = datetime.now(UTC).replace(microsecond=0)
+    summary = nightly.NightlySummary(started_at=started, inbox=str(settings.inbox))
+    catalogue = load_catalogue(settings.reference_dir)
+    with writer(settings) as con:
+        submissions, summary.ignored = discover_submissions(con, settings, started)
+        logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
+        submissions = examine_submissions(submissions, catalogue, settings)
+        submissions = validate_submissions(submissions, catalogue, started.date())
+        summary = load_submissions(con, submissions, summary)
+        refresh_aggregates(con, settings)
+        summary.receipts_written = issue_receipts(con, settings, started)
+    logger.info(summary.one_line())
+    create_markdown_artifact(key="nightly-aggregation", markdown=nightly.summary_markdown(summary),
+                             description="Files by state and rejections by rule")
+    return summary.as_dict()

@@ -1,0 +1,43 @@
+"""Quarterly assessment: figures at a cut-off, through disclosure control, to PDF."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact
+from prefect.cache_policies import NONE
+
+from efc.settings import Settings
+from rendering import report
+from transforms.warehouse import reader
+
+EDITIONS = ("coalition",)
+
+
+@task(cache_policy=NONE, retries=2, retry_delay_seconds=[5, 30])
+def read_assessment_data(settings: Settings, quarter: str, as_of: datetime | None):
+    with reader(settings) as con:
+        return report.read_data(con, quarter, as_of)
+
+
+@task(cache_policy=NONE)
+def write_edition(data, settings: Settings, edition: str) -> report.ReportFiles:
+    return report.write_edition(data, settings, edition)
+
+
+@flow(name="quarterly-assessment", flow_run_name="assessment-{quarter}")
+def quarterly_assessment(quarter: str, as_of: datetime | None = None) -> list[str]:
+    """Build every edition of the assessment of `quarter` (YYYY-Qn); returns the PDF paths."""
+    settings = Settings.from_env()
+    logger = get_run_logger()
+    data = read_assessment_data(settings, quarter, as_of)
+    logger.info("assessing %s as the data stood at %s", quarter, data.as_of)
+    pdfs = []
+    for edition in EDITIONS:
+        files = write_edition(data, settings, edition)
+        create_link_artifact(key=f"assessment-{quarter.lower()}-{edition}",
+                             link=files.pdf.as_uri(), link_text=files.pdf.name,
+                             description=f"{edition} edition, cut-off {data.as_of:%Y-%m-%d %H:%M}")
+        pdfs.append(str(files.pdf))
+    return pdfs

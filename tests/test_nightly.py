@@ -1,0 +1,116 @@
+"""The nightly aggregation as a real Prefect flow over a small inbox: states, receipts, history."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import write
+from transforms.marts import refresh_marts
+
+HEADER = "member_id,period,indicator,dimension,category,value,unit,status,note\n"
+
+
+def rows(member: str, period: str, confirmed: int, nl: int) -> str:
+    return (HEADER
+            + f"{member},{period},HL_URLS_CONFIRMED,,,{confirmed},count,,\n"
+            + f"{member},{period},HL_URLS_CONFIRMED,hosting_country,NL,{nl},,,\n"
+            + f"{member},{period},HL_URLS_CONFIRMED,hosting_country,ZZ,{confirmed - nl},,,\n")
+
+
+def set_mtime(path: Path, seconds_ago: int) -> None:
+    moment = time.time() - seconds_ago
+    os.utime(path, (moment, moment))
+
+
+def receipts(settings, member: str) -> dict[str, dict]:
+    found = {}
+    for path in sorted((settings.receipts_dir / member).glob("*.json")):
+        receipt = json.loads(path.read_text())
+        found[receipt["file"]] = receipt
+        assert path.with_suffix(".txt").exists()
+    return found
+
+
+def test_nightly_states_corrections_and_reruns(workspace, prefect_harness):
+    from flows.nightly_aggregation import nightly_aggregation
+
+    inbox = workspace.inbox
+    first = write(inbox / "hl-north" / "july.csv", rows("hl-north", "2026-07", 100, 60))
+    set_mtime(first, 300)
+    write(inbox / "hl-north" / "copy-of-july.csv", rows("hl-north", "2026-07", 100, 60))
+    bad = write(inbox / "hl-west" / "bad.csv", rows("hl-west", "2026-07", 10, 4).replace(
+        ",10,count", ",-10,count"))
+    write(inbox / "hl-west" / "mail.csv", rows("hl-west", "2026-07", 10, 4).replace(
+        "count,,\n", "count,,write to jan.jansen@example.org\n", 1))
+    (inbox / "hl-west" / "link.csv").symlink_to(bad)
+
+    summary = nightly_aggregation()
+    assert summary["files_by_state"] == {"accepted": 1, "duplicate": 1, "rejected": 2}
+    assert any("link.csv" in entry for entry in summary["ignored"])
+    north = receipts(workspace, "hl-north")
+    assert north["july.csv"]["state"] == "accepted"
+    assert north["copy-of-july.csv"]["state"] == "duplicate"
+    west = receipts(workspace, "hl-west")
+    assert {p["rule"] for p in west["bad.csv"]["problems"]} >= {"value_non_negative"}
+    mail = west["mail.csv"]
+    assert mail["state"] == "rejected"
+    assert mail["problems"][0]["rule"] == "identifying_email"
+    assert "jan.jansen@example.org" not in json.dumps(mail)
+    quarantined = workspace.quarantine_dir / mail["sha256"]
+    assert quarantined.exists() and oct(quarantined.stat().st_mode)[-3:] == "600"
+    assert (workspace.archive_dir / north["july.csv"]["sha256"]).exists()
+
+    # A rerun over the same inbox changes nothing and counts nothing twice.
+    again = nightly_aggregation()
+    assert again["files"] == 0
+
+    # A correction replaces July; the first file becomes superseded, history stays.
+    before = duckdb.connect(str(workspace.warehouse_path), read_only=True)
+    cut_off = before.execute("select max(state_changed_at) from submissions").fetchone()[0]
+    before.close()
+    time.sleep(0.01)
+    write(inbox / "hl-north" / "july-corrected.csv", rows("hl-north", "2026-07", 130, 70))
+    nightly_aggregation()
+    north = receipts(workspace, "hl-north")
+    assert north["july.csv"]["state"] == "superseded"
+    assert north["july-corrected.csv"]["state"] == "accepted"
+    assert north["july.csv"]["superseded_by"] == north["july-corrected.csv"]["submission_id"]
+
+    with duckdb.connect(str(workspace.warehouse_path)) as con:
+        now_total = con.execute("""select value from quarterly_member_values
+            where indicator = 'HL_URLS_CONFIRMED' and dimension = ''""").fetchone()[0]
+        assert now_total == 130
+        refresh_marts(con, cut_off, temp=True)
+        then_total = con.execute("""select value from quarterly_member_values
+            where indicator = 'HL_URLS_CONFIRMED' and dimension = ''""").fetchone()[0]
+        assert then_total == 100
+        assert con.execute("select count(*) from observations").fetchone()[0] == 6
+
+
+def test_unregistered_folder_and_unreadable_file_still_get_receipts(workspace, prefect_harness):
+    from flows.nightly_aggregation import nightly_aggregation
+
+    write(workspace.inbox / "someone" / "x.csv", rows("someone", "2026-07", 1, 1))
+    (workspace.inbox / "hl-east").mkdir(parents=True)
+    (workspace.inbox / "hl-east" / "noise.xlsx").write_bytes(os.urandom(2048))
+    summary = nightly_aggregation()
+    assert summary["files_by_state"] == {"rejected": 2}
+    assert receipts(workspace, "someone")["x.csv"]["problems"][0]["rule"] == "member_registered"
+    assert receipts(workspace, "hl-east")["noise.xlsx"]["problems"][0]["rule"] == \
+        "not_a_workbook"
+
+
+@pytest.mark.parametrize("state", ["accepted"])
+def test_receipt_text_is_readable(workspace, prefect_harness, state):
+    from flows.nightly_aggregation import nightly_aggregation
+
+    write(workspace.inbox / "hl-north" / "ok.csv", rows("hl-north", "2026-07", 5, 5))
+    nightly_aggregation()
+    text = next((workspace.receipts_dir / "hl-north").glob("*.txt")).read_text()
+    assert "ACCEPTED" in text and "ok.csv" in text

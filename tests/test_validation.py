@@ -1,0 +1,129 @@
+"""The submission suite, run by Great Expectations: each rule fails on a bad row, passes on a good one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from checks.validation import SUITES_DIR, validate_observations
+from efc.settings import REPO_ROOT
+from transforms.catalogue import load_catalogue
+from transforms.observations import canonical_observations, uppercase_country_codes
+
+TODAY = date(2026, 11, 28)
+GOOD = [
+    ("hl-north", "2026-07", "HL_URLS_CONFIRMED", "", "", "100", "count", "", ""),
+    ("hl-north", "2026-07", "HL_URLS_CONFIRMED", "hosting_country", "NL", "60", "", "", ""),
+    ("hl-north", "2026-07", "HL_URLS_CONFIRMED", "hosting_country", "ZZ", "40", "", "", ""),
+    ("hl-north", "2026-07", "HL_MEDIAN_TAKEDOWN_DAYS", "", "", "2.5", "days", "", ""),
+    ("hl-north", "2026-07", "HL_UNIQUE_DOMAINS", "", "", "", "", "L", ""),
+]
+COLUMNS = ["member_id", "period", "indicator", "dimension", "category", "value", "unit",
+           "status", "note"]
+
+
+def frame_of(rows, folder="hl-north", key=0) -> pd.DataFrame:
+    raw = pd.DataFrame(rows, columns=COLUMNS, dtype="str").assign(
+        source_row=range(2, len(rows) + 2))
+    frame, problems = canonical_observations(raw)
+    assert not problems
+    frame = uppercase_country_codes(frame, catalogue_codes())
+    return frame.assign(submission_key=key, folder_member=folder)
+
+
+def catalogue_codes() -> dict[str, str]:
+    return load_catalogue(REPO_ROOT / "reference").code_list_of_dimension
+
+
+def rules_failing(rows, catalogue, folder="hl-north", **kwargs) -> list[tuple[str, int | None]]:
+    problems, _ = validate_observations(frame_of(rows, folder), catalogue, TODAY, **kwargs)
+    return [(p.rule, p.row) for p in problems[0]]
+
+
+def test_good_rows_pass(catalogue):
+    assert rules_failing(GOOD, catalogue) == []
+
+
+def replace(row_index: int, **changes) -> list[tuple]:
+    rows = [list(r) for r in GOOD]
+    for column, value in changes.items():
+        rows[row_index][COLUMNS.index(column)] = value
+    return [tuple(r) for r in rows]
+
+
+CASES = [
+    (0, {"member_id": "hl-nowhere"}, "member_registered"),
+    (0, {"member_id": "hl-west"}, "member_matches_inbox"),
+    (3, {"period": "2026-13"}, "period_format"),
+    (3, {"period": "2027-01"}, "period_not_future"),
+    (3, {"indicator": "HL_NOT_A_THING"}, "indicator_in_catalogue"),
+    (3, {"indicator": "PAY_MEDIAN_TXN_EUR", "unit": ""}, "indicator_allowed_for_sector"),
+    (3, {"dimension": "payment_method", "category": "card"}, "dimension_allowed"),
+    (1, {"category": "NOWHERE"}, "category_in_code_list"),
+    (3, {"unit": "hours"}, "unit_matches_catalogue"),
+    (3, {"status": "X"}, "status_code"),
+    (3, {"value": ""}, "value_present"),
+    (3, {"value": "-1"}, "value_non_negative"),
+    (0, {"value": "100.5"}, "count_whole_number"),
+    (1, {"value": "160"}, "category_within_total"),
+    (1, {"value": "50"}, "categories_sum_to_total"),
+    (4, {"note": "x" * 281}, "note_length"),
+    (3, {"status": "E"}, "value_estimated"),
+]
+
+
+@pytest.fixture(scope="module")
+def batch_outcome(catalogue):
+    """All cases as one batch (one GX run), each case its own submission."""
+    frames = [frame_of(replace(row, **changes), key=key)
+              for key, (row, changes, _) in enumerate(CASES)]
+    problems, _ = validate_observations(pd.concat(frames, ignore_index=True), catalogue, TODAY)
+    return problems
+
+
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[rule for *_, rule in CASES])
+def test_each_rule_fails_on_its_bad_row(batch_outcome, case):
+    row, _, rule = CASES[case]
+    failing = [(p.rule, p.row) for p in batch_outcome[case]]
+    assert (rule, row + 2) in failing, failing
+
+
+def test_duplicate_keys_and_mixed_frequency(catalogue):
+    rows = GOOD + [GOOD[3]] + [("hl-north", "2026-Q3", "HL_UNIQUE_DOMAINS", "", "", "5", "",
+                                "", "")]
+    failing = {rule for rule, _ in rules_failing(rows, catalogue)}
+    assert {"observation_unique", "one_frequency_per_indicator"} <= failing
+
+
+def test_warning_severity_comes_from_the_suite(catalogue):
+    problems, results = validate_observations(
+        frame_of(replace(3, status="P")), catalogue, TODAY)
+    assert {p.severity for p in problems[0]} == {"warning"}
+    assert any(r.rule == "value_estimated" and not r.success for r in results)
+
+
+def test_the_suite_on_disk_is_the_one_that_runs(catalogue, tmp_path: Path):
+    """Change a threshold in a copy of the suite file: the outcome changes with it."""
+    suites = tmp_path / "suites"
+    shutil.copytree(SUITES_DIR, suites)
+    definition = json.loads((suites / "submission.json").read_text())
+    for expectation in definition["expectations"]:
+        if expectation["meta"]["rule"] == "note_length":
+            expectation["kwargs"]["max_value"] = 5
+    (suites / "submission.json").write_text(json.dumps(definition))
+    rows = replace(4, note="a longer note")
+    assert rules_failing(rows, catalogue) == []
+    assert ("note_length", 6) in rules_failing(rows, catalogue, suites_dir=suites)
+
+
+def test_failures_map_back_to_each_submission_of_a_batch(catalogue):
+    batch = pd.concat([frame_of(GOOD, key=0), frame_of(replace(3, value="-1"), key=1)],
+                      ignore_index=True)
+    problems, _ = validate_observations(batch, catalogue, TODAY)
+    assert problems[0] == []
+    assert [(p.rule, p.row) for p in problems[1]] == [("value_non_negative", 5)]

@@ -1,0 +1,137 @@
+"""The figures of a quarterly assessment, read from the marts as the data stood at a cut-off.
+
+Plain functions over DataFrames. Totals come from complete member quarters; a change between
+two quarters is like-for-like: it adds only the members that reported the indicator in both.
+Every frame returned carries `contributors` so disclosure control can judge each cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from transforms.marts import refresh_marts
+from transforms.periods import shift_quarter
+
+
+@dataclass(frozen=True)
+class AssessmentData:
+    """Everything the assessment reads, fixed at one cut-off."""
+
+    quarter: str
+    as_of: datetime
+    member_values: pd.DataFrame   # quarterly_member_values
+    totals: pd.DataFrame          # quarterly_indicator_totals
+    coverage: pd.DataFrame        # reporting_coverage
+    members: pd.DataFrame
+    indicators: pd.DataFrame
+    series_breaks: pd.DataFrame
+    submissions_used: pd.DataFrame  # submission_id, sha256, member_id, state
+
+    def window(self, quarters: int) -> list[str]:
+        """The `quarters` quarters ending with the assessed one, oldest first."""
+        return [shift_quarter(self.quarter, -i) for i in range(quarters - 1, -1, -1)]
+
+
+def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
+                         as_of: datetime) -> AssessmentData:
+    """Build the marts as of `as_of` in temp tables of a read-only connection and read them."""
+    refresh_marts(con, as_of, temp=True)
+
+    def frame(sql: str, params: list | None = None) -> pd.DataFrame:
+        return con.execute(sql, params or []).df()
+
+    return AssessmentData(
+        quarter=quarter, as_of=as_of,
+        member_values=frame("select * from quarterly_member_values"),
+        totals=frame("select * from quarterly_indicator_totals"),
+        coverage=frame("select * from reporting_coverage"),
+        members=frame("select * from members order by member_id"),
+        indicators=frame("select * from indicators order by indicator"),
+        series_breaks=frame("select * from series_breaks"),
+        submissions_used=frame(
+            "select distinct s.submission_id, s.sha256, s.member_id "
+            "from current_observations o join submissions s using (submission_id) "
+            "order by s.submission_id"),
+    )
+
+
+def indicator_series(data: AssessmentData, indicator: str, quarters: list[str],
+                     dimension: str = "") -> pd.DataFrame:
+    """Coalition totals per quarter (and category), with contributors; absent quarters are NaN."""
+    cells = data.totals[(data.totals["indicator"] == indicator)
+                        & (data.totals["dimension"] == dimension)
+                        & data.totals["quarter"].isin(quarters)]
+    columns = ["quarter", "category", "indicator", "value", "contributors"]
+    if dimension:
+        return cells[columns].sort_values(["quarter", "category"]).reset_index(drop=True)
+    grid = pd.DataFrame({"quarter": quarters, "category": "", "indicator": indicator})
+    merged = grid.merge(cells[columns], on=["quarter", "category", "indicator"], how="left")
+    merged["contributors"] = merged["contributors"].fillna(0).astype("int64")
+    return merged
+
+
+def like_for_like_change(data: AssessmentData, indicator: str, quarter: str,
+                         base_quarter: str) -> dict:
+    """Change of an indicator's total between two quarters over members complete in both."""
+    values = data.member_values
+    totals = values[(values["indicator"] == indicator) & (values["dimension"] == "")
+                    & values["is_complete"] & values["value"].notna()]
+    now = totals[totals["quarter"] == quarter].set_index("member_id")["value"]
+    then = totals[totals["quarter"] == base_quarter].set_index("member_id")["value"]
+    both = now.index.intersection(then.index)
+    value_now, value_then = float(now[both].sum()), float(then[both].sum())
+    change = (value_now - value_then) / value_then if value_then > 0 else np.nan
+    return {"indicator": indicator, "quarter": quarter, "base_quarter": base_quarter,
+            "value": value_now, "base_value": value_then, "change": change,
+            "contributors": len(both), "members_now": len(now), "members_then": len(then)}
+
+
+def shares(cells: pd.DataFrame) -> pd.DataFrame:
+    """Each category's share of its quarter's sum (categories of one dimension)."""
+    out = cells.copy()
+    out["share"] = out["value"] / out.groupby("quarter")["value"].transform("sum")
+    return out
+
+
+def top_categories(data: AssessmentData, indicator: str, dimension: str, quarter: str,
+                   n: int = 10) -> pd.DataFrame:
+    """The n largest categories this quarter, with share and change in share points."""
+    previous = shift_quarter(quarter, -1)
+    cells = shares(indicator_series(data, indicator, [previous, quarter], dimension))
+    now = cells[cells["quarter"] == quarter].set_index("category")
+    then = cells[cells["quarter"] == previous].set_index("category")
+    top = now.sort_values(["value", "contributors"], ascending=[False, False]).head(n).copy()
+    top["previous_share"] = then["share"].reindex(top.index)
+    top["change_points"] = (top["share"] - top["previous_share"]) * 100
+    top["rank"] = range(1, len(top) + 1)
+    top["previous_rank"] = then["value"].rank(ascending=False, method="first").reindex(top.index)
+    return top.reset_index()
+
+
+def series_breaks_in(data: AssessmentData, indicator: str, quarters: list[str]) -> list[str]:
+    """Quarters in the window where a recorded series break of the indicator falls."""
+    breaks = data.series_breaks[data.series_breaks["indicator"] == indicator]
+    found = []
+    for period in breaks["period"]:
+        quarter = f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}" if "Q" not in period \
+            else period
+        if quarter in quarters:
+            found.append(quarter)
+    return sorted(set(found))
+
+
+def coverage_by_sector(data: AssessmentData, quarters: list[str]) -> pd.DataFrame:
+    """Members expected and members that sent every expected indicator, per sector and quarter."""
+    cov = data.coverage[data.coverage["quarter"].isin(quarters)]
+    per_member = cov.groupby(["quarter", "sector", "member_id"]).agg(
+        expected=("indicator", "count"), complete=("is_complete", "sum")).reset_index()
+    per_member["is_complete"] = per_member["complete"] == per_member["expected"]
+    per_member["is_partial"] = (per_member["complete"] > 0) & ~per_member["is_complete"]
+    return per_member.groupby(["sector", "quarter"]).agg(
+        members_expected=("member_id", "count"), members_complete=("is_complete", "sum"),
+        members_partial=("is_partial", "sum")).reset_index()

@@ -1,0 +1,127 @@
+"""Examining received files: parse, screen for identifiers, read values, validate, decide a state.
+
+Plain functions over plain data; the nightly flow and `efc check` both call them, so a
+member's offline check and the nightly run judge a file the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from checks.problems import Problem
+from checks.screening import screen_cells, screen_frame
+from checks.validation import RuleResult, validate_observations
+from transforms.catalogue import Catalogue
+from transforms.inbox import Arrival
+from transforms.observations import canonical_observations, uppercase_country_codes
+from transforms.parsing import parse_file
+
+STATES = ("accepted", "accepted_with_warnings", "rejected", "duplicate", "superseded")
+
+
+@dataclass
+class Submission:
+    """One received file on its way through the night: what it holds and what is wrong with it."""
+
+    key: int
+    arrival: Arrival
+    received_at: datetime
+    file_format: str = "unknown"
+    observations: pd.DataFrame | None = None
+    problems: list[Problem] = field(default_factory=list)
+    rule_results: list[RuleResult] = field(default_factory=list)
+    is_identifying: bool = False
+    duplicate_of: int | None = None
+    shown_file_name: str = ""
+
+    @property
+    def member_id(self) -> str:
+        return self.arrival.member_folder
+
+    @property
+    def state(self) -> str:
+        if self.duplicate_of is not None:
+            return "duplicate"
+        if any(p.severity == "error" for p in self.problems):
+            return "rejected"
+        if any(p.severity == "warning" for p in self.problems):
+            return "accepted_with_warnings"
+        return "accepted"
+
+
+def examine(submission: Submission, data: bytes | None, catalogue: Catalogue,
+            *, max_file_bytes: int, max_rows: int) -> Submission:
+    """Parse and screen one file; fill its canonical observations unless it must be rejected.
+
+    `data` is None when the file exceeds the size limit and was not read.
+    """
+    name_findings = examine_name(submission)
+    if submission.member_id not in catalogue.sector_of_member:
+        submission.problems.append(Problem(
+            severity="error", rule="member_registered",
+            message=f"The inbox folder '{submission.member_id}' is not a registered member.",
+            fix="Upload into the inbox folder named after your registered member code."))
+    if data is None:
+        submission.problems.append(Problem(
+            severity="error", rule="file_too_large",
+            message=f"The file is {submission.arrival.size_bytes / 1e6:,.1f} MB; at most "
+                    f"{max_file_bytes / 1e6:,.0f} MB are accepted.",
+            fix="Split the submission into several smaller files (for example one per period)."))
+        return submission
+
+    parsed = parse_file(submission.arrival.file_name, data, max_rows=max_rows)
+    submission.file_format = parsed.file_format
+    submission.problems.extend(parsed.problems)
+    if parsed.rows is not None:
+        findings = screen_frame(parsed.rows.drop(columns="source_row"),
+                                parsed.rows["source_row"].tolist(), header_row=parsed.header_row)
+        submission.problems.extend(findings)
+        submission.is_identifying = bool(findings or name_findings)
+        if not parsed.readable or submission.is_identifying:
+            return submission
+        observations, value_problems = canonical_observations(parsed.rows)
+        submission.problems.extend(value_problems)
+        extra = sorted(set(parsed.rows.columns) - set(observations.columns) - {"source_row"})
+        if extra:
+            submission.problems.append(Problem(
+                severity="warning", rule="unknown_column", column=", ".join(extra),
+                message=f"Column(s) {', '.join(extra)} are not part of the contract and were "
+                        "not loaded.",
+                fix="Remove the extra columns, or keep them out of the export."))
+        observations = uppercase_country_codes(observations, catalogue.code_list_of_dimension)
+        submission.observations = observations.assign(
+            submission_key=submission.key, folder_member=submission.member_id)
+    return submission
+
+
+def examine_name(submission: Submission) -> list[Problem]:
+    """Screen the file name too: it reaches receipts and the warehouse, so it must not identify."""
+    findings = [Problem(p.severity, p.rule, p.message, "Rename the file; a file name carries "
+                        "no meaning beyond its extension.", None, "file name", p.value)
+                for p in screen_cells([(0, "file name", submission.arrival.file_name)])]
+    suffix = Path(submission.arrival.file_name).suffix
+    submission.shown_file_name = (
+        f"(name withheld: it looked identifying){suffix}" if findings
+        else submission.arrival.file_name)
+    submission.problems.extend(findings)
+    submission.is_identifying = submission.is_identifying or bool(findings)
+    return findings
+
+
+def validate(submissions: list[Submission], catalogue: Catalogue, today: date) -> None:
+    """Validate every readable submission of a batch in one Great Expectations run."""
+    frames = [s.observations for s in submissions
+              if s.observations is not None and s.duplicate_of is None]
+    if not frames:
+        return
+    problems, results = validate_observations(pd.concat(frames, ignore_index=True),
+                                              catalogue, today)
+    by_key = {s.key: s for s in submissions}
+    for key, found in problems.items():
+        by_key[key].problems.extend(found)
+    for result in results:
+        by_key[result.submission_key].rule_results.append(result)

@@ -1,0 +1,151 @@
+"""The steps of the nightly aggregation as plain functions; flows/nightly_aggregation.py wires them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+
+from efc.settings import Settings
+from transforms import intake
+from transforms.catalogue import Catalogue
+from transforms.inbox import keep_bytes, scan_inbox
+from transforms.intake import Submission
+from transforms.loading import already_received, name_key, receipts_since, record_submission
+from transforms.marts import refresh_marts
+from transforms.receipts import receipt_name, write_receipt
+from transforms.warehouse import now_utc, publish_snapshot
+
+
+@dataclass
+class NightlySummary:
+    """What one run did, for the run's artifact, the CLI's last line and `--json`."""
+
+    started_at: datetime
+    inbox: str
+    files_by_state: Counter = field(default_factory=Counter)
+    problems_by_rule: Counter = field(default_factory=Counter)
+    observations_loaded: int = 0
+    ignored: list[str] = field(default_factory=list)
+    receipts_written: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "started_at": self.started_at.isoformat(), "inbox": self.inbox,
+            "files": sum(self.files_by_state.values()),
+            "files_by_state": dict(sorted(self.files_by_state.items())),
+            "rejections_by_rule": dict(self.problems_by_rule.most_common()),
+            "observations_loaded": self.observations_loaded, "ignored": self.ignored,
+            "receipts_written": self.receipts_written,
+        }
+
+    def one_line(self) -> str:
+        states = ", ".join(f"{n} {s}" for s, n in sorted(self.files_by_state.items())) or "none"
+        return (f"ingested {sum(self.files_by_state.values())} new file(s): {states}; "
+                f"{self.observations_loaded:,} observations loaded")
+
+
+def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
+                         received_at: datetime) -> tuple[list[Submission], list[str]]:
+    """New files in the inbox as submissions; byte-identical repeats are marked duplicates."""
+    seen, first_by_sha = already_received(con)
+    scan = scan_inbox(settings.inbox, set())
+    fresh = [a for a in scan.arrivals
+             if (a.member_folder, name_key(a.file_name), a.sha256) not in seen]
+    submissions = []
+    batch_first: dict[str, int] = {}
+    for key, arrival in enumerate(fresh):
+        submission = Submission(key=key, arrival=arrival, received_at=received_at,
+                                shown_file_name=arrival.file_name)
+        if arrival.sha256 in first_by_sha:
+            submission.duplicate_of = first_by_sha[arrival.sha256]
+        elif arrival.sha256 in batch_first:
+            submission.duplicate_of = -1 - batch_first[arrival.sha256]  # resolved on loading
+        else:
+            batch_first[arrival.sha256] = key
+        submissions.append(submission)
+    return submissions, scan.ignored
+
+
+def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
+                        settings: Settings) -> list[Submission]:
+    """Parse and screen each file, then keep its bytes: archive, or quarantine if identifying."""
+    for submission in submissions:
+        arrival = submission.arrival
+        data = arrival.path.read_bytes()
+        if submission.duplicate_of is None:
+            too_large = arrival.size_bytes > settings.max_file_bytes
+            intake.examine(submission, None if too_large else data, catalogue,
+                           max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows)
+        else:
+            intake.examine_name(submission)
+        if submission.is_identifying:
+            keep_bytes(data, arrival.sha256, settings.quarantine_dir, private=True)
+        else:
+            keep_bytes(data, arrival.sha256, settings.archive_dir)
+    return submissions
+
+
+def validate_submissions(submissions: list[Submission], catalogue: Catalogue,
+                         today: date) -> list[Submission]:
+    intake.validate(submissions, catalogue, today)
+    return submissions
+
+
+def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submission],
+                     summary: NightlySummary) -> NightlySummary:
+    """Record every submission in its own transaction, in arrival order."""
+    ids: dict[int, int] = {}
+    last = now_utc()
+    for submission in submissions:
+        if submission.duplicate_of is not None and submission.duplicate_of < 0:
+            submission.duplicate_of = ids[-1 - submission.duplicate_of]
+        loaded_at = max(now_utc(), last + timedelta(microseconds=1))
+        last = loaded_at
+        ids[submission.key] = record_submission(con, submission, loaded_at)
+        summary.files_by_state[submission.state] += 1
+        if submission.state.startswith("accepted"):
+            summary.observations_loaded += len(submission.observations)
+        if submission.state == "rejected":
+            summary.problems_by_rule.update(
+                {p.rule for p in submission.problems if p.severity == "error"})
+    return summary
+
+
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Rebuild the marts as of now and publish the snapshot readers use."""
+    refresh_marts(con, datetime.now(UTC))
+    publish_snapshot(con, settings)
+
+
+def issue_receipts(con: duckdb.DuckDBPyConnection, settings: Settings,
+                   since: datetime) -> int:
+    """Write the receipts whose state changed in this run, and any a crash left unwritten."""
+    def path_of(receipt: dict):
+        name = receipt_name(receipt["submission_id"], receipt["sha256"])
+        return settings.receipts_dir / receipt["member_id"] / f"{name}.json"
+
+    due = {r["submission_id"]: r for r in receipts_since(con, since)}
+    for receipt in receipts_since(con, None):
+        if receipt["submission_id"] not in due and not path_of(receipt).exists():
+            due[receipt["submission_id"]] = receipt
+    for receipt in due.values():
+        write_receipt(settings.receipts_dir, receipt,
+                      receipt_name(receipt["submission_id"], receipt["sha256"]))
+    return len(due)
+
+
+def summary_markdown(summary: NightlySummary) -> str:
+    """The run's summary as a Prefect markdown artifact: counts and rule ids only, no values."""
+    lines = [f"# Nightly aggregation {summary.started_at:%Y-%m-%d %H:%M} UTC", "",
+             f"Inbox: `{summary.inbox}`", "", "| state | files |", "|---|---:|"]
+    lines += [f"| {state} | {n} |" for state, n in sorted(summary.files_by_state.items())]
+    lines += ["", f"Observations loaded: {summary.observations_loaded:,}", ""]
+    if summary.problems_by_rule:
+        lines += ["| rejected files by rule | files |", "|---|---:|"]
+        lines += [f"| {rule} | {n} |" for rule, n in summary.problems_by_rule.most_common()]
+    if summary.ignored:
+        lines += ["", "Not read:"] + [f"- {entry}" for entry in summary.ignored]
+    return "\n".join(lines) + "\n"

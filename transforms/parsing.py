@@ -1,0 +1,381 @@
+"""Reading a member's file (CSV, XLSX or JSON) into rows of text, as CONTRACT.md describes them.
+
+Parsing never judges content beyond the file's shape: every row keeps the line number the
+member sees in their own file, so later problems can point at it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import PurePath
+
+import pandas as pd
+
+from checks.problems import Problem
+
+COLUMNS = ("member_id", "period", "indicator", "dimension", "category", "value", "unit",
+           "status", "note")
+REQUIRED_COLUMNS = ("member_id", "period", "indicator", "value")
+SEPARATORS = (",", ";", "\t")
+XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+HEADER_SEARCH_ROWS = 20
+WIDE_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+
+
+@dataclass
+class ParsedFile:
+    """The rows of one file as text, or the problems that kept it from being read."""
+
+    file_format: str
+    rows: pd.DataFrame | None = None  # text columns + `source_row`
+    problems: list[Problem] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.rows is not None and not any(p.severity == "error" for p in self.problems)
+
+
+def _file_problem(rule: str, message: str, fix: str) -> Problem:
+    return Problem(severity="error", rule=rule, message=message, fix=fix)
+
+
+def parse_file(name: str, data: bytes, *, max_rows: int) -> ParsedFile:
+    """Parse `data` by the file's extension; anything unreadable becomes a file-level problem."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        parsed = _parse_csv(data)
+    elif suffix == ".xlsx":
+        parsed = _parse_xlsx(data)
+    elif suffix == ".json":
+        parsed = _parse_json(data)
+    elif suffix in (".xlsm", ".xls", ".xlsb"):
+        parsed = ParsedFile(suffix.lstrip("."), problems=[_file_problem(
+            "format_not_accepted",
+            f"{suffix} workbooks are not accepted (macro-enabled or legacy Excel formats).",
+            "Save the workbook as .xlsx (Excel Workbook) or export the sheet as CSV.")])
+    else:
+        parsed = ParsedFile("unknown", problems=[_file_problem(
+            "format_not_accepted",
+            f"Files ending in '{suffix or '(none)'}' are not read; expected .csv, .xlsx or .json.",
+            "Export the statistics as CSV, XLSX or JSON as described in the submission contract.")])
+    if parsed.rows is not None and len(parsed.rows) > max_rows:
+        parsed.problems.append(_file_problem(
+            "too_many_rows",
+            f"The file holds {len(parsed.rows):,} rows; at most {max_rows:,} are accepted.",
+            "Split the submission into several files (for example one per period)."))
+    if parsed.rows is not None and parsed.rows.empty and not parsed.problems:
+        parsed.problems.append(_file_problem(
+            "no_observations", "The file has a header but no observation rows.",
+            "Add one row per observation below the header."))
+    return parsed
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode as the contract allows: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    if "\x00" in sample:
+        return True
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return bool(sample) and controls / len(sample) > 0.01
+
+
+def _normalise_header(cells: list[str]) -> list[str]:
+    return [cell.strip().lstrip("\ufeff").strip().lower() for cell in cells]
+
+
+def _missing_columns_problem(header: list[str], where: str) -> Problem:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    periods = [c for c in header if WIDE_PERIOD.match(c.upper())]
+    if len(periods) >= 2:
+        return _file_problem(
+            "wide_table",
+            f"The {where} has periods as columns ({', '.join(periods[:3])}, …): a wide table. "
+            "Expected one observation per row.",
+            "Send one row per member, period, indicator, dimension and category, with the "
+            "number in a 'value' column (see the submission contract).")
+    shown = ", ".join(h for h in header[:8] if h) or "nothing"
+    return _file_problem(
+        "missing_column",
+        f"The {where} lacks the required column(s) {', '.join(missing)}; found: {shown}.",
+        "Start the file with the header row member_id, period, indicator, dimension, "
+        "category, value, unit, status, note.")
+
+
+def _choose_separator(header_line: str) -> tuple[str, list[str]]:
+    best = (",", _normalise_header(next(csv.reader([header_line]), [])))
+    best_score = -1
+    for sep in SEPARATORS:
+        cells = _normalise_header(next(csv.reader([header_line], delimiter=sep), []))
+        score = sum(cell in COLUMNS for cell in cells)
+        if score > best_score:
+            best, best_score = (sep, cells), score
+    return best
+
+
+def _parse_csv(data: bytes) -> ParsedFile:
+    parsed = ParsedFile("csv")
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeDecodeError:
+        parsed.problems.append(_file_problem(
+            "encoding_unreadable",
+            "The file starts with a byte-order mark but its text cannot be decoded.",
+            "Save the CSV as UTF-8 (File > Save As > CSV UTF-8)."))
+        return parsed
+    parsed.details["encoding"] = encoding
+    if _looks_binary(text):
+        parsed.problems.append(_file_problem(
+            "not_a_text_file",
+            "The file ends in .csv but holds binary data, not text.",
+            "Export the statistics as a CSV text file (or send the .xlsx workbook itself)."))
+        return parsed
+    if text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
+        parsed.problems.append(_file_problem(
+            "html_not_csv",
+            "The file is a web page (HTML), not CSV: perhaps an error page saved from a "
+            "browser or portal.",
+            "Download the export again and check it opens as a table before sending."))
+        return parsed
+
+    lines = text.splitlines()
+    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_index is None:
+        parsed.problems.append(_file_problem(
+            "empty_file", "The file is empty.", "Send the export with its header row."))
+        return parsed
+    separator, header = _choose_separator(lines[header_index])
+    parsed.details["separator"] = {"\t": "tab"}.get(separator, separator)
+    parsed.header_row = header_index + 1
+    if any(c not in header for c in REQUIRED_COLUMNS):
+        parsed.problems.append(_missing_columns_problem(header, "header row"))
+        return parsed
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records: list[list[str]] = []
+    line_numbers: list[int] = []
+    width = len(header)
+    for line_number_before, cells in _rows_with_numbers(reader):
+        if reader.line_num <= parsed.header_row:
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != width:
+            parsed.problems.append(Problem(
+                severity="error", rule="field_count", row=line_number_before,
+                message=f"Row has {len(cells)} fields where the header has {width}.",
+                fix="Quote any field that contains the separator "
+                    f"('{parsed.details['separator']}') with double quotes."))
+            continue
+        records.append(cells)
+        line_numbers.append(line_number_before)
+    parsed.rows = _frame(header, records, line_numbers)
+    return parsed
+
+
+def _rows_with_numbers(reader):
+    """Yield (first line number of the row, cells); a quoted field may span lines."""
+    previous_end = 0
+    for cells in reader:
+        yield previous_end + 1, cells
+        previous_end = reader.line_num
+
+
+def _frame(header: list[str], records: list[list[str]], line_numbers: list[int]) -> pd.DataFrame:
+    names = _unique_names(header)
+    frame = pd.DataFrame(records, columns=names, dtype="str") if records else pd.DataFrame(
+        {name: pd.Series([], dtype="str") for name in names})
+    frame["source_row"] = pd.Series(line_numbers, dtype="int64")
+    return frame
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for i, name in enumerate(header):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        names.append(name)
+    return names
+
+
+# --- XLSX ------------------------------------------------------------------------------
+
+def _parse_xlsx(data: bytes) -> ParsedFile:
+    parsed = ParsedFile("xlsx")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        protected = "EncryptedPackage".encode("utf-16-le") in data
+        parsed.problems.append(_file_problem(
+            "workbook_protected" if protected else "format_not_accepted",
+            "The workbook is password-protected; it cannot be read." if protected else
+            "The file is a legacy Excel (.xls) workbook renamed to .xlsx.",
+            "Remove the password (File > Info > Protect Workbook) and send it again."
+            if protected else "Open it in Excel and save it as .xlsx, or export it as CSV."))
+        return parsed
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except zipfile.BadZipFile:
+        parsed.problems.append(_file_problem(
+            "not_a_workbook", "The file ends in .xlsx but is not an Excel workbook.",
+            "Save the sheet from Excel as .xlsx, or export it as CSV."))
+        return parsed
+    inflated = sum(entry.file_size for entry in entries)
+    suspicious_ratio = inflated > 10 * 1024 * 1024 and inflated > XLSX_MAX_RATIO * len(data)
+    if inflated > XLSX_MAX_INFLATED_BYTES or suspicious_ratio:
+        parsed.problems.append(_file_problem(
+            "workbook_too_large",
+            f"The workbook would inflate to {inflated / 1e6:,.0f} MB; it was not opened.",
+            "Send only the data sheet, or export it as CSV."))
+        return parsed
+    if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):
+        parsed.problems.append(_file_problem(
+            "format_not_accepted", "The workbook contains macros; macro workbooks are refused.",
+            "Save it as a plain .xlsx workbook (without macros) and send it again."))
+        return parsed
+
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        parsed.problems.append(_file_problem(
+            "not_a_workbook", f"The workbook could not be opened ({type(exc).__name__}).",
+            "Open it in Excel, save it again as .xlsx, or export the sheet as CSV."))
+        return parsed
+    try:
+        sheet = workbook["data"] if "data" in workbook.sheetnames else workbook.worksheets[0]
+        parsed.details["sheet"] = sheet.title
+        rows = sheet.iter_rows(values_only=True)
+        header: list[str] | None = None
+        records: list[list[str]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(rows, start=1):
+            if header is None:
+                cells = _normalise_header([_cell_text(v) for v in values])
+                if "member_id" in cells or "indicator" in cells:
+                    header, parsed.header_row = cells, number
+                elif number >= HEADER_SEARCH_ROWS:
+                    break
+                continue
+            texts = [_cell_text(v, period=(i < len(header) and header[i] == "period"))
+                     for i, v in enumerate(values)]
+            if not any(t.strip() for t in texts):
+                continue
+            texts = (texts + [""] * len(header))[: len(header)]
+            records.append(texts)
+            numbers.append(number)
+    finally:
+        workbook.close()
+    if header is None:
+        parsed.problems.append(_file_problem(
+            "missing_column",
+            f"No header row (with member_id, period, indicator, value) was found in the first "
+            f"{HEADER_SEARCH_ROWS} rows of sheet '{parsed.details['sheet']}'.",
+            "Name the sheet 'data' and put the header row above the observations."))
+        return parsed
+    if any(c not in header for c in REQUIRED_COLUMNS):
+        parsed.problems.append(_missing_columns_problem(header, f"sheet '{sheet.title}'"))
+        return parsed
+    parsed.rows = _frame(header, records, numbers)
+    return parsed
+
+
+def _cell_text(value: object, *, period: bool = False) -> str:
+    """A cell as text; numbers keep a decimal point, a month typed into Excel becomes YYYY-MM."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return f"{value.year}-{value.month:02d}" if period else value.isoformat()
+    return str(value)
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+def _parse_json(data: bytes) -> ParsedFile:
+    parsed = ParsedFile("json")
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
+            exc, json.JSONDecodeError) else ""
+        parsed.problems.append(_file_problem(
+            "json_invalid", f"The file is not valid UTF-8 JSON{where}.",
+            "Check the export with a JSON validator; the expected shape is "
+            '{"member_id": ..., "period": ..., "observations": [...]}.'))
+        return parsed
+    if not isinstance(document, dict) or not isinstance(document.get("observations"), list):
+        parsed.problems.append(_file_problem(
+            "json_shape",
+            "The JSON document has no 'observations' list at the top level.",
+            'Send {"member_id": ..., "period": ..., "observations": [{"indicator": ..., '
+            '"value": ...}, ...]}.'))
+        return parsed
+    defaults = {key: document.get(key) for key in ("member_id", "period")}
+    records, numbers = [], []
+    extra: list[str] = []
+    for number, observation in enumerate(document["observations"], start=1):
+        if not isinstance(observation, dict):
+            parsed.problems.append(Problem(
+                severity="error", rule="json_shape", row=number,
+                message=f"Observation {number} is not an object.",
+                fix='Write each observation as {"indicator": ..., "value": ...}.'))
+            continue
+        merged = {**defaults, **observation}
+        for key in merged:
+            if key not in COLUMNS and key not in extra:
+                extra.append(key)
+        records.append(merged)
+        numbers.append(number)
+    header = list(COLUMNS) + extra
+    parsed.rows = _frame(
+        header, [[_json_text(r.get(c)) for c in header] for r in records], numbers)
+    parsed.details["rows_are"] = "observations"
+    return parsed
+
+
+def _json_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

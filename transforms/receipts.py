@@ -1,0 +1,101 @@
+"""What each member is told about each file: one receipt, JSON and plain text (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from checks.problems import Problem
+
+SHOWN_PER_RULE = 5
+STATE_WORDS = {
+    "accepted": "ACCEPTED: loaded; every row passed.",
+    "accepted_with_warnings": "ACCEPTED WITH WARNINGS: loaded; some rows are flagged below.",
+    "rejected": "REJECTED: nothing was loaded. Fix the problems below and send the file again.",
+    "duplicate": "DUPLICATE: byte-identical to a file already received; nothing changed.",
+    "superseded": "SUPERSEDED: was loaded, later replaced by a newer accepted file; its values "
+                  "stay in history.",
+}
+
+
+def condense(problems: list[Problem], shown: int = SHOWN_PER_RULE) -> list[dict]:
+    """The first few problems of each rule, then one line counting the rest."""
+    by_rule: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for problem in problems:
+        by_rule[(problem.severity, problem.rule)].append(problem)
+    condensed: list[dict] = []
+    for (severity, rule), group in sorted(by_rule.items(), key=lambda kv: kv[0][0] != "error"):
+        condensed.extend(p.as_dict() for p in group[:shown])
+        if len(group) > shown:
+            rest = len(group) - shown
+            condensed.append({
+                "severity": severity, "rule": rule, "row": None, "column": group[0].column,
+                "value": None, "repeated": rest,
+                "message": f"… and {rest:,} more rows with the same problem.",
+                "fix": group[0].fix,
+            })
+    return condensed
+
+
+def build_receipt(*, file: str, sha256: str, member_id: str, received_at: datetime, state: str,
+                  problems: list[dict], submission_id: int | None = None,
+                  file_format: str | None = None, observations: int | None = None,
+                  duplicate_of: int | None = None, superseded_by: int | None = None) -> dict:
+    """The receipt object of CONTRACT.md (its required fields first, then ours)."""
+    return {
+        "file": file, "sha256": sha256, "member_id": member_id,
+        "received_at": received_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "state": state, "problems": problems, "submission_id": submission_id,
+        "format": file_format, "observations": observations,
+        "duplicate_of": duplicate_of, "superseded_by": superseded_by,
+    }
+
+
+def receipt_name(submission_id: int, sha256: str) -> str:
+    return f"{submission_id:07d}_{sha256[:12]}"
+
+
+def render_text(receipt: dict) -> str:
+    """The receipt in plain words, for members who read it in a mail client."""
+    lines = [
+        f"Receipt for {receipt['file']}",
+        f"Member:    {receipt['member_id']}",
+        f"Received:  {receipt['received_at']}",
+        f"SHA-256:   {receipt['sha256']}",
+        f"State:     {STATE_WORDS.get(receipt['state'], receipt['state'])}",
+    ]
+    if receipt.get("observations") is not None:
+        lines.append(f"Rows loaded: {receipt['observations']}")
+    if receipt.get("duplicate_of"):
+        lines.append(f"Same bytes as submission {receipt['duplicate_of']}.")
+    if receipt.get("superseded_by"):
+        lines.append(f"Replaced by submission {receipt['superseded_by']}.")
+    problems = receipt.get("problems") or []
+    if problems:
+        lines.append("")
+        lines.append(f"Problems ({sum(1 for p in problems if p['severity'] == 'error')} errors, "
+                     f"{sum(1 for p in problems if p['severity'] == 'warning')} warnings):")
+        for p in problems:
+            where = ", ".join(part for part in (
+                f"row {p['row']}" if p.get("row") else "",
+                f"column {p['column']}" if p.get("column") else "") if part) or "file"
+            lines.append(f"- [{p['severity']}] {p['rule']} ({where}): {p['message']}")
+            if p.get("fix"):
+                lines.append(f"    How to fix: {p['fix']}")
+    return "\n".join(lines) + "\n"
+
+
+def write_receipt(receipts_dir: Path, receipt: dict, name: str) -> Path:
+    """Write the JSON and text receipt atomically under receipts/<member_id>/."""
+    folder = receipts_dir / receipt["member_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.json"
+    for path, text in ((target, json.dumps(receipt, indent=2, ensure_ascii=False) + "\n"),
+                       (folder / f"{name}.txt", render_text(receipt))):
+        partial = path.with_suffix(path.suffix + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    return target

@@ -1,0 +1,39 @@
+-- Each member's value per quarter and cell. Additive indicators add their months; non-additive
+-- ones (medians, distinct counts) are never summed: the quarter shows the median of its months.
+with current_values as (
+    select * from current_observations
+),
+
+indicator_rules as (
+    select indicator, is_additive from indicators
+),
+
+per_member as (
+    select
+        current_values.member_id,
+        current_values.sector,
+        current_values.quarter,
+        current_values.indicator,
+        current_values.dimension,
+        current_values.category,
+        indicator_rules.is_additive,
+        case when indicator_rules.is_additive then sum(current_values.value)
+             else median(current_values.value) end as value,
+        count(distinct current_values.period)
+            filter (where current_values.frequency = 'month') as months_reported,
+        bool_or(current_values.frequency = 'quarter') as is_quarterly_report,
+        bool_or(current_values.status = 'B') as has_series_break,
+        bool_or(current_values.status in ('E', 'P')) as has_estimate,
+        count(*) filter (where current_values.value is null) as values_not_available
+    from current_values
+    join indicator_rules using (indicator)
+    group by
+        current_values.member_id, current_values.sector, current_values.quarter,
+        current_values.indicator, current_values.dimension, current_values.category,
+        indicator_rules.is_additive
+)
+
+select
+    *,
+    is_quarterly_report or months_reported = 3 as is_complete
+from per_member

@@ -1,0 +1,171 @@
+"""The DuckDB warehouse: schema migrations, reference data, the single writer and readers' snapshots."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from efc.settings import Settings
+from transforms.catalogue import REFERENCE_FILES, catalogue_version, read_reference
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse for writing longer than we are willing to wait."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writing connection: waits a bounded time for the lock, then says who to wait for.
+
+    DuckDB refuses a second writer at once with a raw lock error; an advisory file lock in
+    front of it turns that into a wait and a message an operator can act on.
+    """
+    settings.ensure_folders()
+    lock_file = open(settings.lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    deadline = time.monotonic() + settings.lock_timeout_s
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                lock_file.close()
+                raise WarehouseBusy(
+                    f"the warehouse {settings.warehouse_path} is being written by another "
+                    f"process (an ingest or demo still running); waited "
+                    f"{settings.lock_timeout_s} s. Try again when it has finished, or raise "
+                    f"EFC_LOCK_TIMEOUT_S."
+                ) from None
+            time.sleep(0.2)
+    try:
+        con = duckdb.connect(str(settings.warehouse_path))
+        try:
+            migrate(con)
+            load_reference(con, settings.reference_dir)
+            yield con
+        finally:
+            con.close()
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+        lock_file.close()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the versioned migrations not yet applied, each in its own transaction."""
+    con.execute(
+        "create table if not exists schema_migrations "
+        "(name varchar primary key, applied_at timestamptz not null)"
+    )
+    applied = {row[0] for row in con.execute("select name from schema_migrations").fetchall()}
+    done = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name in applied:
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("insert into schema_migrations values (?, ?)", [path.name, now_utc()])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        done.append(path.name)
+    return done
+
+
+def _reference_fingerprint(reference_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in REFERENCE_FILES:
+        digest.update(name.encode())
+        digest.update((reference_dir / name).read_bytes())
+    return digest.hexdigest()
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> bool:
+    """Reload the reference tables when the repository's files changed; True if reloaded."""
+    fingerprint = _reference_fingerprint(reference_dir)
+    latest = con.execute(
+        "select files_sha256 from reference_versions order by loaded_at desc limit 1"
+    ).fetchone()
+    if latest and latest[0] == fingerprint:
+        return False
+    tables = read_reference(reference_dir)
+    con.execute("begin transaction")
+    try:
+        for table, frame in tables.items():
+            columns = [row[0] for row in con.execute(f"describe {table}").fetchall()]
+            con.register("reference_frame", frame[columns])
+            con.execute(f"delete from {table}")
+            con.execute(f"insert into {table} select * from reference_frame")
+            con.unregister("reference_frame")
+        con.execute(
+            "insert into reference_versions values (?, ?, ?)",
+            [catalogue_version(reference_dir), fingerprint, now_utc()],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return True
+
+
+def build_table(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *, temp: bool = False
+) -> None:
+    """Build table `name` from transforms/sql/<name>.sql (a bare select) with bind parameters."""
+    select = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    kind = "temp table" if temp else "table"
+    con.execute(f"create or replace {kind} {name} as\n{select}", params or {})
+
+
+def snapshot_path(settings: Settings) -> Path:
+    return settings.home / "warehouse.snapshot.duckdb"
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
+    """Copy the committed warehouse to a file readers open, replaced atomically.
+
+    DuckDB lets no other process open a file held for writing, not even read-only; readers
+    (an assessment during a nightly ingest) use this snapshot instead.
+    """
+    target = snapshot_path(settings)
+    partial = target.with_suffix(f".partial-{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    source = con.execute("select current_database()").fetchone()[0]
+    quoted = str(partial).replace("'", "''")
+    con.execute(f"attach '{quoted}' as snapshot_copy")
+    try:
+        con.execute(f'copy from database "{source}" to snapshot_copy')
+    finally:
+        con.execute("detach snapshot_copy")
+    os.replace(partial, target)
+    return target
+
+
+@contextlib.contextmanager
+def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the latest published snapshot (made first if there is none)."""
+    path = snapshot_path(settings)
+    if not path.exists():
+        with writer(settings) as con:
+            publish_snapshot(con, settings)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
