@@ -12,14 +12,16 @@ help:
 	@echo "make bench  - set up, run the benchmarks"
 	@echo "make lint   - ruff over the code"
 
-# WeasyPrint needs Pango (and fonts) from the system; install them where we can.
+# WeasyPrint needs Pango and fonts from the system (and HarfBuzz-subset for fast, supported
+# font subsetting); the tests read PDFs as pictures with poppler. Installed where we can.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 system-deps:
-	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0; then \
+	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Pango and DejaVu fonts for WeasyPrint (apt-get)"; \
-	    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	    echo "Installing $(SYSTEM_PACKAGES) (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "WeasyPrint needs Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core' (Debian/Ubuntu) and retry." >&2; exit 1; \
+	    echo "WeasyPrint needs Pango and HarfBuzz: run 'sudo apt-get install $(SYSTEM_PACKAGES)' (Debian/Ubuntu) and retry." >&2; exit 1; \
 	  fi; \
 	fi
 

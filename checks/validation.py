@@ -1,4 +1,4 @@
-"""Validation of submissions with Great Expectations, from the suites kept as files in checks/."""
+"""Validation of submissions with Great Expectations, from the suites kept in checks/suites.
 
 The suite's rules read columns derived here from the catalogue (which indicators a sector may
 report, which breakdowns and codes exist), so a reviewer can change a rule in the JSON file
@@ -75,7 +75,9 @@ def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     totals = out.loc[out["dimension"] == "", group + ["value"]].drop_duplicates(
         group).rename(columns={"value": "total"})
     out = out.merge(totals, on=group, how="left")
-    is_category = (out["dimension"] != "") & out["total"].notna() & out["value"].notna()
+    # A category's median may exceed the overall median: only additive indicators have parts.
+    is_category = ((out["dimension"] != "") & out["total"].notna() & out["value"].notna()
+                   & out["indicator"].isin(catalogue.additive_indicators))
     out["share_of_total"] = (out["value"] / out["total"].replace(0, np.nan)).where(
         is_category & (out["total"] > 0))
     out.loc[is_category & (out["total"] == 0), "share_of_total"] = np.where(
@@ -106,7 +108,9 @@ def _batch_definition():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    for name in ["great_expectations", *logging.root.manager.loggerDict]:
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("submissions")

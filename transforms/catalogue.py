@@ -91,6 +91,7 @@ class Catalogue:
     version: str
     sector_of_member: dict[str, str]
     unit_of_indicator: dict[str, str]
+    additive_indicators: frozenset[str]    # may be summed; medians and distinct counts may not
     sector_indicators: frozenset[str]      # "sector|INDICATOR"
     indicator_dimensions: frozenset[str]   # "INDICATOR|dimension", "INDICATOR|" for totals
     exhaustive: frozenset[str]             # "INDICATOR|dimension" whose categories sum to the total
@@ -113,6 +114,7 @@ class Catalogue:
             sector_of_member=dict(zip(tables["members"]["member_id"],
                                       tables["members"]["sector"], strict=True)),
             unit_of_indicator=dict(zip(indicators["indicator"], indicators["unit"], strict=True)),
+            additive_indicators=frozenset(indicators.loc[indicators["is_additive"], "indicator"]),
             sector_indicators=frozenset(
                 f"{sector}|{row.indicator}"
                 for row in indicators.itertuples() for sector in row.sectors),

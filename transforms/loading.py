@@ -86,13 +86,13 @@ def _load_observations(con: duckdb.DuckDBPyConnection, submission_id: int,
     frame = observations[OBSERVATION_COLUMNS].assign(submission_id=submission_id)
     frame["note"] = frame["note"].where(frame["note"] != "")
     con.register("incoming", frame)
-    con.execute(
+    closed = con.execute(
         """
         update observations set valid_to = $loaded_at
         where valid_to is null
           and (member_id, period, indicator) in (
               select distinct member_id, period, indicator from incoming)
-        """, {"loaded_at": loaded_at})
+        """, {"loaded_at": loaded_at}).fetchone()[0]
     con.execute(
         """
         insert into observations (submission_id, member_id, period, frequency, quarter,
@@ -102,6 +102,8 @@ def _load_observations(con: duckdb.DuckDBPyConnection, submission_id: int,
         from incoming
         """, {"loaded_at": loaded_at})
     con.unregister("incoming")
+    if not closed:
+        return
     con.execute(
         """
         update submissions set state = 'superseded', superseded_by = $new_id,

@@ -105,12 +105,15 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
         loaded_at = max(now_utc(), last + timedelta(microseconds=1))
         last = loaded_at
         ids[submission.key] = record_submission(con, submission, loaded_at)
-        summary.files_by_state[submission.state] += 1
         if submission.state.startswith("accepted"):
             summary.observations_loaded += len(submission.observations)
         if submission.state == "rejected":
             summary.problems_by_rule.update(
                 {p.rule for p in submission.problems if p.severity == "error"})
+    if ids:  # final states: a correction later in the batch supersedes an earlier file
+        summary.files_by_state.update(dict(con.execute(
+            "select state, count(*) from submissions where submission_id between ? and ? "
+            "group by state", [min(ids.values()), max(ids.values())]).fetchall()))
     return summary
 
 

@@ -1,0 +1,71 @@
+"""The command line as members and scripts use it: help everywhere, exit codes, fast check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from efc.cli import build_parser, main
+from tests.conftest import SAMPLE
+
+COMMANDS = ["check", "ingest", "assess", "demo", "submissions"]
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"] if command else ["--help"])
+    assert exit_.value.code == 0
+    assert "usage: efc" in capsys.readouterr().out
+
+
+def test_parser_knows_every_command():
+    assert set(build_parser()._subparsers._group_actions[0].choices) == set(COMMANDS)
+
+
+def test_check_accepts_a_good_file_and_prints_json(workspace, capsys):
+    good = next((SAMPLE / "hl-north").glob("hotline-stats-2026-07.csv"))
+    assert main(["check", str(good), "--member", "hl-north", "--json"]) == 0
+    receipt = json.loads(capsys.readouterr().out)
+    assert receipt["state"] in ("accepted", "accepted_with_warnings")
+    assert receipt["observations"] > 10
+    assert not workspace.warehouse_path.exists()  # nothing stored
+
+
+def test_check_rejects_with_exit_1_and_masks_identifiers(workspace, capsys):
+    bad = SAMPLE / "pay-remit" / "remit_2026-09_sar_detail.csv"
+    assert main(["check", str(bad), "--member", "pay-remit", "--json"]) == 1
+    out = capsys.readouterr().out
+    receipt = json.loads(out)
+    assert receipt["state"] == "rejected"
+    assert receipt["problems"][0]["rule"] == "identifying_iban"
+    assert "…" in receipt["problems"][0]["value"]
+
+
+def test_check_missing_file_exit_2(workspace, tmp_path):
+    assert main(["check", str(tmp_path / "nope.csv"), "--member", "hl-north"]) == 2
+
+
+def test_check_does_not_import_prefect(workspace):
+    good = SAMPLE / "hl-north" / "hotline-stats-2026-07.csv"
+    code = ("import sys; from efc.cli import main; "
+            f"rc = main(['check', {str(good)!r}, '--member', 'hl-north']); "
+            "assert 'prefect' not in sys.modules, 'prefect imported'; sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "ACCEPTED" in result.stdout
+
+
+def test_bad_quarter_is_refused_before_anything_runs(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["assess", "--quarter", "2026-Q5"])
+    assert exit_.value.code == 2
+    assert "is not a quarter" in capsys.readouterr().err
+
+
+def test_submissions_on_an_empty_workspace(workspace, capsys):
+    assert main(["submissions", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

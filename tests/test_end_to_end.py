@@ -1,0 +1,141 @@
+"""Both flows on the bundled sample, in a fresh workspace; the PDF read back and checked against
+figures computed straight from the raw sample files with plain pandas (not our parser)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import SAMPLE
+
+QUARTER = "2026-Q3"
+MONTHS = ["2026-07", "2026-08", "2026-09"]
+HOTLINE_TABLE = {  # row label in the PDF's hotline volumes table -> indicator
+    "Reports received": "HL_REPORTS_RECEIVED",
+    "Reports assessed": "HL_REPORTS_ASSESSED",
+    "URLs confirmed as child sexual abuse material": "HL_URLS_CONFIRMED",
+    "Commercial URLs": "HL_URLS_COMMERCIAL",
+}
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """A sample file as text columns, read by plain means (independent of transforms.parsing)."""
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        doc = json.loads(data.decode("utf-8-sig"))
+        top = {k: doc.get(k) for k in ("member_id", "period")}
+        return pd.DataFrame([{**top, **o} for o in doc["observations"]]).astype(str)
+    if path.suffix == ".xlsx":
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str)
+        sheet = sheets.get("data", next(iter(sheets.values())))
+        header_at = sheet.index[sheet.iloc[:, 0].astype(str).str.strip() == "member_id"][0]
+        frame = sheet.iloc[header_at + 1:].copy()
+        frame.columns = [str(c).strip() for c in sheet.iloc[header_at]]
+        return frame.dropna(how="all").fillna("").astype(str)
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252")
+    first = text.splitlines()[0]
+    sep = ";" if ";" in first else "\t" if "\t" in first else ","
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                        quoting=csv.QUOTE_MINIMAL)
+    frame.columns = [c.strip() for c in frame.columns]
+    if sep == ";":  # the sample's semicolon files write decimal commas
+        frame["value"] = frame["value"].str.replace(".", "", regex=False).str.replace(
+            ",", ".", regex=False)
+    return frame
+
+
+def raw_quarter_totals(indicators: set[str]) -> dict[str, float]:
+    """Hotline totals for the quarter from the raw files the pipeline should have accepted."""
+    outcomes = pd.read_csv(SAMPLE / "expected_outcomes.csv", dtype=str, keep_default_na=False)
+    not_counted = set(outcomes.loc[outcomes["expected_state"] != "accepted", "file"])
+    frames = []
+    for path in sorted(SAMPLE.glob("hl-*/*")):
+        if path.name in not_counted:
+            continue
+        frames.append(read_raw(path).assign(file=path.name))
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows[rows["indicator"].isin(indicators) & rows["period"].isin(MONTHS)
+                & (rows["dimension"].fillna("") == "")].copy()
+    rows["value"] = pd.to_numeric(rows["value"].str.replace(",", "", regex=False))
+    # a later file for the same member, period and indicator replaces the earlier one
+    rows = rows.sort_values("file").drop_duplicates(["member_id", "period", "indicator"],
+                                                    keep="last")
+    complete = rows.groupby(["member_id", "indicator"])["period"].transform("nunique") == 3
+    return rows[complete].groupby("indicator")["value"].sum().to_dict()
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, prefect_harness):
+    import os
+
+    home = tmp_path_factory.mktemp("e2e") / "home"
+    old = os.environ.get("EFC_HOME")
+    os.environ["EFC_HOME"] = str(home)
+    try:
+        from flows.nightly_aggregation import nightly_aggregation
+        from flows.quarterly_assessment import quarterly_assessment
+
+        summary = nightly_aggregation(inbox=str(SAMPLE), run_label="e2e")
+        pdfs = quarterly_assessment(quarter=QUARTER)
+        yield home, summary, [Path(p) for p in pdfs]
+    finally:
+        if old is None:
+            os.environ.pop("EFC_HOME", None)
+        else:
+            os.environ["EFC_HOME"] = old
+
+
+def test_every_faulty_sample_file_is_rejected_for_its_rule(sample_run):
+    home, summary, _ = sample_run
+    outcomes = pd.read_csv(SAMPLE / "expected_outcomes.csv", dtype=str, keep_default_na=False)
+    receipts = {}
+    for path in (home / "receipts").glob("*/*.json"):
+        receipt = json.loads(path.read_text())
+        receipts[(receipt["member_id"], receipt["file"])] = receipt
+    for row in outcomes.itertuples():
+        receipt = receipts[(row.member_id, row.file)]
+        assert receipt["state"] == row.expected_state, row
+        if row.expected_rule:
+            assert row.expected_rule in {p["rule"] for p in receipt["problems"]}, receipt
+    assert summary["files_by_state"]["rejected"] == (outcomes["expected_state"] == "rejected").sum()
+
+
+def test_pdf_hotline_table_equals_raw_files(sample_run):
+    _, _, pdfs = sample_run
+    expected = raw_quarter_totals(set(HOTLINE_TABLE.values()))
+    with pdfplumber.open(pdfs[0]) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert f"Hotline volumes, {QUARTER}" in text
+    for label, indicator in HOTLINE_TABLE.items():
+        match = re.search(rf"^{re.escape(label)} ([\d,]+) (\d+) ", text, re.MULTILINE)
+        assert match, f"no row {label!r} in the PDF"
+        assert float(match[1].replace(",", "")) == expected[indicator], label
+
+
+def test_pdf_has_tlp_on_every_page_and_attachments(sample_run):
+    _, _, pdfs = sample_run
+    reader = PdfReader(pdfs[0])
+    assert len(reader.pages) >= 8
+    for page in reader.pages:
+        assert "TLP:AMBER" in page.extract_text()
+    attachments = reader.attachments
+    assert "manifest.json" in attachments
+    manifest = json.loads(attachments["manifest.json"][0])
+    assert manifest["quarter"] == QUARTER and len(manifest["submissions"]) > 300
+    assert "hotline_volumes.csv" in attachments
