@@ -142,48 +142,83 @@ def _shown(row: pd.Series, kwargs: dict, member_column: str | None) -> tuple[str
     return _text(cell), _text(row[judged])
 
 
-def validate_observations(
-    frame: pd.DataFrame, catalogue: Catalogue, today: date, suite: str = "submission",
-    *, suites_dir: Path = SUITES_DIR,
-) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
-    """Run the suite over a batch; return problems per submission_key and per-rule results."""
-    definition = load_suite_definition(suite, suites_dir)
-    checked = rule_columns(frame, catalogue).reset_index(drop=True)
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's verdict on a batch: which rows (positions in the frame) failed."""
+
+    expectation: dict  # the entry of the suite file
+    severity: str      # "error" or "warning"
+    failing: np.ndarray
+
+
+def _severity(expectation: dict) -> str:
+    return "warning" if str(expectation.get("severity", "critical")).lower() == "warning" \
+        else "error"
+
+
+def run_with_great_expectations(definition: dict, checked: pd.DataFrame,
+                                parameters: dict) -> list[Outcome]:
+    """The engine of record: Great Expectations' pandas engine over the whole batch."""
     _, batch_definition = _batch_definition()
     batch = batch_definition.get_batch(batch_parameters={"dataframe": checked})
-    outcome = batch.validate(
+    result = batch.validate(
         _expectation_suite(definition),
         result_format={"result_format": "COMPLETE", "include_unexpected_rows": False,
                        "partial_unexpected_count": 0},
-        expectation_parameters=suite_parameters(catalogue, today),
+        expectation_parameters=parameters,
     )
+    by_rule = {e["meta"]["rule"]: e for e in definition["expectations"]}
+    order = {rule: i for i, rule in enumerate(by_rule)}
+    outcomes = []
+    for item in result.results:
+        meta = item.expectation_config.meta or {}
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            raise RuntimeError(f"expectation {meta.get('rule')} could not run: "
+                               f"{item.exception_info.get('exception_message')}")
+        expectation = by_rule[meta["rule"]]
+        outcomes.append(Outcome(expectation, _severity(expectation), np.sort(np.asarray(
+            item.result.get("unexpected_index_list") or [], dtype="int64"))))
+    return sorted(outcomes, key=lambda o: order[o.expectation["meta"]["rule"]])
+
+
+def validate_observations(
+    frame: pd.DataFrame, catalogue: Catalogue, today: date, suite: str = "submission",
+    *, suites_dir: Path = SUITES_DIR, engine: str = "great_expectations",
+) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
+    """Run the suite over a batch; return problems per submission_key and per-rule results.
+
+    `engine="pandas"` reads the same suite file without importing Great Expectations, for
+    `efc check`, which must start fast; tests hold both engines to the same verdicts.
+    """
+    definition = load_suite_definition(suite, suites_dir)
+    checked = rule_columns(frame, catalogue).reset_index(drop=True)
+    parameters = suite_parameters(catalogue, today)
+    if engine == "great_expectations":
+        outcomes = run_with_great_expectations(definition, checked, parameters)
+    elif engine == "pandas":
+        from checks.expectations import run_with_pandas
+
+        outcomes = run_with_pandas(definition, checked, parameters)
+    else:
+        raise ValueError(f"unknown validation engine {engine!r}")
+
     keys = checked["submission_key"].to_numpy()
     problems: dict[int, list[Problem]] = {int(k): [] for k in np.unique(keys)}
     results: list[RuleResult] = []
-    kwargs_of_rule = {e["meta"]["rule"]: e["kwargs"] for e in definition["expectations"]}
-    for result in outcome.results:
-        config = result.expectation_config
-        meta = config.meta or {}
-        level = getattr(config, "severity", "critical")
-        severity = "warning" if str(getattr(level, "value", level)).lower() == "warning" \
-            else "error"
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"expectation {meta.get('rule', config.type)} could not run: "
-                f"{result.exception_info.get('exception_message')}")
-        failing = np.asarray(result.result.get("unexpected_index_list") or [], dtype="int64")
-        counts = pd.Series(keys[failing]).value_counts() if len(failing) else pd.Series(dtype=int)
+    for outcome in outcomes:
+        meta = outcome.expectation["meta"]
+        counts = pd.Series(keys[outcome.failing]).value_counts() if len(outcome.failing) \
+            else pd.Series(dtype=int)
         for key in problems:
-            results.append(RuleResult(key, suite, meta.get("rule", config.type), severity,
-                                      int(counts.get(key, 0)) == 0, int(counts.get(key, 0))))
-        kwargs = kwargs_of_rule.get(meta.get("rule"), {})
-        for index in failing:
+            failed = int(counts.get(key, 0))
+            results.append(RuleResult(key, suite, meta["rule"], outcome.severity,
+                                      failed == 0, failed))
+        for index in outcome.failing:
             row = checked.iloc[int(index)]
-            value, detail = _shown(row, kwargs, meta.get("column"))
+            value, detail = _shown(row, outcome.expectation["kwargs"], meta.get("column"))
             problems[int(row["submission_key"])].append(Problem(
-                severity=severity, rule=meta.get("rule", config.type),
-                row=int(row["source_row"]), column=meta.get("column"), value=value,
-                message=meta.get("message", config.type).format(value=value, detail=detail),
+                severity=outcome.severity, rule=meta["rule"], row=int(row["source_row"]),
+                column=meta.get("column"), value=value,
+                message=meta.get("message", meta["rule"]).format(value=value, detail=detail),
                 fix=meta.get("fix", "")))
     return problems, results
-

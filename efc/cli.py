@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
@@ -43,9 +44,20 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _show_progress() -> None:
+    """Progress of long work (our `efc.*` loggers) on standard error, one line a step."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    logger = logging.getLogger("efc")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def _quiet_prefect() -> None:
     """Defaults that keep a local run quiet and fast, unless the operator set them."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "efc")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     # The first start of the local API migrates its database; on a busy 2-core machine that
@@ -73,7 +85,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     data = path.read_bytes() if info.st_size <= settings.max_file_bytes else None
     examine(submission, data, catalogue, max_file_bytes=settings.max_file_bytes,
             max_rows=settings.max_rows)
-    validate([submission], catalogue, date.today())
+    validate([submission], catalogue, date.today(), engine="pandas")  # fast: no GX import
     receipt = build_receipt(
         file=submission.shown_file_name, sha256=arrival.sha256, member_id=args.member,
         received_at=submission.received_at, state=submission.state,
@@ -89,6 +101,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_ingest(settings: Settings, inbox: Path | None, label: str) -> dict:
     _quiet_prefect()
+    _show_progress()
     from flows.nightly_aggregation import nightly_aggregation
 
     return nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label)
@@ -217,6 +230,47 @@ def cmd_submissions(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# --- template --------------------------------------------------------------------------
+
+def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
+    from transforms.submission_template import TemplateError, build_template, template_file_name
+
+    try:
+        content = build_template(settings.reference_dir, args.member, args.period, args.format)
+    except TemplateError as exc:
+        _say(f"efc template: {exc}")
+        return EXIT_COULD_NOT_RUN
+    target = Path(args.out) if args.out else Path(
+        template_file_name(args.member, args.period, args.format))
+    if target.is_dir():
+        target = target / template_file_name(args.member, args.period, args.format)
+    target.write_bytes(content)
+    print(target)
+    return EXIT_OK
+
+
+# --- quarantine ------------------------------------------------------------------------
+
+def cmd_quarantine_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from transforms.quarantine import parse_duration, purge_quarantine
+    from transforms.warehouse import publish_snapshot, writer
+
+    try:
+        older_than = parse_duration(args.older_than)
+    except ValueError as exc:
+        _say(f"efc quarantine purge: {exc}")
+        return EXIT_COULD_NOT_RUN
+    with writer(settings) as con:
+        erased = purge_quarantine(con, settings, older_than)
+        publish_snapshot(con, settings)
+    if args.json:
+        print(json.dumps(erased, indent=2))
+    else:
+        print(f"erased {len(erased)} quarantined file(s) older than {args.older_than}; "
+              "each erasure is recorded in the warehouse (quarantine_erasures)")
+    return EXIT_OK
+
+
 # --- parser ----------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -267,6 +321,28 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "rejected", "duplicate", "superseded"])
     submissions.add_argument("--json", action="store_true")
     submissions.set_defaults(handler=cmd_submissions)
+    template = commands.add_parser("template", help="write a ready submission file to fill in",
+                                   description="Write a submission file for a member and period "
+                                   "with the member's indicators pre-filled, dropdowns for codes "
+                                   "(XLSX) and an instructions sheet.")
+    template.add_argument("--member", required=True, metavar="ID")
+    template.add_argument("--period", required=True, metavar="PERIOD",
+                          help="a month (2026-07) or a quarter (2026-Q3)")
+    template.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    template.add_argument("--out", metavar="PATH", help="file or folder (default: current folder)")
+    template.set_defaults(handler=cmd_template)
+
+    quarantine = commands.add_parser("quarantine", help="manage quarantined identifying files",
+                                     description="Files rejected for identifying data are kept "
+                                     "owner-only in EFC_HOME/quarantine until purged.")
+    actions = quarantine.add_subparsers(dest="action", required=True, metavar="ACTION")
+    purge = actions.add_parser("purge", help="erase quarantined files older than a duration",
+                               description="Erase quarantined files older than the given "
+                               "duration and record each erasure (hash, member, when).")
+    purge.add_argument("--older-than", required=True, metavar="DURATION",
+                       help="e.g. 30d or 12h")
+    purge.add_argument("--json", action="store_true", help="print what was erased as JSON")
+    purge.set_defaults(handler=cmd_quarantine_purge)
     return parser
 
 

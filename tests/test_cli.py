@@ -11,13 +11,13 @@ import pytest
 from efc.cli import build_parser, main
 from tests.conftest import SAMPLE
 
-COMMANDS = ["check", "ingest", "assess", "demo", "submissions"]
+COMMANDS = ["check", "ingest", "assess", "demo", "submissions", "template", "quarantine"]
 
 
-@pytest.mark.parametrize("command", [None, *COMMANDS])
+@pytest.mark.parametrize("command", [None, *COMMANDS, "quarantine purge"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main([command, "--help"] if command else ["--help"])
+        main([*command.split(), "--help"] if command else ["--help"])
     assert exit_.value.code == 0
     assert "usage: efc" in capsys.readouterr().out
 
@@ -69,3 +69,19 @@ def test_bad_quarter_is_refused_before_anything_runs(capsys):
 def test_submissions_on_an_empty_workspace(workspace, capsys):
     assert main(["submissions", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_template_then_check_round_trip(workspace, tmp_path, capsys):
+    """A member's template, unfilled, is refused by the check for its empty values."""
+    assert main(["template", "--member", "hl-north", "--period", "2026-07",
+                 "--out", str(tmp_path)]) == 0
+    path = tmp_path / "hl-north_2026-07.xlsx"
+    assert capsys.readouterr().out.strip() == str(path)
+    assert main(["check", str(path), "--member", "hl-north", "--json"]) == 1
+    receipt = json.loads(capsys.readouterr().out)
+    assert {p["rule"] for p in receipt["problems"]} == {"value_present"}
+
+
+def test_template_for_an_unknown_member(workspace, tmp_path):
+    assert main(["template", "--member", "hl-nowhere", "--period", "2026-07",
+                 "--out", str(tmp_path)]) == 2

@@ -127,3 +127,16 @@ def test_failures_map_back_to_each_submission_of_a_batch(catalogue):
     problems, _ = validate_observations(batch, catalogue, TODAY)
     assert problems[0] == []
     assert [(p.rule, p.row) for p in problems[1]] == [("value_non_negative", 5)]
+
+
+def test_offline_engine_gives_the_same_verdicts_as_great_expectations(catalogue):
+    """`efc check` reads the suite without GX; both engines must agree on every case."""
+    frames = [frame_of(replace(row, **changes), key=key)
+              for key, (row, changes, _) in enumerate(CASES)]
+    frames.append(frame_of(GOOD + [GOOD[3]] + [
+        ("hl-north", "2026-Q3", "HL_UNIQUE_DOMAINS", "", "", "5", "", "", "")], key=len(CASES)))
+    batch = pd.concat(frames, ignore_index=True)
+    by_gx, results_gx = validate_observations(batch, catalogue, TODAY)
+    by_pandas, results_pandas = validate_observations(batch, catalogue, TODAY, engine="pandas")
+    assert by_pandas == by_gx
+    assert results_pandas == results_gx

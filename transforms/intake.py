@@ -112,14 +112,15 @@ def examine_name(submission: Submission) -> list[Problem]:
     return findings
 
 
-def validate(submissions: list[Submission], catalogue: Catalogue, today: date) -> None:
-    """Validate every readable submission of a batch in one Great Expectations run."""
+def validate(submissions: list[Submission], catalogue: Catalogue, today: date,
+             *, engine: str = "great_expectations") -> None:
+    """Validate every readable submission of a batch in one run of the suite."""
     frames = [s.observations for s in submissions
               if s.observations is not None and s.duplicate_of is None]
     if not frames:
         return
     problems, results = validate_observations(pd.concat(frames, ignore_index=True),
-                                              catalogue, today)
+                                              catalogue, today, engine=engine)
     by_key = {s.key: s for s in submissions}
     for key, found in problems.items():
         by_key[key].problems.extend(found)

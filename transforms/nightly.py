@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,9 @@ from transforms.loading import already_received, name_key, receipts_since, recor
 from transforms.marts import refresh_marts
 from transforms.receipts import receipt_name, write_receipt
 from transforms.warehouse import now_utc, publish_snapshot
+
+log = logging.getLogger("efc.nightly")
+PROGRESS_EVERY = 25
 
 
 @dataclass
@@ -72,7 +76,9 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
 def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
                         settings: Settings) -> list[Submission]:
     """Parse and screen each file, then keep its bytes: archive, or quarantine if identifying."""
-    for submission in submissions:
+    for done, submission in enumerate(submissions, start=1):
+        if done % PROGRESS_EVERY == 0:
+            log.info("examined %d/%d files", done, len(submissions))
         arrival = submission.arrival
         data = arrival.path.read_bytes()
         if submission.duplicate_of is None:
@@ -99,7 +105,9 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
     """Record every submission in its own transaction, in arrival order."""
     ids: dict[int, int] = {}
     last = now_utc()
-    for submission in submissions:
+    for done, submission in enumerate(submissions, start=1):
+        if done % PROGRESS_EVERY == 0:
+            log.info("loaded %d/%d files", done, len(submissions))
         if submission.duplicate_of is not None and submission.duplicate_of < 0:
             submission.duplicate_of = ids[-1 - submission.duplicate_of]
         loaded_at = max(now_utc(), last + timedelta(microseconds=1))
