@@ -165,7 +165,7 @@ def line_chart(frame: pd.DataFrame, *, x: str, y: str, series: str | None, y_lab
         ax.axvline(b - 0.5, color=MUTED, linewidth=0.8, linestyle=(0, (3, 2)))
         ax.text(b - 0.45, 1.0, "series break", transform=ax.get_xaxis_transform(),
                 ha="left", va="top", color=MUTED, fontsize=FONT_SIZE_PT - 1)
-    ax.set_xticks(list(positions), [str(v) for v in xs],
+    ax.set_xticks(list(positions), _x_labels(xs),
                   rotation=(45 if len(xs) > 12 else 0))
     ax.set_xlim(-0.4, len(xs) - 0.6)
     _value_axis(ax, "y", kind, y_label)
@@ -217,7 +217,7 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
                 ax.text(i, b + h / 2, fmt_pct(h, 0), ha="center", va="center",
                         color=label_colour, fontsize=FONT_SIZE_PT - 1)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_xticks(range(len(xs)), _x_labels(xs))
     ax.set_ylim(0, 1)
     _value_axis(ax, "y", "pct", y_label)
     # Legend top-to-bottom in the order segments stack bottom-to-top, read from the top.
@@ -307,7 +307,7 @@ def grouped_bar_chart(frame: pd.DataFrame, *, x: str, series: str, value: str,
             if pd.isna(v):
                 ax.text(pos, top * 0.01, SUPPRESSED, ha="center", va="bottom",
                         color=INK, fontsize=FONT_SIZE_PT - 1)
-    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_xticks(range(len(xs)), _x_labels(xs))
     ax.tick_params(axis="x", length=0)
     ax.set_ylim(0, top * 1.08)
     _value_axis(ax, "y", kind, value_label)
@@ -429,6 +429,14 @@ def _series_values(frame: pd.DataFrame, *, x: str, y: str, series: str | None,
         values = pd.to_numeric(part.set_index(x)[y], errors="raise").reindex(order)
         out.append(("" if name is None else str(name), [float(v) for v in values]))
     return out
+
+
+def _x_labels(xs: Sequence[Any]) -> list[str]:
+    """Tick labels; a long run of quarters prints as 'Q4' over '2023' so labels never collide."""
+    labels = [str(v) for v in xs]
+    if len(labels) > 8 and all(re.fullmatch(r"\d{4}-Q[1-4]", label) for label in labels):
+        return [f"{label[5:]}\n{label[:4]}" for label in labels]
+    return labels
 
 
 def _segments(n: int, break_at: list[int]) -> list[tuple[int, int]]:

@@ -266,6 +266,8 @@ class ContextBuilder:
                               table="flagged transactions by amount band")
         bands = {"lt10": "under €10", "10_100": "€10-100", "100_500": "€100-500",
                  "gt500": "over €500"}
+        flagged = flagged.assign(order=flagged["category"].map(list(bands).index)).sort_values(
+            ["order", "quarter"])
         flagged_chart = charts.line_chart(
             flagged.assign(band=flagged["category"].map(bands).fillna(flagged["category"])),
             x="quarter", y="value", series="band", y_label="Flagged transactions (count)",

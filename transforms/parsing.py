@@ -152,8 +152,10 @@ def _parse_csv(data: bytes) -> ParsedFile:
     if _looks_binary(text):
         parsed.problems.append(_file_problem(
             "not_a_text_file",
-            "The file ends in .csv but holds binary data, not text.",
-            "Export the statistics as a CSV text file (or send the .xlsx workbook itself)."))
+            "The file ends in .csv but holds binary data, not text (or UTF-16 text without "
+            "a byte-order mark).",
+            "Export the statistics as a CSV text file in UTF-8 (or send the .xlsx workbook "
+            "itself)."))
         return parsed
     if text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
         parsed.problems.append(_file_problem(
