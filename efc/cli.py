@@ -193,6 +193,21 @@ def latest_sample_quarter(settings: Settings) -> str | None:
     return row[0] if row else None
 
 
+# --- serve -----------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve both deployments against the configured Prefect API until interrupted."""
+    _quiet_prefect()
+    _show_progress()
+    from flows.deployments import serve_deployments
+
+    settings.ensure_folders()
+    _say(f"Serving nightly-aggregation and quarterly-assessment for {settings.home} "
+         f"against {os.environ.get('PREFECT_API_URL') or 'the local ephemeral API'} …")
+    serve_deployments()
+    return EXIT_OK
+
+
 # --- submissions -----------------------------------------------------------------------
 
 def cmd_submissions(args: argparse.Namespace, settings: Settings) -> int:
@@ -313,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quarter", type=_quarter, metavar="YYYY-Qn",
                       help="assess this quarter instead of the latest complete one")
     demo.set_defaults(handler=cmd_demo)
+
+    serve = commands.add_parser("serve", help="serve the scheduled deployments",
+                                description="Serve nightly-aggregation (02:00 Europe/Brussels) "
+                                "and quarterly-assessment (first day of each quarter) against "
+                                "the Prefect API in PREFECT_API_URL, until interrupted.")
+    serve.set_defaults(handler=cmd_serve)
 
     submissions = commands.add_parser("submissions", help="list every file received",
                                       description="List received files with their state.")

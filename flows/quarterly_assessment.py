@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact
@@ -10,7 +13,10 @@ from prefect.cache_policies import NONE
 
 from efc.settings import Settings
 from rendering import report
+from transforms.periods import last_complete_quarter
 from transforms.warehouse import reader
+
+Quarter = Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$", description="YYYY-Qn")]
 
 EDITIONS = ("coalition",)
 
@@ -27,8 +33,10 @@ def write_edition(data, settings: Settings, edition: str) -> report.ReportFiles:
 
 
 @flow(name="quarterly-assessment", flow_run_name="assessment-{quarter}")
-def quarterly_assessment(quarter: str, as_of: datetime | None = None) -> list[str]:
-    """Build every edition of the assessment of `quarter` (YYYY-Qn); returns the PDF paths."""
+def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None = None
+                         ) -> list[str]:
+    """Build every edition of the assessment of `quarter` (default: the last complete one)."""
+    quarter = quarter or last_complete_quarter(date.today())
     settings = Settings.from_env()
     logger = get_run_logger()
     data = read_assessment_data(settings, quarter, as_of)

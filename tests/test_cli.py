@@ -11,7 +11,8 @@ import pytest
 from efc.cli import build_parser, main
 from tests.conftest import SAMPLE
 
-COMMANDS = ["check", "ingest", "assess", "demo", "submissions", "template", "quarantine"]
+COMMANDS = ["check", "ingest", "assess", "demo", "serve", "submissions", "template",
+            "quarantine"]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS, "quarantine purge"])
