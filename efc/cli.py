@@ -19,6 +19,10 @@ from pathlib import Path
 from efc.settings import REPO_ROOT, Settings, SettingsError
 
 EXIT_OK, EXIT_REJECTED, EXIT_COULD_NOT_RUN = 0, 1, 2
+
+
+class PipelineStopped(RuntimeError):
+    """A flow ended in a state it explained (the warehouse busy, say): print it, no traceback."""
 DEMO_MARKER = "DEMO_WORKSPACE"
 
 
@@ -104,7 +108,11 @@ def run_ingest(settings: Settings, inbox: Path | None, label: str) -> dict:
     _show_progress()
     from flows.nightly_aggregation import nightly_aggregation
 
-    return nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label)
+    state = nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label,
+                                return_state=True)
+    if state.is_failed():
+        raise PipelineStopped(state.message or "the nightly aggregation failed")
+    return state.result()
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -378,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, settings)
     except KeyboardInterrupt:
         return 130
+    except PipelineStopped as exc:
+        _say(f"efc {args.command}: {exc}")
+        return EXIT_COULD_NOT_RUN
     except Exception as exc:  # the last line an operator sees must say what failed
         from transforms.warehouse import WarehouseBusy
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.states import Failed
 
 from efc.settings import Settings
 from transforms import nightly
 from transforms.catalogue import load_catalogue
-from transforms.warehouse import writer
+from transforms.warehouse import WarehouseBusy, writer
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
 
@@ -57,14 +58,18 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> 
     started = datetime.now(UTC).replace(microsecond=0)
     summary = nightly.NightlySummary(started_at=started, inbox=str(settings.inbox))
     catalogue = load_catalogue(settings.reference_dir)
-    with writer(settings) as con:
-        submissions, summary.ignored = discover_submissions(con, settings, started)
-        logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
-        submissions = examine_submissions(submissions, catalogue, settings)
-        submissions = validate_submissions(submissions, catalogue, started.date())
-        summary = load_submissions(con, submissions, summary)
-        refresh_aggregates(con, settings)
-        summary.receipts_written = issue_receipts(con, settings, started)
+    try:
+        with writer(settings) as con:
+            submissions, summary.ignored = discover_submissions(con, settings, started)
+            logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
+            submissions = examine_submissions(submissions, catalogue, settings)
+            submissions = validate_submissions(submissions, catalogue, started.date())
+            summary = load_submissions(con, submissions, summary)
+            refresh_aggregates(con, settings)
+            summary.receipts_written = issue_receipts(con, settings, started)
+    except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
+        logger.error(str(busy))
+        return Failed(message=str(busy))
     logger.info(summary.one_line())
     create_markdown_artifact(key="nightly-aggregation", markdown=nightly.summary_markdown(summary),
                              description="Files by state and rejections by rule")

@@ -42,3 +42,23 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_home(tmp_path_factory, prefect_harness) -> Path:
+    """A workspace with data/sample ingested once by the nightly flow (shared: treat as read-only
+    apart from reports)."""
+    from flows.nightly_aggregation import nightly_aggregation
+
+    home = tmp_path_factory.mktemp("sample") / "home"
+    old = os.environ.get("EFC_HOME")
+    os.environ["EFC_HOME"] = str(home)
+    try:
+        summary = nightly_aggregation(inbox=str(SAMPLE), run_label="tests")
+    finally:
+        if old is None:
+            os.environ.pop("EFC_HOME", None)
+        else:
+            os.environ["EFC_HOME"] = old
+    (home / "nightly_summary.json").write_text(__import__("json").dumps(summary))
+    return home

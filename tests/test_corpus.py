@@ -1,4 +1,4 @@
-"""The corpus of members' files (tests/corpus): every rule fires where it should, offline and nightly.
+"""The corpus of members' files (tests/corpus): each rule fires where it should, offline, nightly.
 
 tests/corpus/expected.csv states, for each file, the state its receipt must end in and a rule
 id that must be among its problems. The files are committed; tests/corpus_builder.py made
@@ -74,8 +74,8 @@ def expected_of(member_id: str, file: str) -> dict:
 def offline_check(cases: list[tuple[str, str]], catalogue) -> dict[tuple[str, str], dict]:
     """What `efc check` prints for each file, with one validation run for them all.
 
-    The same calls as efc.cli.cmd_check, batched: every file gets its own submission key,
-    and the suite never compares rows of different keys.
+    The same calls as efc.cli.cmd_check (the suite on its pandas engine, as members run it),
+    batched: every file gets its own submission key, and no rule compares rows of two keys.
     """
     settings = Settings.from_env()
     submissions = []
@@ -88,7 +88,7 @@ def offline_check(cases: list[tuple[str, str]], catalogue) -> dict[tuple[str, st
         examine(submission, path.read_bytes(), catalogue,
                 max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows)
         submissions.append(submission)
-    validate(submissions, catalogue, date.today())
+    validate(submissions, catalogue, date.today(), engine="pandas")
     return {case: build_receipt(
         file=s.shown_file_name, sha256=s.arrival.sha256, member_id=case[0],
         received_at=s.received_at, state=s.state, problems=condense(s.problems),
@@ -217,7 +217,7 @@ def test_nightly_run_over_the_corpus(workspace, prefect_harness, offline, tmp_pa
         assert receipt["state"] == expected["expected_state"], (case, receipt["problems"])
         if expected["expected_rule"]:
             assert expected["expected_rule"] in {p["rule"] for p in receipt["problems"]}, case
-        # (d) the nightly run and the offline check judge alike
+        # (d) the nightly run (Great Expectations) and the offline check (pandas) judge alike
         assert receipt["state"] == offline[case]["state"], case
         assert {p["rule"] for p in receipt["problems"]} == \
             {p["rule"] for p in offline[case]["problems"]}, case

@@ -81,19 +81,17 @@ def raw_quarter_totals(indicators: set[str]) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory, prefect_harness):
+def sample_run(sample_home):
     import os
 
-    home = tmp_path_factory.mktemp("e2e") / "home"
     old = os.environ.get("EFC_HOME")
-    os.environ["EFC_HOME"] = str(home)
+    os.environ["EFC_HOME"] = str(sample_home)
     try:
-        from flows.nightly_aggregation import nightly_aggregation
         from flows.quarterly_assessment import quarterly_assessment
 
-        summary = nightly_aggregation(inbox=str(SAMPLE), run_label="e2e")
         pdfs = quarterly_assessment(quarter=QUARTER)
-        yield home, summary, [Path(p) for p in pdfs]
+        summary = json.loads((sample_home / "nightly_summary.json").read_text())
+        yield sample_home, summary, [Path(p) for p in pdfs]
     finally:
         if old is None:
             os.environ.pop("EFC_HOME", None)
@@ -139,3 +137,24 @@ def test_pdf_has_tlp_on_every_page_and_attachments(sample_run):
     manifest = json.loads(attachments["manifest.json"][0])
     assert manifest["quarter"] == QUARTER and len(manifest["submissions"]) > 300
     assert "hotline_volumes.csv" in attachments
+
+
+def test_assessment_reads_the_snapshot_while_an_ingest_holds_the_warehouse(sample_run,
+                                                                          monkeypatch):
+    """DuckDB refuses even read-only opens of a file being written; assess uses the snapshot."""
+    import os
+    import subprocess
+    import sys
+
+    from efc.settings import Settings
+    from transforms.warehouse import writer
+
+    home, _, pdfs = sample_run
+    monkeypatch.setenv("EFC_HOME", str(home))
+    monkeypatch.setenv("EFC_LOCK_TIMEOUT_S", "1")
+    env = dict(os.environ)
+    with writer(Settings.from_env()):  # as an ingest would
+        result = subprocess.run([sys.executable, "-m", "efc.cli", "assess", "--quarter", QUARTER],
+                                env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip().splitlines()[-1]) == pdfs[0]

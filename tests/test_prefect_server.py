@@ -4,6 +4,7 @@ quarterly run through the API, wait for it, and find the PDF it made."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE
 
 BIN = Path(sys.executable).parent
 
@@ -53,11 +53,11 @@ def prefect_server(tmp_path):
         server.wait(timeout=30)
 
 
-def test_quarterly_run_triggered_through_the_server_api(prefect_server, tmp_path):
-    env = {**prefect_server, "EFC_HOME": str(tmp_path / "home")}
-    ingest = subprocess.run([str(BIN / "efc"), "ingest", "--inbox", str(SAMPLE)], env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert ingest.returncode == 0, ingest.stderr
+def test_quarterly_run_triggered_through_the_server_api(prefect_server, sample_home, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home)
+    shutil.rmtree(home / "reports", ignore_errors=True)
+    env = {**prefect_server, "EFC_HOME": str(home)}
     serve = subprocess.Popen([str(BIN / "efc"), "serve"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -79,5 +79,5 @@ def test_quarterly_run_triggered_through_the_server_api(prefect_server, tmp_path
     finally:
         serve.terminate()
         serve.wait(timeout=30)
-    pdf = tmp_path / "home" / "reports" / "2026-Q3" / "assessment-2026-Q3-coalition.pdf"
+    pdf = home / "reports" / "2026-Q3" / "assessment-2026-Q3-coalition.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")

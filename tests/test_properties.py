@@ -2,12 +2,12 @@
 
 Hypothesis generates the files. The examples are derandomised (the same on every run, no
 database written into the tree) so a failure here is a finding, never noise. The tests at the
-end, marked xfail(strict=True), are inputs found while writing these properties that still
-crash or mislead the parser: each names the function at fault.
+end are inputs found while writing these properties that once crashed or misled the parser.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -30,6 +30,11 @@ from transforms.inbox import Arrival
 from transforms.intake import STATES, Submission, examine, validate
 from transforms.observations import canonical_observations
 from transforms.parsing import COLUMNS, parse_file
+
+# Prefect's test server (a session fixture other modules start) runs threads in this process
+# that draw from `random`; Hypothesis sees the global state move during a draw and warns.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies")
 
 MAX_ROWS = 1000
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -138,10 +143,8 @@ def contract_csv(draw) -> tuple[bytes, str, list[list[str]], list[int]]:
             data = text.encode("utf-8")
         else:
             # bytes that also read as UTF-8 are UTF-8 by the contract's rule; no guess can tell
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 assume(data.decode("utf-8") == text)
-            except UnicodeDecodeError:
-                pass
     else:
         data = text.encode(encoding)
     return data, sep, expected_rows, expected_lines
@@ -210,7 +213,7 @@ def test_any_bytes_are_parsed_and_examined_without_crashing(suffix, data):
     examined("hl-north", f"upload{suffix}", data)
 
 
-@fast(250)
+@fast(120)
 @given(contract_csv())
 def test_csv_under_the_contract_header_reads_back_cell_for_cell(drawn):
     data, sep, expected_rows, expected_lines = drawn
@@ -228,7 +231,7 @@ def test_csv_under_the_contract_header_reads_back_cell_for_cell(drawn):
     examined("hl-north", "stats.csv", data)
 
 
-@fast(150)
+@fast(100)
 @given(json_document())
 def test_any_json_document_is_examined_without_crashing(data):
     parsed = parse_file("stats.json", data, max_rows=MAX_ROWS)
@@ -244,18 +247,24 @@ def test_any_workbook_is_examined_without_crashing(data):
     examined("pay-cardnet", "stats.xlsx", data)
 
 
-@fast(6)
+@fast(5)
 @given(st.lists(st.tuples(st.sampled_from(MEMBERS), ANY_FILE), min_size=1, max_size=14))
-def test_a_batch_of_anything_validates_to_contract_states(files):
-    """Examine each file, validate the batch in one Great Expectations run (as nightly does)."""
-    batch = [examined(member, f"file{key}{suffix}", data, key)
-             for key, (member, (suffix, data)) in enumerate(files)]
-    validate(batch, CATALOGUE, date(2026, 11, 28))
-    for found in batch:
-        assert found.state in ("accepted", "accepted_with_warnings", "rejected")
-        assert_well_formed(found.problems)
-        if found.member_id == "nobody":
-            assert found.state == "rejected"
+def test_a_batch_of_anything_validates_alike_on_both_engines(files):
+    """Examine each file, validate the batch once with Great Expectations (as the nightly run
+    does) and once with the pandas engine (as `efc check` does): same states, same findings."""
+    verdicts = {}
+    for engine in ("great_expectations", "pandas"):
+        batch = [examined(member, f"file{key}{suffix}", data, key)
+                 for key, (member, (suffix, data)) in enumerate(files)]
+        validate(batch, CATALOGUE, date(2026, 11, 28), engine=engine)
+        for found in batch:
+            assert found.state in ("accepted", "accepted_with_warnings", "rejected")
+            assert_well_formed(found.problems)
+            if found.member_id == "nobody":
+                assert found.state == "rejected"
+        verdicts[engine] = [(found.state, sorted((p.rule, p.row or 0) for p in found.problems))
+                            for found in batch]
+    assert verdicts["great_expectations"] == verdicts["pandas"]
 
 
 @st.composite
@@ -276,7 +285,7 @@ def consistent_numbers(draw) -> tuple[str, str | None, list[tuple[float, str]]]:
     return mark, grouping, values
 
 
-@fast(300)
+@fast(100)
 @given(consistent_numbers())
 def test_numbers_written_consistently_read_back_or_are_called_ambiguous(drawn):
     """A file that keeps to one convention is read right, or a value is said to be ambiguous."""
@@ -296,7 +305,7 @@ def test_numbers_written_consistently_read_back_or_are_called_ambiguous(drawn):
             assert read == pytest.approx(number, rel=1e-12, abs=1e-9), written
 
 
-@fast(300)
+@fast(100)
 @given(st.emails())
 def test_masking_never_returns_an_email_whole(address):
     assert address not in mask(address)
@@ -319,7 +328,7 @@ def luhn_complete(partial: str) -> str:
     return partial + str((10 - total % 10) % 10)
 
 
-@fast(200)
+@fast(100)
 @given(st.text(string.digits, min_size=18, max_size=18), st.booleans())
 def test_a_german_iban_in_a_note_is_found_and_never_shown_whole(bban, grouped):
     number = iban("DE", bban)
@@ -329,7 +338,7 @@ def test_a_german_iban_in_a_note_is_found_and_never_shown_whole(bban, grouped):
     assert number not in problems[0].value and written not in problems[0].message
 
 
-@fast(200)
+@fast(100)
 @given(st.text(string.digits, min_size=14, max_size=14), st.booleans())
 def test_a_visa_number_in_a_note_is_found_and_never_shown_whole(digits, grouped):
     number = luhn_complete("4" + digits)
@@ -367,25 +376,17 @@ def rezip(data: bytes, change) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.xfail(strict=True, raises=csv.Error, reason=(
-    "BUG transforms.parsing._parse_csv: a field longer than csv.field_size_limit() (131072 "
-    "characters: a long note, or a stray quote that runs to the end of a large file) raises "
-    "_csv.Error instead of a problem"))
 @fast(5)
 @given(st.integers(131_073, 400_000), st.booleans())
 @example(140_000, True)
 def test_a_field_longer_than_the_csv_limit_is_a_problem_not_a_crash(length, stray_quote):
+    """Read whole, the over-long note is then refused by the suite's note_length rule."""
     note = ('"unterminated note ' + "x" * length) if stray_quote else "x" * length
     data = f"{HEADER}\nhl-north,2026-07,HL_URLS_CONFIRMED,,,5,,,{note}\n".encode()
     parsed = parse_file("stats.csv", data, max_rows=MAX_ROWS)
-    assert parsed.problems
+    assert parsed.problems or parsed.rows["note"].str.len().max() > 280
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG transforms.parsing._parse_csv: header_row comes from str.splitlines(), which also "
-    "breaks lines at \\x0b \\x0c \\x1c-\\x1e \\x85 \\u2028 \\u2029, but csv.reader counts only "
-    "\\r and \\n; one such character before or in the header row shifts header_row down and "
-    "the first observation is silently dropped"))
 @fast(10)
 @given(st.sampled_from(["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]),
        st.booleans())
@@ -398,9 +399,6 @@ def test_a_page_break_before_the_header_loses_no_row(character, own_line):
     assert parsed.rows["period"].tolist() == ["2026-07", "2026-08"]
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
-    "BUG transforms.parsing._parse_json: json.loads raises RecursionError on arrays or "
-    "objects nested about 1000 deep; only UnicodeDecodeError and JSONDecodeError are caught"))
 @fast(5)
 @given(st.integers(1_000, 50_000), st.sampled_from(["[", '{"a":']))
 @example(100_000, "[")
@@ -408,9 +406,6 @@ def test_deeply_nested_json_is_a_problem_not_a_crash(depth, opener):
     parse_file("stats.json", (opener * depth).encode(), max_rows=MAX_ROWS)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG transforms.parsing._parse_json: json.loads raises ValueError ('Exceeds the limit "
-    "(4300 digits) for integer string conversion') on an integer of more than 4300 digits"))
 @fast(5)
 @given(st.integers(4_301, 20_000))
 @example(5_000)
@@ -420,10 +415,6 @@ def test_a_huge_json_integer_is_a_problem_not_a_crash(digits):
     parse_file("stats.json", data, max_rows=MAX_ROWS)
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
-    "BUG transforms.parsing._parse_xlsx: zipfile.ZipFile() raises NotImplementedError "
-    "('zip file version …') for a central directory entry that needs a newer zip version "
-    "(a damaged upload); only zipfile.BadZipFile is caught"))
 @fast(5)
 @given(st.integers(64, 255))
 @example(0xFE)
@@ -434,10 +425,6 @@ def test_a_zip_needing_a_newer_version_is_a_problem_not_a_crash(version):
     parse_file("stats.xlsx", bytes(data), max_rows=MAX_ROWS)
 
 
-@pytest.mark.xfail(strict=True, raises=xml.etree.ElementTree.ParseError, reason=(
-    "BUG transforms.parsing._parse_xlsx: the workbook is opened read-only, so a damaged "
-    "worksheet XML is parsed only while iterating its rows, outside the try/except around "
-    "openpyxl.load_workbook; ParseError escapes"))
 @fast(5)
 @given(st.floats(0.05, 0.95))
 @example(0.5)
@@ -447,19 +434,12 @@ def test_a_damaged_worksheet_is_a_problem_not_a_crash(cut):
     parse_file("stats.xlsx", data, max_rows=MAX_ROWS)
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason=(
-    "BUG transforms.parsing._parse_xlsx: a workbook whose workbook.xml lists no sheet opens, "
-    "then workbook.worksheets[0] raises IndexError"))
 def test_a_workbook_without_sheets_is_a_problem_not_a_crash():
     data = rezip(small_workbook(), lambda name, body: re.sub(
         rb"<sheets>.*</sheets>", b"<sheets/>", body) if name == "xl/workbook.xml" else body)
     parse_file("stats.xlsx", data, max_rows=MAX_ROWS)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG transforms.parsing._parse_xlsx: openpyxl raises ValueError (the 4300-digit limit of "
-    "int()) while iterating a cell holding an integer of more than 4300 digits, outside the "
-    "try/except around load_workbook"))
 @fast(5)
 @given(st.integers(4_301, 20_000))
 @example(5_000)

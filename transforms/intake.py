@@ -98,6 +98,19 @@ def examine(submission: Submission, data: bytes | None, catalogue: Catalogue,
     return submission
 
 
+def could_not_examine(submission: Submission) -> Submission:
+    """Reject a file our reader failed on; it is kept (in quarantine, unscreened) for a look."""
+    submission.observations = None
+    submission.is_identifying = True  # not screened: treat as possibly identifying
+    submission.problems.append(Problem(
+        severity="error", rule="file_unreadable",
+        message="The file could not be read: our reader failed on it. It is kept, and the "
+                "coalition's data team can see what happened.",
+        fix="Check the file opens as a table, export it again as CSV or XLSX, and resend it; "
+            "if it fails again, contact the coalition's data team."))
+    return submission
+
+
 def examine_name(submission: Submission) -> list[Problem]:
     """Screen the file name too: it reaches receipts and the warehouse, so it must not identify."""
     findings = [Problem(p.severity, p.rule, p.message, "Rename the file; a file name carries "

@@ -83,8 +83,13 @@ def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
         data = arrival.path.read_bytes()
         if submission.duplicate_of is None:
             too_large = arrival.size_bytes > settings.max_file_bytes
-            intake.examine(submission, None if too_large else data, catalogue,
-                           max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows)
+            try:
+                intake.examine(submission, None if too_large else data, catalogue,
+                               max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows)
+            except Exception:  # one unreadable file must not stop the night for the others
+                log.exception("examining submission %d from %s failed", submission.key,
+                              submission.member_id)
+                intake.could_not_examine(submission)
         else:
             intake.examine_name(submission)
         if submission.is_identifying:

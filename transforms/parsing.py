@@ -26,6 +26,7 @@ SEPARATORS = (",", ";", "\t")
 XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
 XLSX_MAX_RATIO = 100
 HEADER_SEARCH_ROWS = 20
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 WIDE_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
 
@@ -165,7 +166,7 @@ def _parse_csv(data: bytes) -> ParsedFile:
             "Download the export again and check it opens as a table before sending."))
         return parsed
 
-    lines = text.splitlines()
+    lines = LINE_BREAK.split(text)  # the csv module's notion of a line, not str.splitlines()
     header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_index is None:
         parsed.problems.append(_file_problem(
@@ -178,6 +179,7 @@ def _parse_csv(data: bytes) -> ParsedFile:
         parsed.problems.append(_missing_columns_problem(header, "header row"))
         return parsed
 
+    csv.field_size_limit(max(len(text), 131072))  # a long note is a problem to report, not a crash
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     records: list[list[str]] = []
     line_numbers: list[int] = []
@@ -246,7 +248,7 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError):
         parsed.problems.append(_file_problem(
             "not_a_workbook", "The file ends in .xlsx but is not an Excel workbook.",
             "Save the sheet from Excel as .xlsx, or export it as CSV."))
@@ -296,6 +298,12 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
             texts = (texts + [""] * len(header))[: len(header)]
             records.append(texts)
             numbers.append(number)
+    except Exception as exc:  # read-only sheets parse lazily: damage shows up only here
+        parsed.problems.append(_file_problem(
+            "not_a_workbook", f"The workbook is damaged and could not be read "
+            f"({type(exc).__name__}).",
+            "Open it in Excel, save it again as .xlsx, or export the sheet as CSV."))
+        return parsed
     finally:
         workbook.close()
     if header is None:
@@ -333,7 +341,7 @@ def _parse_json(data: bytes) -> ParsedFile:
     parsed = ParsedFile("json")
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError too
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
             exc, json.JSONDecodeError) else ""
         parsed.problems.append(_file_problem(

@@ -29,12 +29,13 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -81,8 +82,8 @@ class ChangeEstimate:
     p_value: float        # H0: no change
     log_ratio: float
     se: float             # standard error of log_ratio
-    df: float             # residual degrees of freedom (members - 1)
-    dispersion: float
+    df: float             # residual df of the panel the dispersion is estimated on
+    dispersion: float     # NB2 alpha: each member's extra relative variance
     members: tuple[str, ...]       # compared: complete in both, no break between
     newcomers: tuple[str, ...]     # complete now only
     absentees: tuple[str, ...]     # complete in the base quarter only
@@ -95,6 +96,8 @@ class ChangeEstimate:
     coverage_base: float
     has_estimate: bool    # an estimated or provisional value is among those compared
     method: str
+    errors: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False,
+                               compare=False)  # bootstrap errors of log_ratio
 
     @property
     def comparable_coverage(self) -> float:
@@ -115,15 +118,14 @@ class ChangeEstimate:
     def probability_beyond(self, margin: float) -> float:
         """Probability that the true change exceeds `margin` (>0) or falls below it (<0).
 
-        Read off the t distribution of the log ratio (a confidence distribution): it is
+        Read off the bootstrap distribution of the log ratio (the pivot the interval uses):
         one minus the one-sided p-value of the test against the margin.
         """
-        if not (self.se > 0 and self.df >= 1) or not math.isfinite(self.log_ratio):
+        if not len(self.errors) or not math.isfinite(self.log_ratio):
             return math.nan
+        truths = self.log_ratio - self.errors
         bound = math.log1p(margin)
-        t_stat = (self.log_ratio - bound) / self.se if margin > 0 \
-            else (bound - self.log_ratio) / self.se
-        return float(stats.t.cdf(t_stat, self.df))
+        return float(np.mean(truths > bound) if margin > 0 else np.mean(truths < bound))
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ class ShareEstimate:
     total: float
     base_count: float
     base_total: float
-    dispersion: float     # counts are divided by it before any interval or test
+    dispersion: float     # design effect of the shift: counts are divided by it
+    design_effect_now: float   # ... and by these for each quarter's Wilson interval
+    design_effect_base: float
     members: tuple[str, ...]
     excluded_for_break: tuple[str, ...]
     members_expected: int
@@ -171,10 +175,11 @@ class ShareEstimate:
         if not (self.total > 0 and self.base_total > 0):
             return math.nan
         d = self.dispersion
-        result = test_proportions_2indep(
-            self.count / d, self.total / d, self.base_count / d, self.base_total / d,
-            value=margin, method="score", compare="diff",
-            alternative="larger" if margin > 0 else "smaller")
+        with _quiet():
+            result = test_proportions_2indep(
+                self.count / d, self.total / d, self.base_count / d, self.base_total / d,
+                value=margin, method="score", compare="diff",
+                alternative="larger" if margin > 0 else "smaller")
         return float(1 - result.pvalue)
 
 
@@ -250,17 +255,21 @@ def break_quarters(data: AssessmentData, indicator: str) -> dict[str | None, set
 
     Breaks come from the catalogue (`series_breaks`) and from status `B` in submissions.
     """
+    frames = _frames(data)
+    if indicator in frames.breaks:
+        return frames.breaks[indicator]
     found: dict[str | None, set[str]] = {}
     catalogue = data.series_breaks[data.series_breaks["indicator"] == indicator]
     for row in catalogue.itertuples():
         member = None if pd.isna(row.member_id) or row.member_id == "" else row.member_id
         if (quarter := _quarter_of(row.period)) is not None:
             found.setdefault(member, set()).add(quarter)
-    values = data.member_values
-    flagged = values[(values["indicator"] == indicator) & values["has_series_break"]]
+    values = indicator_rows(data, indicator)
+    flagged = values[values["has_series_break"]]
     for member, quarter in flagged[["member_id", "quarter"]].drop_duplicates().itertuples(
             index=False):
         found.setdefault(member, set()).add(quarter)
+    frames.breaks[indicator] = found
     return found
 
 
@@ -271,11 +280,107 @@ def _breaks_between(breaks: dict[str | None, set[str]], member: str, after: str,
     return any(after < q <= until for q in own)
 
 
+class _Frames:
+    """Per-indicator slices and breakdown panels of one member_values frame, built once.
+
+    Filtering a 10,000-row frame on string columns costs milliseconds; signals ask for
+    hundreds of category cells, so each indicator is split out once and each breakdown
+    pivoted once.
+    """
+
+    def __init__(self, data: AssessmentData):
+        self.frame = data.member_values
+        self.rows = {str(k): v for k, v in self.frame.groupby("indicator", sort=False)}
+        self.coverage = {(str(i), str(q)): v for (i, q), v in
+                         data.coverage.groupby(["indicator", "quarter"], sort=False)}
+        self.panels: dict[tuple[str, str], pd.DataFrame] = {}
+        self.blocks: dict[tuple[str, str, str], _Block] = {}
+        self.breaks: dict[str, dict[str | None, set[str]]] = {}
+        self.alphas: dict[tuple, tuple[float, int]] = {}
+
+
+_FRAMES: dict[int, _Frames] = {}
+
+
+def _frames(data: AssessmentData) -> _Frames:
+    cached = _FRAMES.get(id(data.member_values))
+    if cached is None or cached.frame is not data.member_values:
+        if len(_FRAMES) > 3:
+            _FRAMES.clear()
+        cached = _FRAMES[id(data.member_values)] = _Frames(data)
+    return cached
+
+
+def indicator_rows(data: AssessmentData, indicator: str) -> pd.DataFrame:
+    """The member values of one indicator."""
+    return _frames(data).rows.get(indicator, data.member_values.iloc[0:0])
+
+
 def _check_additive(data: AssessmentData, indicator: str) -> None:
-    rows = data.member_values[data.member_values["indicator"] == indicator]
+    rows = indicator_rows(data, indicator)
     if len(rows) and not rows["is_additive"].all():
         raise ValueError(f"{indicator} is not additive (a median or distinct count): it is "
                          "never summed across members, so it has no coalition change or trend")
+
+
+def _panel(data: AssessmentData, indicator: str, dimension: str) -> pd.DataFrame:
+    """Member quarters complete for the indicator, one column per category, plus estimates.
+
+    Index (member_id, quarter); `_estimate` is true when the total or any cell of the
+    breakdown is estimated or provisional.
+    """
+    frames = _frames(data)
+    key = (indicator, dimension)
+    if key in frames.panels:
+        return frames.panels[key]
+    rows = indicator_rows(data, indicator)
+    totals = rows[(rows["dimension"] == "") & rows["is_complete"] & rows["value"].notna()]
+    keys = totals.set_index(["member_id", "quarter"])["has_estimate"]
+    cells = rows[rows["dimension"] == dimension] if dimension else totals
+    wide = cells.pivot_table(index=["member_id", "quarter"], columns="category",
+                             values="value", aggfunc="sum", fill_value=0.0)
+    estimate = cells.groupby(["member_id", "quarter"])["has_estimate"].any()
+    index = keys.index.intersection(wide.index)  # a breakdown counts where it was reported
+    panel = wide.reindex(index).astype(float)
+    panel.columns = [str(c) for c in panel.columns]
+    panel["_estimate"] = keys.reindex(index).to_numpy(bool) | estimate.reindex(index).to_numpy(
+        bool)
+    frames.panels[key] = panel
+    return panel
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One quarter of a panel as arrays: members x categories."""
+
+    members: dict[str, int]
+    columns: dict[str, int]
+    matrix: np.ndarray
+    estimate: np.ndarray
+
+    def values(self, members: Sequence[str], categories: Sequence[str] | None) -> np.ndarray:
+        rows = [self.members[m] for m in members]
+        cols = list(self.columns.values()) if categories is None else \
+            [self.columns[c] for c in categories if c in self.columns]
+        return self.matrix[np.ix_(rows, cols)].sum(axis=1)
+
+    def any_estimate(self, members: Sequence[str]) -> bool:
+        return bool(self.estimate[[self.members[m] for m in members]].any())
+
+
+def _block(data: AssessmentData, indicator: str, dimension: str, quarter: str) -> _Block:
+    frames = _frames(data)
+    key = (indicator, dimension, quarter)
+    if key not in frames.blocks:
+        _check_additive(data, indicator)
+        panel = _panel(data, indicator, dimension)
+        rows = panel[panel.index.get_level_values("quarter") == quarter]
+        columns = [c for c in panel.columns if c != "_estimate"]
+        frames.blocks[key] = _Block(
+            members={str(m): i for i, m in enumerate(rows.index.get_level_values("member_id"))},
+            columns={c: i for i, c in enumerate(columns)},
+            matrix=rows[columns].to_numpy(float), estimate=rows["_estimate"].to_numpy(bool))
+    return frames.blocks[key]
 
 
 def member_cells(data: AssessmentData, indicator: str, quarters: Sequence[str],
@@ -287,51 +392,78 @@ def member_cells(data: AssessmentData, indicator: str, quarters: Sequence[str],
     it did not list is zero (country cells are only sent when non-zero, so a cell's own
     month count says nothing about completeness).
     """
-    _check_additive(data, indicator)
-    values = data.member_values
-    rows = values[(values["indicator"] == indicator) & values["quarter"].isin(list(quarters))]
-    totals = rows[rows["dimension"] == ""]
-    complete = totals[totals["is_complete"] & totals["value"].notna()]
-    keys = complete[["member_id", "quarter", "has_estimate"]].rename(
-        columns={"has_estimate": "total_estimate"})
-    if dimension == "":
-        cells = complete
-    else:
-        cells = rows[rows["dimension"] == dimension]
-        keys = keys.merge(cells[["member_id", "quarter"]].drop_duplicates(),
-                          on=["member_id", "quarter"])
-        if categories is not None:
-            cells = cells[cells["category"].isin(list(categories))]
-    summed = cells.groupby(["member_id", "quarter"], as_index=False).agg(
-        value=("value", "sum"), has_estimate=("has_estimate", "any"))
-    out = keys.merge(summed, on=["member_id", "quarter"], how="left")
-    out["value"] = out["value"].fillna(0.0).astype(float)
-    out["has_estimate"] = out["has_estimate"].fillna(False).astype(bool) | out["total_estimate"]
-    return out[["member_id", "quarter", "value", "has_estimate"]].reset_index(drop=True)
+    parts = []
+    for quarter in quarters:
+        block = _block(data, indicator, dimension, quarter)
+        members = list(block.members)
+        parts.append(pd.DataFrame({
+            "member_id": pd.Series(members, dtype=str), "quarter": quarter,
+            "value": block.values(members, categories),
+            "has_estimate": block.estimate}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """Two quarters of one breakdown over the members that can be compared."""
+
+    now: _Block
+    base: _Block
+    members: list[str]          # in both, no break between
+    excluded: tuple[str, ...]   # in both, a break between
+    newcomers: tuple[str, ...]
+    absentees: tuple[str, ...]
+
+
+def _pair(data: AssessmentData, indicator: str, dimension: str, quarter: str,
+          base_quarter: str) -> _Pair:
+    now = _block(data, indicator, dimension, quarter)
+    base = _block(data, indicator, dimension, base_quarter)
+    both = sorted(set(now.members) & set(base.members))
+    breaks = break_quarters(data, indicator)
+    earlier, later = sorted([quarter, base_quarter])
+    excluded = tuple(m for m in both if _breaks_between(breaks, m, earlier, later))
+    return _Pair(now, base, [m for m in both if m not in excluded], excluded,
+                 tuple(sorted(set(now.members) - set(base.members))),
+                 tuple(sorted(set(base.members) - set(now.members))))
 
 
 def coverage_of(data: AssessmentData, indicator: str, quarter: str) -> tuple[int, float]:
     """(members expected, members complete / expected) under the reporting plan."""
-    cov = data.coverage[(data.coverage["indicator"] == indicator)
-                        & (data.coverage["quarter"] == quarter)]
-    expected = int(cov["member_id"].nunique())
-    if expected == 0:
+    cov = _frames(data).coverage.get((indicator, quarter))
+    if cov is None or cov.empty:
         return 0, math.nan
+    expected = int(cov["member_id"].nunique())
     return expected, float(cov.loc[cov["is_complete"], "member_id"].nunique()) / expected
 
 
 # -- models ------------------------------------------------------------------------------
 
+PANEL_QUARTERS = 8         # the window each series' dispersion is estimated on
+BOOTSTRAP_DRAWS = 4_000
+BOOTSTRAP_SEED = 2026      # fixed: the same data give the same intervals, byte for byte
+MIN_PANEL_DF = 2
+MAX_ALPHA = 50.0
 
-def _quasi_glm(endog: np.ndarray, exog: pd.DataFrame, family):
+
+@contextmanager
+def _quiet():
+    """Silence what saturated or separated fits say on the way; callers check df instead."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore",
+                                                over="ignore"):
+        warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning,
+                                         RuntimeWarning))
+        yield
+
+
+def _quasi_glm(endog: np.ndarray, exog: np.ndarray | pd.DataFrame, family):
     """Fit, then refit with the Pearson dispersion (never below 1) and t inference.
 
     Returns (results, dispersion, residual df); with no residual df the dispersion cannot
     be estimated and comes back NaN (the caller must not print an interval).
     """
     model = sm.GLM(endog, exog.astype(float), family=family)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning))
+    with _quiet():
         first = model.fit()
         df = int(round(first.df_resid))
         if df < 1:
@@ -340,31 +472,152 @@ def _quasi_glm(endog: np.ndarray, exog: pd.DataFrame, family):
         return model.fit(scale=dispersion, use_t=True), dispersion, df
 
 
-def _member_dummies(members: pd.Series) -> pd.DataFrame:
-    return pd.get_dummies(members.astype(str), prefix="m", dtype=float)
+def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
+    """NB2 dispersion alpha (variance mu + alpha mu^2) and the residual df it rests on.
+
+    The moment estimator of MASS's `theta.md`: alpha where the Pearson chi-square of the
+    negative binomial GLM equals the residual df. Unlike the MLE it is not pulled down by
+    the fixed effects. Zero when the data vary no more than Poisson.
+    """
+    with _quiet():
+        poisson = sm.GLM(y, exog, family=sm.families.Poisson()).fit()
+        df = int(round(poisson.df_resid))
+        if df < MIN_PANEL_DF:
+            return math.nan, df
+        if poisson.pearson_chi2 <= df:
+            return 0.0, df
+
+        def excess(log_alpha: float) -> float:
+            family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
+            return float(sm.GLM(y, exog, family=family).fit().pearson_chi2) - df
+
+        low, high = math.log(1e-9), math.log(MAX_ALPHA)
+        if excess(high) > 0:
+            return MAX_ALPHA, df
+        return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
 
 
-def _ratio_model(now: pd.Series, base: pd.Series) -> dict:
-    """Quasi-Poisson GLM, member fixed effects + period: log ratio, its se, df, p."""
-    frame = pd.DataFrame({"now": now, "base": base})
-    frame = frame[(frame["now"] > 0) | (frame["base"] > 0)]  # all-zero members carry nothing
-    nan = {"log_ratio": math.nan, "se": math.nan, "df": math.nan, "p_value": math.nan,
-           "dispersion": math.nan, "low": math.nan, "high": math.nan}
-    if frame.empty or frame["now"].sum() == 0 or frame["base"].sum() == 0:
+def _panel_design(cells: pd.DataFrame, breaks: dict[str | None, set[str]],
+                  time: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Member fixed effects; quarter effects, or a linear time term `t`; level shifts.
+
+    A series break becomes a level shift from its quarter, for the member (or for every
+    member), where the series has points on both sides: split, not bent. With quarter
+    effects a break of every member is absorbed by them already.
+    """
+    parts = [pd.get_dummies(cells["member_id"], prefix="m", dtype=float)]
+    if time is None:
+        parts.append(pd.get_dummies(cells["quarter"], prefix="q", dtype=float).iloc[:, 1:])
+    else:
+        order = {q: i for i, q in enumerate(time)}
+        parts.append(cells["quarter"].map(order).astype(float).rename("t").to_frame())
+    exog = pd.concat(parts, axis=1)
+    shifts = []
+    if time is not None:
+        for q in sorted(breaks.get(None, set())):
+            after = cells["quarter"] >= q
+            if after.any() and (~after).any():
+                exog[f"shift_all_{q}"] = after.astype(float)
+                shifts.append(f"all members from {q}")
+    for member in sorted(cells["member_id"].unique()):
+        own = cells["member_id"] == member
+        for q in sorted(breaks.get(member, set())):
+            after = own & (cells["quarter"] >= q)
+            if after.any() and (own & ~after).any():
+                exog[f"shift_{member}_{q}"] = after.astype(float)
+                shifts.append(f"{member} from {q}")
+    return exog, shifts
+
+
+def _window(quarter: str, base_quarter: str) -> list[str]:
+    """The quarters a comparison's dispersion is estimated on: 8 back from the later one."""
+    earlier, later = sorted([quarter, base_quarter])
+    quarters = [shift_quarter(later, -i) for i in range(PANEL_QUARTERS)]
+    while quarters[-1] > earlier:
+        quarters.append(shift_quarter(quarters[-1], -1))
+    return sorted(quarters)
+
+
+def _series_alpha(data: AssessmentData, indicator: str, dimension: str,
+                  categories: tuple[str, ...] | None, quarters: Sequence[str]
+                  ) -> tuple[float, int]:
+    """NB2 alpha of a series from its member x quarter panel (member and quarter effects).
+
+    What the quarter effects leave is each member's own movement: the noise a coalition
+    change has to stand out from.
+    """
+    frames = _frames(data)
+    key = (indicator, dimension, categories, tuple(quarters))
+    if key not in frames.alphas:
+        cells = member_cells(data, indicator, quarters, dimension, categories)
+        cells = cells[cells.groupby("member_id")["value"].transform("sum") > 0]
+        cells = cells[cells.groupby("quarter")["value"].transform("sum") > 0]
+        if cells["member_id"].nunique() < 2 or cells["quarter"].nunique() < 2:
+            frames.alphas[key] = (math.nan, 0)
+        else:
+            exog, _ = _panel_design(cells, break_quarters(data, indicator))
+            frames.alphas[key] = _nb_alpha(cells["value"].to_numpy(float),
+                                           exog.to_numpy(float))
+    return frames.alphas[key]
+
+
+def _draws(rng: np.random.Generator, mean: np.ndarray, alpha: float) -> np.ndarray:
+    """BOOTSTRAP_DRAWS x members draws, negative binomial around `mean` (Poisson if alpha 0)."""
+    mean = np.broadcast_to(np.maximum(mean, 0.0), (BOOTSTRAP_DRAWS, len(mean)))
+    if alpha == 0:
+        return rng.poisson(mean).astype(float)
+    return rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mean)).astype(float)
+
+
+def _small_sample(df: int) -> float:
+    """Student-t over normal 97.5% quantile: widens draws for an estimated alpha."""
+    return float(stats.t.ppf(1 - ALPHA / 2, df) / stats.norm.ppf(1 - ALPHA / 2))
+
+
+def _two_period_design(members: int) -> np.ndarray:
+    """Member fixed effects (one column each) and a period column, base rows first."""
+    dummies = np.vstack([np.eye(members), np.eye(members)])
+    period = np.repeat([0.0, 1.0], members)[:, None]
+    return np.hstack([dummies, period])
+
+
+def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float, df: int) -> dict:
+    """Ratio of like-for-like sums; interval, p-value and errors by parametric bootstrap.
+
+    Members' expected values come from a Poisson GLM with member fixed effects and a period
+    term (its estimate is exactly the ratio of sums); draws add NB2 noise with the series'
+    alpha. The errors of the log ratio, widened by `_small_sample`, give a pivot interval;
+    the p-value comes from draws with no change.
+    """
+    keep = (now > 0) | (base > 0)  # all-zero members carry nothing
+    now, base = now[keep], base[keep]
+    nan = {"log_ratio": math.nan, "se": math.nan, "p_value": math.nan, "low": math.nan,
+           "high": math.nan, "errors": np.empty(0)}
+    if now.sum() == 0 or base.sum() == 0:
         return nan
-    long = pd.concat([
-        pd.DataFrame({"member": frame.index, "period": 0.0, "y": frame["base"].to_numpy()}),
-        pd.DataFrame({"member": frame.index, "period": 1.0, "y": frame["now"].to_numpy()}),
-    ], ignore_index=True)
-    exog = pd.concat([_member_dummies(long["member"]), long[["period"]]], axis=1)
-    results, dispersion, df = _quasi_glm(long["y"].to_numpy(float), exog, sm.families.Poisson())
-    log_ratio = float(results.params["period"])
-    if df < 1:
-        return {**nan, "log_ratio": log_ratio, "df": 0.0}
-    low, high = results.conf_int(alpha=ALPHA).loc["period"]
-    return {"log_ratio": log_ratio, "se": float(results.bse["period"]), "df": float(df),
-            "p_value": float(results.pvalues["period"]), "dispersion": dispersion,
-            "low": math.expm1(low), "high": math.expm1(high)}
+    log_ratio = math.log(now.sum() / base.sum())
+    if not math.isfinite(alpha):
+        return nan | {"log_ratio": log_ratio}
+    with _quiet():
+        fit = sm.GLM(np.concatenate([base, now]), _two_period_design(len(now)),
+                     family=sm.families.Poisson()).fit()
+    expected_base, expected_now = fit.mu[:len(now)], fit.mu[len(now):]
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    widen = _small_sample(df)
+    sum0 = _draws(rng, expected_base, alpha).sum(axis=1)
+    sum1 = _draws(rng, expected_now, alpha).sum(axis=1)
+    ok = (sum0 > 0) & (sum1 > 0)
+    errors = (np.log(sum1[ok] / sum0[ok]) - log_ratio) * widen
+    level = (now + base) / 2
+    null0 = _draws(rng, level, alpha).sum(axis=1)
+    null1 = _draws(rng, level, alpha).sum(axis=1)
+    ok = (null0 > 0) & (null1 > 0)
+    null = np.abs(np.log(null1[ok] / null0[ok])) * widen
+    low = log_ratio - np.quantile(errors, 1 - ALPHA / 2)
+    high = log_ratio - np.quantile(errors, ALPHA / 2)
+    return {"log_ratio": log_ratio, "se": float(errors.std(ddof=1)),
+            "p_value": float((1 + np.sum(null >= abs(log_ratio))) / (1 + len(null))),
+            "low": math.expm1(low), "high": math.expm1(high), "errors": errors}
 
 
 def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarter: str, *,
@@ -373,70 +626,97 @@ def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarte
     """Like-for-like change between two quarters with a quasi-Poisson 95% interval."""
     categories = (category,) if isinstance(category, str) else \
         tuple(category) if category is not None else ()
-    cells = member_cells(data, indicator, [quarter, base_quarter], dimension,
-                         categories or None)
-    now = cells[cells["quarter"] == quarter].set_index("member_id")
-    base = cells[cells["quarter"] == base_quarter].set_index("member_id")
-    both = sorted(now.index.intersection(base.index))
-    breaks = break_quarters(data, indicator)
-    earlier, later = sorted([base_quarter, quarter])
-    excluded = tuple(m for m in both if _breaks_between(breaks, m, earlier, later))
-    members = tuple(m for m in both if m not in excluded)
+    pair = _pair(data, indicator, dimension, quarter, base_quarter)
+    members = pair.members
+    now = pair.now.values(members, categories or None)
+    base = pair.base.values(members, categories or None)
     if dimension == "" and not categories:
         # The published like-for-like figure, over the members a break leaves comparable.
-        kept = data.member_values[~data.member_values["member_id"].isin(list(excluded))]
+        rows = indicator_rows(data, indicator)
+        kept = rows[~rows["member_id"].isin(list(pair.excluded))]
         lfl = like_for_like_change(_with_values(data, kept), indicator, quarter, base_quarter)
-        value, base_value = lfl["value"], lfl["base_value"]
+        value, base_value = float(lfl["value"]), float(lfl["base_value"])
     else:
-        value = float(now.loc[list(members), "value"].sum())
-        base_value = float(base.loc[list(members), "value"].sum())
-    fit = _ratio_model(now.loc[list(members), "value"], base.loc[list(members), "value"])
+        value, base_value = float(now.sum()), float(base.sum())
+    alpha, df = _series_alpha(data, indicator, dimension, categories or None,
+                              _window(quarter, base_quarter))
+    fit = _ratio_model(now, base, alpha, df)
     ratio = value / base_value if base_value > 0 else math.nan
     expected, coverage_now = coverage_of(data, indicator, quarter)
     expected_base, coverage_base = coverage_of(data, indicator, base_quarter)
-    method = ("quasi-Poisson GLM on member values, member fixed effects, t on "
-              f"{int(fit['df'])} df" if fit["df"] and fit["df"] >= 1 else
-              "ratio of like-for-like sums; no interval (fewer than two members or a zero base)")
+    method = (f"ratio of like-for-like sums; parametric bootstrap with NB2 alpha {alpha:.3g} "
+              f"from the member x quarter panel ({df} df)" if len(fit["errors"]) else
+              "ratio of like-for-like sums; no interval (a zero base, or too few members "
+              "and quarters to estimate the dispersion)")
     return ChangeEstimate(
         indicator=indicator, dimension=dimension, categories=categories, quarter=quarter,
         base_quarter=base_quarter, value=value, base_value=base_value, ratio=ratio,
         change=ratio - 1, low=fit["low"], high=fit["high"], p_value=fit["p_value"],
-        log_ratio=fit["log_ratio"], se=fit["se"], df=fit["df"], dispersion=fit["dispersion"],
-        members=members,
-        newcomers=tuple(sorted(now.index.difference(base.index))),
-        absentees=tuple(sorted(base.index.difference(now.index))),
-        excluded_for_break=excluded,
-        total_now=float(now["value"].sum()), total_base=float(base["value"].sum()),
+        log_ratio=fit["log_ratio"], se=fit["se"], df=df, dispersion=alpha,
+        members=tuple(members), newcomers=pair.newcomers, absentees=pair.absentees,
+        excluded_for_break=pair.excluded,
+        total_now=float(pair.now.values(list(pair.now.members), categories or None).sum()),
+        total_base=float(pair.base.values(list(pair.base.members), categories or None).sum()),
         members_expected=expected, members_expected_base=expected_base,
         coverage_now=coverage_now, coverage_base=coverage_base,
-        has_estimate=bool(now.loc[list(members), "has_estimate"].any()
-                          or base.loc[list(members), "has_estimate"].any()),
-        method=method)
+        has_estimate=pair.now.any_estimate(members) or pair.base.any_estimate(members),
+        method=method, errors=fit["errors"])
 
 
 def _with_values(data: AssessmentData, member_values: pd.DataFrame) -> AssessmentData:
-    from dataclasses import replace
     return replace(data, member_values=member_values)
 
 
-def _share_dispersion(num_now, den_now, num_base, den_base) -> tuple[float, int]:
-    """Quasi-binomial dispersion between members (member fixed effects + period)."""
-    frame = pd.DataFrame({"x0": num_base, "n0": den_base, "x1": num_now, "n1": den_now})
-    informative = ~(((frame["x0"] == 0) & (frame["x1"] == 0))
-                    | ((frame["x0"] == frame["n0"]) & (frame["x1"] == frame["n1"])))
-    frame = frame[informative]
-    if len(frame) < 2:
-        return math.nan, 0
-    long = pd.concat([
-        pd.DataFrame({"member": frame.index, "period": 0.0, "x": frame["x0"].to_numpy(),
-                      "n": frame["n0"].to_numpy()}),
-        pd.DataFrame({"member": frame.index, "period": 1.0, "x": frame["x1"].to_numpy(),
-                      "n": frame["n1"].to_numpy()}),
-    ], ignore_index=True)
-    exog = pd.concat([_member_dummies(long["member"]), long[["period"]]], axis=1)
-    endog = np.column_stack([long["x"].to_numpy(float), (long["n"] - long["x"]).to_numpy(float)])
-    _, dispersion, df = _quasi_glm(endog, exog, sm.families.Binomial())
-    return dispersion, df
+def _design_effects(x1: np.ndarray, r1: np.ndarray, x0: np.ndarray, r0: np.ndarray,
+                    alpha_x: float, alpha_r: float, df: int) -> tuple[float, float, float]:
+    """Design effects (variance / binomial variance, at least 1) of the pooled shares now and
+    in the base quarter, and of their difference.
+
+    Members' counts inside (x) and outside (r) the categories are drawn with NB2 noise
+    around what was reported, each with its own series' alpha, and pooled as published.
+    """
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    widen = _small_sample(df) ** 2
+
+    def pooled(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+        inside = _draws(rng, x, alpha_x).sum(axis=1)
+        total = inside + _draws(rng, r, alpha_r).sum(axis=1)
+        return np.divide(inside, total, out=np.full(len(total), np.nan), where=total > 0)
+
+    def binomial_variance(x: np.ndarray, r: np.ndarray) -> float:
+        n = x.sum() + r.sum()
+        p = x.sum() / n
+        return p * (1 - p) / n
+
+    s1, s0 = pooled(x1, r1), pooled(x0, r0)
+    v1, v0 = binomial_variance(x1, r1), binomial_variance(x0, r0)
+
+    def ratio(variance: float, binomial: float) -> float:
+        return max(widen * variance / binomial, 1.0) if binomial > 0 else 1.0
+
+    return (ratio(float(np.nanvar(s1, ddof=1)), v1), ratio(float(np.nanvar(s0, ddof=1)), v0),
+            ratio(float(np.nanvar(s1 - s0, ddof=1)), v1 + v0))
+
+
+def _shift_test(x1: float, n1: float, x0: float, n0: float) -> tuple[float, float, float]:
+    """Score test and score interval of p1 - p0; Newcombe's interval where the score one fails.
+
+    The score interval cannot be inverted at the edges (a share of 0 or 1); Newcombe's
+    hybrid Wilson interval, recommended alongside it by Fagerland et al. (2015), can.
+    """
+    with _quiet():  # a zero share makes the ratio and odds ratio it also reports infinite
+        if x0 + x1 == 0 or x0 + x1 == n0 + n1:  # no variation at all: nothing shifted
+            low, high = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb",
+                                                   alpha=ALPHA)
+            return 1.0, float(low), float(high)
+        p_value = float(test_proportions_2indep(x1, n1, x0, n0, method="score").pvalue)
+        try:
+            low, high = confint_proportions_2indep(x1, n1, x0, n0, method="score",
+                                                   alpha=ALPHA)
+        except ValueError:
+            low, high = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb",
+                                                   alpha=ALPHA)
+        return p_value, float(low), float(high)
 
 
 def share_change(data: AssessmentData, indicator: str, dimension: str,
@@ -444,49 +724,41 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
                  among: Sequence[str] | None = None) -> ShareEstimate:
     """Share of `category` among `among` (default: all categories) now and in the base quarter."""
     categories = (category,) if isinstance(category, str) else tuple(category)
-    quarters = [quarter, base_quarter]
-    num = member_cells(data, indicator, quarters, dimension, categories)
-    den = member_cells(data, indicator, quarters, dimension, among)
-    cells = den.merge(num[["member_id", "quarter", "value"]], on=["member_id", "quarter"],
-                      suffixes=("_den", "_num"))
-    cells = cells[cells["value_den"] > 0]
-    now = cells[cells["quarter"] == quarter].set_index("member_id")
-    base = cells[cells["quarter"] == base_quarter].set_index("member_id")
-    both = sorted(now.index.intersection(base.index))
-    breaks = break_quarters(data, indicator)
-    earlier, later = sorted(quarters)
-    excluded = tuple(m for m in both if _breaks_between(breaks, m, earlier, later))
-    members = [m for m in both if m not in excluded]
-    now, base = now.loc[members], base.loc[members]
-    x1, n1 = float(now["value_num"].sum()), float(now["value_den"].sum())
-    x0, n0 = float(base["value_num"].sum()), float(base["value_den"].sum())
-    dispersion, df = _share_dispersion(now["value_num"], now["value_den"],
-                                       base["value_num"], base["value_den"])
-    estimated = math.isfinite(dispersion)
-    d = dispersion if estimated else 1.0
+    pair = _pair(data, indicator, dimension, quarter, base_quarter)
+    den1 = pair.now.values(pair.members, among)
+    den0 = pair.base.values(pair.members, among)
+    keep = (den1 > 0) & (den0 > 0)  # a share needs something to be a share of, both times
+    members = [m for m, k in zip(pair.members, keep, strict=True) if k]
+    num1, den1 = pair.now.values(members, categories), den1[keep]
+    num0, den0 = pair.base.values(members, categories), den0[keep]
+    x1, n1, x0, n0 = float(num1.sum()), float(den1.sum()), float(num0.sum()), float(den0.sum())
+    window = _window(quarter, base_quarter)
+    pool = among if among is not None else list(pair.now.columns) + list(pair.base.columns)
+    rest = tuple(sorted(set(pool) - set(categories)))
+    alpha_x, df_x = _series_alpha(data, indicator, dimension, categories, window)
+    alpha_r, df_r = _series_alpha(data, indicator, dimension, rest, window)
+    estimated = math.isfinite(alpha_x) and math.isfinite(alpha_r) and n1 > 0 and n0 > 0
+    df = min(df_x, df_r)
+    d_now = d_base = d = 1.0
+    if estimated:
+        d_now, d_base, d = _design_effects(num1, den1 - num1, num0, den0 - num0,
+                                           alpha_x, alpha_r, df)
     nan = math.nan
     low = high = base_low = base_high = change_low = change_high = p_value = nan
     if n1 > 0:
-        low, high = proportion_confint(x1 / d, n1 / d, alpha=ALPHA, method="wilson")
+        low, high = proportion_confint(x1 / d_now, n1 / d_now, alpha=ALPHA, method="wilson")
     if n0 > 0:
-        base_low, base_high = proportion_confint(x0 / d, n0 / d, alpha=ALPHA, method="wilson")
+        base_low, base_high = proportion_confint(x0 / d_base, n0 / d_base, alpha=ALPHA,
+                                                 method="wilson")
     if n1 > 0 and n0 > 0:
-        degenerate = (x0 + x1 == 0) or (x0 + x1 == n0 + n1)
-        if degenerate:  # no variation at all: the score statistic is undefined
-            p_value = 1.0
-            change_low, change_high = confint_proportions_2indep(
-                x1 / d, n1 / d, x0 / d, n0 / d, method="newcomb", compare="diff", alpha=ALPHA)
-        else:
-            p_value = float(test_proportions_2indep(
-                x1 / d, n1 / d, x0 / d, n0 / d, method="score", compare="diff").pvalue)
-            change_low, change_high = confint_proportions_2indep(
-                x1 / d, n1 / d, x0 / d, n0 / d, method="score", compare="diff", alpha=ALPHA)
+        p_value, change_low, change_high = _shift_test(x1 / d, n1 / d, x0 / d, n0 / d)
     expected, coverage_now = coverage_of(data, indicator, quarter)
     _, coverage_base = coverage_of(data, indicator, base_quarter)
-    method = ("Wilson intervals and score test on counts divided by the quasi-binomial "
-              f"dispersion {d:.2f} ({df} df, member fixed effects)" if estimated else
+    method = ("Wilson intervals and score test on effective counts (divided by design "
+              f"effects {d_now:.2f} now, {d_base:.2f} base, {d:.2f} for the shift, from an NB2 "
+              f"parametric bootstrap, {df} df)" if estimated else
               "Wilson intervals and score test, binomial only (over-dispersion not "
-              "estimable from fewer than two informative members)")
+              "estimable: too few members or quarters)")
     return ShareEstimate(
         indicator=indicator, dimension=dimension, categories=categories,
         among=tuple(among) if among is not None else None, quarter=quarter,
@@ -497,9 +769,10 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
         change=(x1 / n1 - x0 / n0) if n1 > 0 and n0 > 0 else nan,
         change_low=float(change_low), change_high=float(change_high), p_value=p_value,
         count=x1, total=n1, base_count=x0, base_total=n0, dispersion=d,
-        members=tuple(members), excluded_for_break=excluded, members_expected=expected,
+        design_effect_now=d_now, design_effect_base=d_base,
+        members=tuple(members), excluded_for_break=pair.excluded, members_expected=expected,
         coverage_now=coverage_now, coverage_base=coverage_base,
-        has_estimate=bool(now["has_estimate"].any() or base["has_estimate"].any()),
+        has_estimate=pair.now.any_estimate(members) or pair.base.any_estimate(members),
         method=method)
 
 
@@ -510,28 +783,22 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
         tuple(category) if category is not None else None
     quarters = list(quarters)
     cells = member_cells(data, indicator, quarters, dimension, categories)
-    cells = cells[cells.groupby("member_id")["value"].transform("sum") > 0].copy()
-    cells["t"] = cells["quarter"].map({q: i for i, q in enumerate(quarters)}).astype(float)
+    cells = cells[cells.groupby("member_id")["value"].transform("sum") > 0]
     nan_trend = Trend(indicator, tuple(quarters), math.nan, math.nan, math.nan, math.nan,
                       min(cells["quarter"], default=""), len(cells),
                       cells["member_id"].nunique(), (), math.nan,
                       "not enough member quarters for a trend")
     if cells["quarter"].nunique() < 3:
         return nan_trend
-    exog = pd.concat([_member_dummies(cells["member_id"]).set_axis(cells.index),
-                      cells[["t"]]], axis=1)
-    shifts = []
     breaks = break_quarters(data, indicator)
-    for member in sorted(cells["member_id"].unique()):
-        own = cells["member_id"] == member
-        for q in sorted(breaks.get(member, set()) | breaks.get(None, set())):
-            after = own & (cells["quarter"] >= q)
-            if after.any() and (own & ~after).any():  # a shift needs points on both sides
-                column = f"shift_{member}_{q}"
-                exog[column] = after.astype(float)
-                shifts.append(f"{member} from {q}")
+    exog, shifts = _panel_design(cells, breaks, time=quarters)
+    alpha, _ = _series_alpha(data, indicator, dimension, categories, quarters)
+    if not math.isfinite(alpha):  # one member: its own scatter about the trend must do
+        alpha, _ = _nb_alpha(cells["value"].to_numpy(float), exog.to_numpy(float))
+    alpha = alpha if math.isfinite(alpha) else 0.0
     results, dispersion, df = _quasi_glm(cells["value"].to_numpy(float), exog,
-                                         sm.families.Poisson())
+                                         sm.families.NegativeBinomial(alpha=alpha)
+                                         if alpha > 0 else sm.families.Poisson())
     if df < 1:
         return nan_trend
     low, high = results.conf_int(alpha=ALPHA).loc["t"]
@@ -541,9 +808,10 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
         low=math.expm1(low), high=math.expm1(high), p_value=float(results.pvalues["t"]),
         segment_start=min(cells["quarter"]), n_points=len(cells),
         members=cells["member_id"].nunique(), level_shifts=tuple(shifts),
-        dispersion=dispersion,
-        method=f"quasi-Poisson GLM, member fixed effects, log-linear time, {len(shifts)} "
-               f"level shift(s) for series breaks, t on {df} df")
+        dispersion=alpha,
+        method=f"negative binomial GLM (alpha {alpha:.3g} from the member x quarter panel), "
+               f"member fixed effects, log-linear time, {len(shifts)} level shift(s) for "
+               f"series breaks, Pearson scale, t on {df} df")
 
 
 def _hhi(shares: pd.Series) -> float:
@@ -556,45 +824,55 @@ def _hhi(shares: pd.Series) -> float:
 
 def concentration(data: AssessmentData, indicator: str, dimension: str, quarter: str,
                   base_quarter: str | None = None, n: int = TOP_N) -> Concentration:
-    """Top-n categories with share and change in points, entries, exits and the HHI."""
+    """Top-n categories with share and change in points, entries, exits and the HHI.
+
+    Both quarters add the same members (reported the breakdown in both, no break between),
+    so a member joining cannot move a country's share. `change_points` is in points (x100).
+    """
     base_quarter = base_quarter or shift_quarter(quarter, -1)
-    totals = member_cells(data, indicator, [quarter, base_quarter], dimension)
-    per_quarter = totals.pivot_table(index="member_id", columns="quarter", values="value")
-    members = sorted(per_quarter.dropna().index) if {quarter, base_quarter} <= set(
-        per_quarter.columns) else []
+    _check_additive(data, indicator)
+    panel = _panel(data, indicator, dimension).drop(columns="_estimate")
+    quarters = panel.index.get_level_values("quarter")
+    now_rows, base_rows = panel[quarters == quarter], panel[quarters == base_quarter]
+    now_rows = now_rows.droplevel("quarter")
+    base_rows = base_rows.droplevel("quarter")
     breaks = break_quarters(data, indicator)
     earlier, later = sorted([quarter, base_quarter])
-    members = [m for m in members if not _breaks_between(breaks, m, earlier, later)]
-    values = data.member_values
-    cells = values[(values["indicator"] == indicator) & (values["dimension"] == dimension)
-                   & values["member_id"].isin(members)
-                   & values["quarter"].isin([quarter, base_quarter])]
-    sums = cells.groupby(["quarter", "category"])["value"].sum().unstack("quarter")
-    sums = sums.reindex(columns=[base_quarter, quarter]).fillna(0.0)
-    shares = sums / sums.sum().replace(0, np.nan)
-    now, then = shares[quarter].fillna(0.0), shares[base_quarter].fillna(0.0)
-    order = pd.DataFrame({"value": sums[quarter], "share": now})
-    order = order[order["value"] > 0].sort_values(["value"], ascending=False,
-                                                  kind="stable").head(n)
-    previous_rank = sums[base_quarter][sums[base_quarter] > 0].rank(
-        ascending=False, method="first")
-    top = order.reset_index().rename(columns={"index": "category"})
-    top["previous_share"] = then.reindex(top["category"]).to_numpy()
+    members = sorted(m for m in now_rows.index.intersection(base_rows.index)
+                     if not _breaks_between(breaks, m, earlier, later))
+    sums = pd.DataFrame({base_quarter: base_rows.loc[members].sum(),
+                         quarter: now_rows.loc[members].sum()}).astype(float)
+    shares = (sums / sums.sum().replace(0, np.nan)).fillna(0.0)
+    now, then = shares[quarter], shares[base_quarter]
+
+    def ranking(values: pd.Series) -> pd.Series:
+        ranked = values[values > 0].rename_axis("category").reset_index(name="value")
+        ranked = ranked.sort_values(["value", "category"], ascending=[False, True])
+        return pd.Series(range(1, len(ranked) + 1), index=ranked["category"].to_numpy())
+
+    rank_now, rank_then = ranking(sums[quarter]), ranking(sums[base_quarter])
+    chosen = list(rank_now[rank_now <= n].index)
+    top = pd.DataFrame({
+        "category": chosen,
+        "value": sums[quarter].reindex(chosen).to_numpy(),
+        "share": now.reindex(chosen).to_numpy(),
+        "previous_share": then.reindex(chosen).to_numpy(),
+    })
     top["change_points"] = (top["share"] - top["previous_share"]) * 100
     top["rank"] = range(1, len(top) + 1)
-    top["previous_rank"] = previous_rank.reindex(top["category"]).to_numpy()
+    top["previous_rank"] = rank_then.reindex(chosen).to_numpy(dtype=float)
     top["entered"] = top["previous_rank"].isna() | (top["previous_rank"] > n)
-    top_before = set(previous_rank[previous_rank <= n].index)
+    top_before = set(rank_then[rank_then <= n].index)
     hhi, hhi_base = _hhi(now), _hhi(then)
-    expected, coverage_now = coverage_of(data, indicator, quarter)
+    _, coverage_now = coverage_of(data, indicator, quarter)
     return Concentration(
         indicator=indicator, dimension=dimension, quarter=quarter, base_quarter=base_quarter,
         top=top, entered=tuple(top.loc[top["entered"], "category"]),
-        exited=tuple(sorted(top_before - set(top["category"]))),
+        exited=tuple(sorted(top_before - set(chosen))),
         hhi=hhi, hhi_base=hhi_base, hhi_change=hhi - hhi_base,
         top1_share=float(top["share"].iloc[0]) if len(top) else math.nan,
         topn_share=float(top["share"].sum()) if len(top) else math.nan,
-        topn_share_base=float(then.sort_values(ascending=False).head(n).sum()),
+        topn_share_base=float(then.reindex(list(top_before)).sum()),
         members=tuple(members), coverage_now=coverage_now)
 
 
@@ -603,46 +881,54 @@ def concentration(data: AssessmentData, indicator: str, dimension: str, quarter:
 
 def _category_signals(data: AssessmentData, indicator: str, dimension: str, quarter: str,
                       base_quarter: str) -> list[Signal]:
-    values = data.member_values
-    present = values[(values["indicator"] == indicator) & (values["dimension"] == dimension)
-                     & values["quarter"].isin([quarter, base_quarter])]
-    if present.empty:
+    """New, fast-rising and shifting categories; only candidates on the point figures are
+    tested (a test per category of a long code list would cost seconds for nothing)."""
+    if indicator_rows(data, indicator).empty:
         return []
+    pair = _pair(data, indicator, dimension, quarter, base_quarter)
+    if not pair.members:
+        return []
+    total_now = pair.now.values(pair.members, None).sum()
+    total_base = pair.base.values(pair.members, None).sum()
+    if total_now <= 0 or total_base <= 0:
+        return []
+    where = f"{indicator} by {dimension}"
     found = []
-    total_now = count_change(data, indicator, quarter, base_quarter, dimension=dimension)
-    if total_now.value <= 0:
-        return []
-    for category in sorted(present["category"].unique()):
-        change = count_change(data, indicator, quarter, base_quarter, dimension=dimension,
-                              category=category)
-        share_now = change.value / total_now.value
-        evidence = {"value": change.value, "base_value": change.base_value,
-                    "change": change.change, "low": change.low, "high": change.high,
-                    "p_value": change.p_value, "share": share_now,
-                    "members": len(change.members)}
-        where = f"{indicator} by {dimension}"
-        if change.base_value == 0 and share_now >= SIGNAL_MIN_SHARE:
+    for category in sorted(set(pair.now.columns) | set(pair.base.columns)):
+        now = pair.now.values(pair.members, [category]).sum()
+        base = pair.base.values(pair.members, [category]).sum()
+        share_now, share_base = now / total_now, base / total_base
+        if share_now >= SIGNAL_MIN_SHARE and base == 0:
             found.append(Signal(
                 "new_category", indicator, dimension, category, quarter, base_quarter,
                 f"New in {where}: {category} holds {share_now:.1%} in {quarter}, none in "
-                f"{base_quarter} (same members).", evidence))
-        elif (change.change >= RISING_FAST and change.p_value < ALPHA
-              and share_now >= SIGNAL_MIN_SHARE):
-            found.append(Signal(
-                "rising_fast", indicator, dimension, category, quarter, base_quarter,
-                f"Rising fast in {where}: {category} {change.change:+.0%} on {base_quarter} "
-                f"(95% interval {change.low:+.0%} to {change.high:+.0%}), {share_now:.1%} of "
-                f"the breakdown.", evidence))
-        shift = share_change(data, indicator, dimension, category, quarter, base_quarter)
-        if abs(shift.change) >= SHARE_SHIFT and shift.p_value < ALPHA:
-            found.append(Signal(
-                "share_shift", indicator, dimension, category, quarter, base_quarter,
-                f"Share shift in {where}: {category} {shift.base_share:.1%} -> "
-                f"{shift.share:.1%} ({shift.change * 100:+.1f} points, 95% interval "
-                f"{shift.change_low * 100:+.1f} to {shift.change_high * 100:+.1f}).",
-                {"share": shift.share, "base_share": shift.base_share,
-                 "change": shift.change, "low": shift.change_low, "high": shift.change_high,
-                 "p_value": shift.p_value, "members": len(shift.members)}))
+                f"{base_quarter} (same {len(pair.members)} members).",
+                {"value": now, "share": share_now, "members": len(pair.members)}))
+        elif share_now >= SIGNAL_MIN_SHARE and now >= (1 + RISING_FAST) * base:
+            change = count_change(data, indicator, quarter, base_quarter,
+                                  dimension=dimension, category=category)
+            if change.p_value < ALPHA:
+                found.append(Signal(
+                    "rising_fast", indicator, dimension, category, quarter, base_quarter,
+                    f"Rising fast in {where}: {category} {change.change:+.0%} on "
+                    f"{base_quarter} (95% interval {change.low:+.0%} to {change.high:+.0%}), "
+                    f"{share_now:.1%} of the breakdown.",
+                    {"value": change.value, "base_value": change.base_value,
+                     "change": change.change, "low": change.low, "high": change.high,
+                     "p_value": change.p_value, "share": share_now,
+                     "members": len(change.members)}))
+        if abs(share_now - share_base) >= SHARE_SHIFT:
+            shift = share_change(data, indicator, dimension, category, quarter, base_quarter)
+            if abs(shift.change) >= SHARE_SHIFT and shift.p_value < ALPHA:
+                found.append(Signal(
+                    "share_shift", indicator, dimension, category, quarter, base_quarter,
+                    f"Share shift in {where}: {category} {shift.base_share:.1%} -> "
+                    f"{shift.share:.1%} ({shift.change * 100:+.1f} points, 95% interval "
+                    f"{shift.change_low * 100:+.1f} to {shift.change_high * 100:+.1f}).",
+                    {"share": shift.share, "base_share": shift.base_share,
+                     "change": shift.change, "low": shift.change_low,
+                     "high": shift.change_high, "p_value": shift.p_value,
+                     "members": len(shift.members)}))
     return found
 
 

@@ -1,0 +1,98 @@
+"""Great Expectations' own Data Docs site under EFC_HOME/data_docs, from each suite's latest run.
+
+GX renders the site from the validation results in its store. Ours is a folder of JSON files
+beside the site (`validation_results/`) that keeps the latest run of each suite, so a night
+without new files still shows the submission suite's last verdicts next to tonight's
+warehouse checks. Submission results keep counts only; warehouse results name keys.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from checks.validation import SUITES_DIR, load_suite_definition, rule_columns, suite_parameters
+from checks.warehouse_checks import expectation_suite, gx_context, run_suite
+from transforms.catalogue import Catalogue
+
+SITE = "efc"
+RESULTS_FOLDER = "validation_results"
+PAGES = ("index.html", "validations", "expectations")  # what GX writes; rebuilt every time
+
+
+def _docs_context(data_docs_dir: Path):
+    """A GX context whose docs site and validation results live in `data_docs_dir`."""
+    return gx_context(results_dir=data_docs_dir / RESULTS_FOLDER, data_docs_sites={SITE: {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(data_docs_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                               "show_cta_footer": False},
+    }})
+
+
+def submission_suite_result(observations: pd.DataFrame, catalogue: Catalogue, today: date, *,
+                            suites_dir: Path = SUITES_DIR) -> ExpectationSuiteValidationResult:
+    """The submission suite over a night's observations, run by a GX ValidationDefinition.
+
+    Counts only: no failing value of a member's file reaches the docs.
+    """
+    definition = load_suite_definition("submission", suites_dir)
+    suite = expectation_suite(definition["name"], definition["expectations"],
+                              definition.get("meta"))
+    checked = rule_columns(observations, catalogue).reset_index(drop=True)
+    return run_suite(gx_context(), suite, checked,
+                     run_id=RunIdentifier(run_name=suite.name, run_time=datetime.now(UTC)),
+                     result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
+                     parameters=suite_parameters(catalogue, today))
+
+
+def _key(result: ExpectationSuiteValidationResult, run_id: RunIdentifier
+         ) -> ValidationResultIdentifier:
+    batch = (result.meta.get("active_batch_definition") or {}).get("data_asset_name")
+    return ValidationResultIdentifier(ExpectationSuiteIdentifier(result.suite_name), run_id,
+                                      batch or result.suite_name)
+
+
+def build_data_docs(data_docs_dir: Path, runs: Sequence[ExpectationSuiteValidationResult], *,
+                    run_name: str, run_time: datetime) -> Path:
+    """Add `runs` (GX results of one run) to the site and rebuild it; return its index.html.
+
+    Each suite keeps only its latest run: a run replaces the earlier results of its suites.
+    """
+    data_docs_dir.mkdir(parents=True, exist_ok=True)
+    context = _docs_context(data_docs_dir)
+    store = context.validation_results_store
+    run_id = RunIdentifier(run_name=run_name, run_time=run_time)
+    for run in runs:
+        result = copy.copy(run)
+        result.meta = {**run.meta, "run_id": run_id, "validation_time": run_id.run_time}
+        for key in store.list_keys():
+            if key.expectation_suite_identifier.name == result.suite_name:
+                store.remove_key(key)
+        store.set(_key(result, run_id), result)
+
+    for key in store.list_keys():  # the suites' pages, from the expectations each result ran
+        result = store.get(key)
+        context.suites.add_or_update(expectation_suite(
+            result.suite_name, [r.expectation_config.to_json_dict() for r in result.results]))
+    for name in PAGES:
+        path = data_docs_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    context.build_data_docs(site_names=[SITE])
+    return data_docs_dir / "index.html"

@@ -1,0 +1,406 @@
+"""Checks across submissions, run nightly after loading over the current observations.
+
+The rules live in checks/suites/warehouse.json and run only under Great Expectations' pandas
+engine (the offline `efc check` never reads them): cross-indicator bounds on each member's
+period totals, each total against the member's own history, and which periods the reporting
+plan expects are late. What is kept is rule counts and keys (member, period, indicator).
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import duckdb
+import great_expectations as gx
+import numpy as np
+import pandas as pd
+from great_expectations.compatibility import pydantic
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import ColumnPairMapExpectation
+from great_expectations.expectations.metrics.map_metric_provider import (
+    ColumnPairMapMetricProvider,
+    column_pair_condition_partial,
+)
+from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent
+from great_expectations.render.renderer.renderer import renderer
+
+from checks.validation import SUITES_DIR, load_suite_definition
+from transforms.periods import parse_period, quarter_months, quarter_of, shift_quarter
+from transforms.warehouse import SQL_DIR
+
+SUITE = "warehouse"
+# The keys GX reports for each failing row of a batch (never the values themselves).
+BATCH_KEYS = {
+    "member_period_totals": ["member_id", "period"],
+    "indicator_totals": ["member_id", "period", "indicator"],
+}
+OVERDUE_RULE = "period_overdue"
+FLAG_COLUMNS = ["rule", "severity", "member_id", "period", "indicator"]
+
+
+# ------------------------------------------------------------------ the custom expectation
+
+
+class ColumnPairValuesAWithinRatioOfB(ColumnPairMapMetricProvider):
+    """Row by row: A lies within a factor `max_ratio` of B, up or down, or both are small."""
+
+    condition_metric_name = "column_pair_values.a_within_ratio_of_b"
+    condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "row_condition",
+                             "condition_parser", "ignore_row_if")
+    condition_value_keys = ("max_ratio", "ignore_below")
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, max_ratio, ignore_below=0, **kwargs):  # noqa: N803
+        a = column_A.astype("float64")
+        b = column_B.astype("float64")
+        # Multiplied, never divided: a reference of zero needs no special case.
+        within = (a <= b * max_ratio) & (a * max_ratio >= b)
+        return within | ((a < ignore_below) & (b < ignore_below))
+
+
+class ExpectColumnPairValuesAToBeWithinRatioOfB(ColumnPairMapExpectation):
+    """Expect each value of column A within a factor `max_ratio` of column B, either way.
+
+    With max_ratio 3, A fails above 3 × B or below B / 3. Rows where both values are below
+    `ignore_below` are accepted: small counts swing by whole multiples by chance.
+    """
+
+    max_ratio: float = pydantic.Field(gt=1, description="how many times B, up or down, A may be")
+    ignore_below: float = pydantic.Field(
+        default=0, ge=0, description="accept rows where both A and B are below this")
+    ignore_row_if: Literal["both_values_are_missing", "either_value_is_missing", "neither"] = (
+        "either_value_is_missing")
+
+    map_metric: ClassVar[str] = "column_pair_values.a_within_ratio_of_b"
+    success_keys: ClassVar[tuple[str, ...]] = (
+        "column_A", "column_B", "ignore_row_if", "max_ratio", "ignore_below", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column_A", "column_B", "max_ratio")
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None,
+                               **kwargs):
+        params = dict(configuration.kwargs) if configuration else {}
+        template = ("Values in $column_A must lie within a factor of $max_ratio of $column_B, "
+                    "up or down")
+        template += (", unless both are below $ignore_below." if params.get("ignore_below")
+                     else ".")
+        styling = (runtime_configuration or {}).get("styling")
+        return [RenderedStringTemplateContent(
+            content_block_type="string_template",
+            string_template={"template": template, "params": params, "styling": styling})]
+
+
+# ------------------------------------------------------------------ running a suite under GX
+
+
+def gx_context(*, data_docs_sites: dict | None = None, results_dir: Path | None = None):
+    """A GX context in memory: no progress bars, no chatter below warnings, no files but the
+    docs sites given and, with `results_dir`, its validation results as JSON files there."""
+    for name in ["great_expectations", *logging.root.manager.loggerDict]:
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    if results_dir is not None:
+        defaults.stores[defaults.validation_results_store_name]["store_backend"] = {
+            "class_name": "TupleFilesystemStoreBackend", "base_directory": str(results_dir)}
+    config = DataContextConfig(
+        store_backend_defaults=defaults,
+        data_docs_sites=data_docs_sites or {},
+        progress_bars=ProgressBarsConfig(globally=False),
+        analytics_enabled=False,
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def expectation_suite(name: str, expectations: list[dict], meta: dict | None = None):
+    """A GX suite from entries of a suite file; GX only logs an entry it cannot read, we stop."""
+    suite = gx.ExpectationSuite(name=name, expectations=expectations, meta=meta)
+    if len(suite.expectations) != len(expectations):
+        built = {e.meta.get("rule") for e in suite.expectations}
+        lost = [e["meta"]["rule"] for e in expectations if e["meta"]["rule"] not in built]
+        raise ValueError(f"suite {name}: Great Expectations cannot read rule(s) {lost}")
+    return suite
+
+
+def run_suite(context, suite, frame: pd.DataFrame, *, run_id: RunIdentifier,
+              result_format: dict, parameters: dict | None = None):
+    """Validate `frame` against `suite` through a ValidationDefinition (results are stored)."""
+    source = context.data_sources.add_or_update_pandas("efc")
+    asset = source.add_dataframe_asset(suite.name)
+    batch = asset.add_batch_definition_whole_dataframe(suite.name)
+    definition = context.validation_definitions.add(gx.ValidationDefinition(
+        name=suite.name, data=batch, suite=context.suites.add(suite)))
+    result = definition.run(batch_parameters={"dataframe": frame},
+                            expectation_parameters=parameters, result_format=result_format,
+                            run_id=run_id)
+    for item in result.results:
+        info = item.exception_info or {}
+        if info.get("raised_exception"):
+            raise RuntimeError(f"rule {item.expectation_config.meta.get('rule')} could not run: "
+                               f"{info.get('exception_message')}")
+    return result
+
+
+# ------------------------------------------------------------------ the frames the rules read
+
+
+def current_totals(con: duckdb.DuckDBPyConnection, as_of: datetime) -> pd.DataFrame:
+    """Every member's indicator totals (dimension '') as the data stood at `as_of`."""
+    current = (SQL_DIR / "current_observations.sql").read_text(encoding="utf-8")
+    return con.execute(
+        f"select member_id, period, frequency, indicator, value, status\n"
+        f"from (\n{current}\n) as current_observations where dimension = ''",
+        {"as_of": as_of}).df()
+
+
+def member_period_totals(totals: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """One row per member and period, one column per indicator's total (NaN: not reported)."""
+    wide = totals.pivot(index=["member_id", "period"], columns="indicator", values="value")
+    wide = wide.reindex(columns=indicators).astype("float64").reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def _months(periods: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    spans = periods.map(parse_period)
+    return (spans.map(lambda p: p.first_month).to_numpy(dtype="int64"),
+            spans.map(lambda p: p.last_month).to_numpy(dtype="int64"))
+
+
+def indicator_totals(totals: pd.DataFrame, series_breaks: pd.DataFrame, *,
+                     trailing_months: int, min_history: int) -> pd.DataFrame:
+    """Each total beside the median of the same member's own earlier totals of the indicator.
+
+    The median spans the `trailing_months` before the period, at the same frequency and from
+    the latest series break on (status B, or a row of series_breaks; a member_id left empty
+    there means every member). It is null, so the row is not judged, for a break's own period
+    and when fewer than `min_history` earlier values compare.
+    """
+    key = ["member_id", "indicator"]
+    series = [*key, "frequency"]
+    frame = totals.loc[totals["value"].notna(), [*series, "period", "value", "status"]]
+    frame = frame.reset_index(drop=True)
+    frame["first_month"], frame["last_month"] = _months(frame["period"])
+
+    listed = series_breaks.merge(frame[key].drop_duplicates(), on="indicator",
+                                 suffixes=("_listed", ""))
+    listed = listed.loc[listed["member_id_listed"].isna()
+                        | (listed["member_id_listed"] == listed["member_id"])]
+    starts = pd.concat([
+        pd.DataFrame({"member_id": listed["member_id"], "indicator": listed["indicator"],
+                      "break_month": _months(listed["period"])[0]}),
+        frame.loc[frame["status"] == "B", [*key, "first_month"]].rename(
+            columns={"first_month": "break_month"}),
+    ])
+    rows = frame[[*key, "first_month", "last_month"]].reset_index(names="row")
+    breaks = rows.merge(starts, on=key)
+    breaks = breaks.loc[breaks["break_month"] <= breaks["last_month"]]
+    since = breaks.groupby("row")["break_month"].max().reindex(frame.index)
+    frame["is_break"] = (since >= frame["first_month"]).to_numpy()
+    frame["series_since"] = since.fillna(-1).astype("int64")
+
+    # Each value serves as history for the `trailing_months` months after its own start.
+    offsets = np.arange(1, trailing_months + 1)
+    history = frame[[*series, "first_month", "value"]].rename(
+        columns={"first_month": "history_month", "value": "history_value"})
+    served = history.loc[history.index.repeat(len(offsets))].assign(
+        first_month=np.repeat(history["history_month"].to_numpy(), len(offsets))
+        + np.tile(offsets, len(history)))
+    pairs = frame[[*series, "first_month", "series_since"]].reset_index(names="row").merge(
+        served, on=[*series, "first_month"])
+    pairs = pairs.loc[pairs["history_month"] >= pairs["series_since"]]
+    stats = pairs.groupby("row")["history_value"].agg(["median", "count"]).reindex(frame.index)
+    frame["history_count"] = stats["count"].fillna(0).astype("int64")
+    judged = (frame["history_count"] >= min_history) & ~frame["is_break"]
+    frame["trailing_median"] = stats["median"].where(judged)
+    return frame.drop(columns=["first_month", "last_month", "series_since"])
+
+
+# ------------------------------------------------------------------ completeness
+
+
+def _period_end(last_month: int) -> date:
+    year, month0 = divmod(last_month, 12)
+    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
+
+
+def _by_month(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per month that each row's period spans (a quarter spans three)."""
+    first, last = _months(frame["period"])
+    spans = [list(range(a, b + 1)) for a, b in zip(first, last, strict=True)]
+    return frame.assign(month=spans).explode("month").astype({"month": "int64"})
+
+
+def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetime, today: date,
+                 due_days: int = 30) -> pd.DataFrame:
+    """Per member, indicator and period the reporting plan expects in `quarter`: did it arrive.
+
+    A period arrived when observations loaded by `as_of` cover all its months (a quarter
+    figure covers its three months); `received_on` is the day the last of them arrived.
+    `state` is on_time, arrived_late, overdue (not arrived `due_days` after the period ended)
+    or not_yet_due.
+    """
+    plan = con.execute(
+        "select reporting_plan.member_id, members.sector, reporting_plan.indicator, "
+        "reporting_plan.frequency, reporting_plan.from_period "
+        "from reporting_plan join members using (member_id)").df()
+    plan["period"] = [[quarter] if frequency == "quarter" else quarter_months(quarter)
+                      for frequency in plan["frequency"]]
+    expected = plan.explode("period", ignore_index=True)
+    expected = expected.loc[_months(expected["period"])[0]
+                            >= _months(expected["from_period"])[0]].reset_index(drop=True)
+
+    arrived = con.execute(
+        "select member_id, indicator, period, min(valid_from) as loaded_at "
+        "from observations where valid_from <= $as_of group by all", {"as_of": as_of}).df()
+    month_key = ["member_id", "indicator", "month"]
+    first_loaded = _by_month(arrived).groupby(month_key)["loaded_at"].min()
+    coverage = (_by_month(expected.reset_index(names="row")).join(first_loaded, on=month_key)
+                .groupby("row").agg(months=("month", "count"),
+                                    months_loaded=("loaded_at", "count"),
+                                    received_at=("loaded_at", "max")))
+
+    out = expected.join(coverage)
+    out["is_received"] = out["months_loaded"] == out["months"]
+    out["due_on"] = [_period_end(m) + timedelta(days=due_days)
+                     for m in _months(out["period"])[1]]
+    received_on = pd.to_datetime(out["received_at"], utc=True).dt.date
+    out["received_on"] = received_on.where(out["is_received"])
+    due = pd.Series(out["due_on"], index=out.index)
+    out["state"] = np.select(
+        [out["is_received"] & (received_on <= due), out["is_received"], due < today],
+        ["on_time", "arrived_late", "overdue"], default="not_yet_due")
+    out.insert(0, "quarter", quarter)
+    return out[["quarter", "member_id", "sector", "indicator", "frequency", "period",
+                "due_on", "is_received", "received_on", "state"]].sort_values(
+        ["member_id", "indicator", "period"], ignore_index=True)
+
+
+# ------------------------------------------------------------------ the nightly run
+
+
+@dataclass(frozen=True)
+class WarehouseRuleResult:
+    """How one warehouse rule fared over all current observations (stored with no submission)."""
+
+    suite: str
+    rule: str
+    severity: str  # "error" or "warning"
+    success: bool
+    unexpected_count: int
+
+
+@dataclass
+class WarehouseValidation:
+    """Per-rule results, the keys each rule flagged, and the completeness of recent quarters."""
+
+    results: list[WarehouseRuleResult]
+    flagged: pd.DataFrame        # rule, severity, member_id, period, indicator
+    completeness: pd.DataFrame   # see completeness()
+    suite_results: list[Any] = field(default_factory=list)  # GX results, for Data Docs
+
+
+def _severity(expectation: dict) -> str:
+    return "warning" if str(expectation.get("severity", "critical")).lower() == "warning" \
+        else "error"
+
+
+def _flags_of(item, expectation: dict, severity: str) -> list[tuple]:
+    """(rule, severity, member, period, indicator) of each row GX found failing."""
+    rule = expectation["meta"]["rule"]
+    # On member_period_totals the row names no indicator: the one over its bound is column_B.
+    default = expectation["kwargs"].get("column_B")
+    return [(rule, severity, row["member_id"], row["period"], row.get("indicator", default))
+            for row in item.result.get("unexpected_index_list") or []]
+
+
+def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, today: date,
+                        suites_dir: Path = SUITES_DIR) -> WarehouseValidation:
+    """Run checks/suites/warehouse.json over the observations current at `as_of`.
+
+    Completeness covers the quarter of `today` and the one before it.
+    """
+    definition = load_suite_definition(SUITE, suites_dir)
+    meta = definition["meta"]
+    totals = current_totals(con, as_of)
+    indicators = [row[0] for row in con.execute(
+        "select indicator from indicators order by indicator").fetchall()]
+    series_breaks = con.execute("select indicator, member_id, period from series_breaks").df()
+    frames = {
+        "member_period_totals": member_period_totals(totals, indicators),
+        "indicator_totals": indicator_totals(totals, series_breaks,
+                                             **meta["plausibility"]),
+    }
+
+    context = gx_context()
+    run_id = RunIdentifier(run_name=SUITE, run_time=as_of)
+    by_rule = {e["meta"]["rule"]: e for e in definition["expectations"]}
+    results, flags, suite_results = {}, [], []
+    for batch, keys in BATCH_KEYS.items():
+        expectations = [e for e in definition["expectations"] if e["meta"]["batch"] == batch]
+        if not expectations:
+            continue
+        suite = expectation_suite(f"{SUITE}.{batch}", expectations, meta)
+        suite_result = run_suite(context, suite, frames[batch], run_id=run_id, result_format={
+            "result_format": "COMPLETE", "unexpected_index_column_names": keys,
+            "partial_unexpected_count": 20, "include_unexpected_rows": False})
+        suite_results.append(suite_result)
+        for item in suite_result.results:
+            expectation = by_rule[item.expectation_config.meta["rule"]]
+            severity = _severity(expectation)
+            count = int(item.result.get("unexpected_count") or 0)
+            results[expectation["meta"]["rule"]] = WarehouseRuleResult(
+                SUITE, expectation["meta"]["rule"], severity, count == 0, count)
+            flags += _flags_of(item, expectation, severity)
+
+    quarter = quarter_of(today)
+    coverage = pd.concat([
+        completeness(con, q, as_of=as_of, today=today, **meta["completeness"])
+        for q in (shift_quarter(quarter, -1), quarter)], ignore_index=True)
+    overdue = coverage.loc[coverage["state"] == "overdue"]
+    flags += [(OVERDUE_RULE, "warning", m, p, i) for m, p, i in zip(
+        overdue["member_id"], overdue["period"], overdue["indicator"], strict=True)]
+    ordered = [results[rule] for rule in by_rule if rule in results]
+    ordered.append(WarehouseRuleResult(SUITE, OVERDUE_RULE, "warning", overdue.empty,
+                                       len(overdue)))
+    flagged = pd.DataFrame(flags, columns=FLAG_COLUMNS).astype("str")
+    return WarehouseValidation(ordered, flagged, coverage, suite_results)
+
+
+def store_results(con: duckdb.DuckDBPyConnection, validation: WarehouseValidation,
+                  run_at: datetime) -> None:
+    """Append the run's rule counts to validation_results and its keys to warehouse_flags."""
+    results = pd.DataFrame([r.__dict__ for r in validation.results],
+                           columns=["suite", "rule", "severity", "success", "unexpected_count"])
+    flags = validation.flagged.assign(suite=SUITE)
+    con.register("warehouse_results", results)
+    con.register("warehouse_flagged", flags)
+    con.execute("begin transaction")
+    try:
+        con.execute("""
+            insert into validation_results
+            select null, $run_at, suite, rule, severity, success, unexpected_count
+            from warehouse_results""", {"run_at": run_at})
+        con.execute("""
+            insert into warehouse_flags
+            select $run_at, suite, rule, severity, member_id, period, indicator
+            from warehouse_flagged""", {"run_at": run_at})
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("warehouse_results")
+        con.unregister("warehouse_flagged")

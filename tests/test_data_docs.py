@@ -1,0 +1,85 @@
+"""Great Expectations' Data Docs: built under data_docs/, the index lists the latest run of each
+suite, quietly (no progress bars, no GX log lines)."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from checks.data_docs import build_data_docs, submission_suite_result
+from checks.warehouse_checks import run_warehouse_suite
+from tests.test_validation import GOOD, frame_of
+from tests.test_warehouse_checks import AS_OF, TODAY, open_warehouse, put
+
+WAREHOUSE_SUITES = {"warehouse.member_period_totals", "warehouse.indicator_totals"}
+
+
+def index_rows(index: Path) -> list[dict]:
+    """The rows of the index's validation-results table (GX writes them as a JS literal)."""
+    html = index.read_text(encoding="utf-8")
+    table = re.search(r"ge-index-page-validation-results-table.*?data: (\[.*?\]),\n",
+                      html, re.S)
+    return ast.literal_eval(table.group(1))
+
+
+def listed(index: Path) -> dict[str, str]:
+    return {row["_expectation_suite_name_sort"]: row["run_name"] for row in index_rows(index)}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, catalogue):
+    con = open_warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
+    put(con, "hl-north", "2026-07", "HL_REPORTS_ASSESSED", 50)
+    put(con, "hl-north", "2026-07", "HL_URLS_CONFIRMED", 80)
+    warehouse = run_warehouse_suite(con, as_of=AS_OF, today=TODAY).suite_results
+    con.close()
+    bad = [list(row) for row in GOOD]
+    bad[3][5] = "-1"
+    observations = pd.concat([frame_of(GOOD, key=0), frame_of([tuple(r) for r in bad], key=1)],
+                             ignore_index=True)
+    return warehouse, submission_suite_result(observations, catalogue, TODAY)
+
+
+def test_docs_list_the_latest_run_of_each_suite(runs, tmp_path, capsys, caplog):
+    warehouse, submission = runs
+    docs = tmp_path / "home" / "data_docs"
+    first = datetime(2026, 11, 27, 2, tzinfo=UTC)
+    with caplog.at_level(logging.DEBUG):
+        index = build_data_docs(docs, [submission, *warehouse], run_name="nightly-2026-11-27",
+                                run_time=first)
+    assert index == docs / "index.html"
+    assert listed(index) == {"submission": "nightly-2026-11-27",
+                             **dict.fromkeys(WAREHOUSE_SUITES, "nightly-2026-11-27")}
+    rows = {row["_expectation_suite_name_sort"]: row for row in index_rows(index)}
+    assert rows["submission"]["_validation_success_text"] == "Failed"
+    assert rows["warehouse.member_period_totals"]["_validation_success_text"] == "Failed"
+    for row in rows.values():
+        assert (docs / row["_table_row_link_path"]).is_file()
+    page = (docs / rows["warehouse.member_period_totals"]["_table_row_link_path"]).read_text()
+    assert "hl-north" in page  # the warehouse pages name the keys they flag
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""  # no progress bars
+    assert not [r for r in caplog.records if r.name.startswith("great_expectations")
+                and r.levelno >= logging.INFO]
+
+    # A night without new files: tonight's warehouse run, the submission suite's last one.
+    second = datetime(2026, 11, 28, 2, tzinfo=UTC)
+    index = build_data_docs(docs, warehouse, run_name="nightly-2026-11-28", run_time=second)
+    assert listed(index) == {"submission": "nightly-2026-11-27",
+                             **dict.fromkeys(WAREHOUSE_SUITES, "nightly-2026-11-28")}
+    pages = {p.relative_to(docs).as_posix() for p in (docs / "validations").rglob("*.html")}
+    assert not [p for p in pages if "warehouse" in p and "nightly-2026-11-27" in p]
+
+
+def test_submission_docs_keep_to_counts(runs):
+    _, submission = runs
+    failed = [r for r in submission.results if not r.success]
+    assert [r.expectation_config.meta["rule"] for r in failed] == ["value_non_negative"]
+    assert failed[0].result["unexpected_count"] == 1
+    assert not failed[0].result.get("partial_unexpected_list")

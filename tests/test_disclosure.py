@@ -1,0 +1,421 @@
+"""Disclosure control: primary rules, secondary suppression, audit, consistency across editions.
+
+The oracles here are written apart from checks/disclosure.py: the rules recomputed cell by cell
+in plain Python from the member contributions, and the attacker's interval for every hidden
+cell by SciPy's linprog over the published table (non-negativity and the margins only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from checks.disclosure import (
+    TOTAL,
+    DisclosureLog,
+    DisclosureRules,
+    SuppressionPattern,
+    load_rules,
+    protect,
+    protect_table,
+)
+
+COALITION, PUBLIC = load_rules("coalition"), load_rules("public")
+PROPERTY_SETTINGS = settings(max_examples=70, deadline=None,
+                             suppress_health_check=[HealthCheck.too_slow])
+
+
+def frame(records: list[tuple], columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=list(columns))
+
+
+# -- independent oracle ---------------------------------------------------------------------
+
+
+def member_cells(contributions: pd.DataFrame, keys: tuple[str, ...],
+                 totals: tuple[str, ...]) -> dict[tuple, dict]:
+    """cell key -> {"members": {member: contribution}, "indicators": set}, margins included."""
+    cells: dict[tuple, dict] = defaultdict(lambda: {"members": defaultdict(float),
+                                                    "indicators": set()})
+    for record in contributions.to_dict("records"):
+        if pd.isna(record["value"]):
+            continue
+        base = tuple(str(record[k]) for k in keys)
+        for n in range(len(totals) + 1):
+            for summed in itertools.combinations(totals, n):
+                key = tuple(TOTAL if k in summed else base[i] for i, k in enumerate(keys))
+                cells[key]["members"][str(record["member_id"])] += record["value"]
+                cells[key]["indicators"].add(record.get("indicator", ""))
+    return cells
+
+
+def required_upper(cell: dict, rules: DisclosureRules, tolerance: float) -> float:
+    """Protection a cell needs above its value under the rules; 0 if it may be published."""
+    members = cell["members"]
+    total = sum(members.values())
+    levels = []
+    if len(members) < rules.min_contributors:
+        levels.append(rules.safety_range_pct / 100 * total)
+    if cell["indicators"] & set(rules.small_count_indicators) and total < rules.small_count_min:
+        levels.append(max(rules.small_count_min - total, rules.safety_range_pct / 100 * total))
+    protected = {m: v for m, v in members.items() if m not in rules.dominance_waived}
+    if total > 0 and protected:
+        top = sorted(protected.values(), reverse=True)
+        nk = 100 / rules.nk_k * sum(top[:rules.nk_n]) - total
+        if nk > tolerance:
+            levels.append(nk)
+        largest_member = max(protected, key=lambda m: protected[m])
+        second = max((v for m, v in members.items() if m != largest_member), default=0.0)
+        p = rules.p_pct / 100 * top[0] - (total - top[0] - second)
+        if p > tolerance:
+            levels.append(p)
+    return max([*levels, rules.protection_floor]) if levels else 0.0
+
+
+def relations_of(cells: set[tuple], keys: tuple[str, ...],
+                 totals: tuple[str, ...]) -> list[tuple[tuple, list[tuple]]]:
+    """(margin, parts) for every margin: the additive structure an attacker knows."""
+    out = []
+    for margin in cells:
+        for i, k in enumerate(keys):
+            if k in totals and margin[i] == TOTAL:
+                parts = [c for c in cells if c[i] != TOTAL
+                         and all(c[j] == margin[j] for j in range(len(keys)) if j != i)]
+                out.append((margin, parts))
+    return out
+
+
+def attacker_intervals(published: dict[tuple, float | None],
+                       relations: list[tuple[tuple, list[tuple]]]) -> dict[tuple, tuple]:
+    """[min, max] of each hidden cell given the published ones, >= 0 and the relations."""
+    hidden = sorted(k for k, v in published.items() if v is None)
+    column = {k: i for i, k in enumerate(hidden)}
+    rows, rhs = [], []
+    for margin, parts in relations:
+        row, constant = np.zeros(len(hidden)), 0.0
+        for cell, sign in [(margin, 1.0)] + [(p, -1.0) for p in parts]:
+            if cell in column:
+                row[column[cell]] += sign
+            else:
+                constant += sign * published[cell]
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+    out = {}
+    for cell in hidden:
+        bounds = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(len(hidden))
+            c[column[cell]] = sign
+            result = linprog(c, A_eq=np.array(rows) if rows else None,
+                             b_eq=np.array(rhs) if rows else None, bounds=(0, None),
+                             method="highs")
+            assert result.status in (0, 3), result.message
+            bounds.append(sign * result.fun if result.status == 0 else math.inf)
+        out[cell] = (bounds[0], bounds[1])
+    return out
+
+
+def check_gate(contributions: pd.DataFrame, keys: tuple[str, ...], totals: tuple[str, ...],
+               rules: DisclosureRules, forced: frozenset = frozenset()):
+    """Protect the table and check it against the oracle; returns the result."""
+    log = DisclosureLog()
+    kwargs = {"row": keys[0], "col": keys[1] if len(keys) > 1 else None, "totals": totals}
+    result = protect_table(contributions, rules=rules, log=log, table="t", forced=forced,
+                           **kwargs)
+    truth = member_cells(contributions, keys, totals)
+    scale = max([1.0] + [sum(c["members"].values()) for c in truth.values()])
+    tolerance = 1e-6 * scale
+    published = {tuple(r[k] for k in keys): (None if pd.isna(r["value"]) else r["value"])
+                 for r in result.cells.to_dict("records")}
+    assert set(published) == set(truth)
+    for key, value in published.items():
+        members = truth[key]["members"]
+        assert result.cells.set_index(list(keys)).loc[key, "contributors"] == len(members) \
+            if len(keys) > 1 else True
+        if value is not None:  # no published cell breaks a rule, and it is the true sum
+            assert required_upper(truth[key], rules, 1e-7 * scale) == 0.0, key
+            assert value == pytest.approx(sum(members.values()))
+    assert {tuple(str(x) for x in f) for f in forced} & set(truth) <= result.hidden
+    assert result.hidden == {k for k, v in published.items() if v is None}
+
+    intervals = attacker_intervals(published, relations_of(set(truth), keys, totals))
+    audit = result.audit.set_index(list(keys))
+    for key, (lower, upper) in intervals.items():
+        true = sum(truth[key]["members"].values())
+        need = required_upper(truth[key], rules, 1e-7 * scale)
+        assert upper >= true + need - tolerance, (key, lower, upper, need)
+        assert lower <= true - min(need, true) + tolerance, (key, lower, upper, need)
+        row = audit.loc[key if len(keys) > 1 else key[0]]
+        assert bool(row["ok"])
+        assert row["lower"] == pytest.approx(lower, abs=tolerance)
+        assert row["upper"] == pytest.approx(upper, abs=tolerance) or upper == row["upper"]
+    assert len(audit) == len(intervals)
+    return result
+
+
+# -- random tables ---------------------------------------------------------------------------
+
+
+@st.composite
+def tables(draw):
+    """A random 1-D or 2-D table of member contributions, some of them dominant."""
+    two_way = draw(st.booleans())
+    n_rows, n_cols = draw(st.integers(1, 4)), draw(st.integers(1, 4)) if two_way else 1
+    members = [f"m{i}" for i in range(draw(st.integers(1, 6)))]
+    indicator = draw(st.sampled_from(["LE_ARRESTS", "HL_URLS_CONFIRMED"]))
+    records = []
+    for r, c in itertools.product(range(n_rows), range(n_cols)):
+        for m in draw(st.lists(st.sampled_from(members), unique=True, max_size=len(members))):
+            value = draw(st.one_of(st.integers(0, 40), st.integers(100, 900)))
+            records.append((f"r{r}", f"c{c}", m, float(value), indicator))
+    if not records:
+        records.append(("r0", "c0", members[0], 7.0, indicator))
+    contributions = frame(records, ("row", "col", "member_id", "value", "indicator"))
+    if two_way:
+        keys = ("row", "col")
+        totals = draw(st.sampled_from([("row", "col"), ("row",), ("col",), ()]))
+    else:
+        keys, contributions = ("row",), contributions.drop(columns="col")
+        totals = draw(st.sampled_from([("row",), ()]))
+    rules = draw(st.sampled_from([COALITION, PUBLIC]))
+    waived = draw(st.lists(st.sampled_from(members), unique=True, max_size=2))
+    return contributions, keys, totals, dataclasses.replace(rules,
+                                                            dominance_waived=tuple(waived))
+
+
+@PROPERTY_SETTINGS
+@given(tables())
+def test_no_published_cell_breaks_a_rule_and_every_hidden_cell_is_protected(table):
+    contributions, keys, totals, rules = table
+    result = check_gate(contributions, keys, totals, rules)
+    assert result.ok
+
+
+@PROPERTY_SETTINGS
+@given(tables(), st.randoms(use_true_random=False))
+def test_the_same_data_give_the_same_pattern(table, random):
+    contributions, keys, totals, rules = table
+    kwargs = {"row": keys[0], "col": keys[1] if len(keys) > 1 else None, "totals": totals}
+    first = protect_table(contributions, rules=rules, log=DisclosureLog(), table="t", **kwargs)
+    again = protect_table(contributions, rules=rules, log=DisclosureLog(), table="t", **kwargs)
+    order = list(range(len(contributions)))
+    random.shuffle(order)
+    shuffled = protect_table(contributions.iloc[order], rules=rules, log=DisclosureLog(),
+                             table="t", **kwargs)
+    pd.testing.assert_frame_equal(first.cells, again.cells)
+    pd.testing.assert_frame_equal(first.cells, shuffled.cells)
+    pd.testing.assert_frame_equal(first.audit, shuffled.audit)
+
+
+@PROPERTY_SETTINGS
+@given(tables(), st.data())
+def test_public_edition_hides_what_the_coalition_edition_hid_and_stays_protected(table, data):
+    contributions, keys, totals, _ = table
+    kwargs = {"row": keys[0], "col": keys[1] if len(keys) > 1 else None, "totals": totals}
+    coalition = protect_table(contributions, rules=COALITION, log=DisclosureLog(), table="t",
+                              **kwargs)
+    extra = data.draw(st.sets(st.sampled_from(sorted(coalition.cells[list(keys)]
+                                                     .itertuples(index=False, name=None)))))
+    public = check_gate(contributions, keys, totals, PUBLIC,
+                        forced=frozenset(coalition.hidden | extra))
+    assert coalition.hidden | extra <= public.hidden
+    forced_only = public.cells[public.cells["suppressed_by"] == "consistency"]
+    assert (forced_only["status"] == "M").all()
+
+
+# -- worked by hand ----------------------------------------------------------------------------
+
+
+def test_one_way_table_worked_by_hand():
+    # A: 10+8+7 = 25, safe. B: 30+2+1 = 33, the two largest 32/33 > 85 %: primary, protection
+    # 100/85*32 - 33 = 4.647. C: 5+5+4 = 14, safe. D: 20+15+12 = 47, safe. Total 119, safe.
+    # B alone could be derived from the total, so one more cell goes: the cheapest, C (14),
+    # gives B + C = 47 known: B in [0, 47], reaching 33 + 4.647 above and 0 below.
+    contributions = frame([("A", "m1", 10), ("A", "m2", 8), ("A", "m3", 7), ("B", "m1", 30),
+                           ("B", "m2", 2), ("B", "m3", 1), ("C", "m1", 5), ("C", "m4", 5),
+                           ("C", "m5", 4), ("D", "m2", 20), ("D", "m3", 15), ("D", "m4", 12)],
+                          ("category", "member_id", "value"))
+    log = DisclosureLog()
+    result = protect_table(contributions, rules=COALITION, log=log, table="sites",
+                           row="category")
+    cells = result.cells.set_index("category")
+    assert cells["status"].to_dict() == {"A": "S", "B": "U", "C": "M", "D": "S", TOTAL: "S"}
+    assert cells["suppressed_by"].to_dict() == {"A": "", "B": "dominance_nk", "C": "secondary",
+                                                "D": "", TOTAL: ""}
+    assert cells.loc[TOTAL, "value"] == 119 and cells.loc[TOTAL, "contributors"] == 5
+    audit = result.audit.set_index("category")
+    assert audit.loc["B", "protection_upper"] == pytest.approx(100 / 85 * 32 - 33)
+    assert audit[["lower", "upper"]].to_dict("index") == {"B": {"lower": 0.0, "upper": 47.0},
+                                                          "C": {"lower": 0.0, "upper": 47.0}}
+    assert result.hidden == {("B",), ("C",)}
+    assert log.hidden == {("sites", "dominance_nk"): 1, ("sites", "secondary"): 1}
+    assert log.published["sites"] == 3
+    assert log.pattern.forced("sites") == {("B",), ("C",)}
+    assert "sites" in log.audits
+
+
+# Every interior cell has its own members, so members and records coincide (τ-Argus counts
+# records). Primary: R1K2 (90+5+3 = 98: 95/98 > 85 %, protection 100/85*95 - 98 = 13.76),
+# R2K1 (15+14: two members, protection 30 % of 29 = 8.7), R3K3 (50+45+2 = 97: 95/97 > 85 %,
+# protection 14.76). Each needs a partner in its row and its column; three cells can cover
+# those six needs only as a cycle, and the cheapest is R1K3 (42) + R2K2 (63) + R3K1 (49).
+# With x = R1K2 the published rows and columns give R1K3 = 140 - x, R3K3 = x - 1,
+# R3K1 = 147 - x, R2K1 = x - 69, R2K2 = 161 - x; all >= 0 gives x in [69, 140].
+# pytauargus 0.6.0 (NK(2,85)|P(10,1)|FREQ(3,30), OPT) finds the same primaries with protection
+# levels 14 and 15 for the dominance cells (ours rounded up), but its OPT gives the attacker
+# a priori bounds [smallest, largest cell] = [29, 115] and so hides five cells, not three:
+# R1K1, R1K3, R2K2, R2K3 and R3K1.
+TWO_WAY = {("R1", "K1"): [40, 30, 25, 20], ("R1", "K2"): [90, 5, 3],
+           ("R1", "K3"): [12, 11, 10, 9], ("R2", "K1"): [15, 14], ("R2", "K2"): [22, 21, 20],
+           ("R2", "K3"): [35, 30, 28, 3], ("R3", "K1"): [18, 16, 15],
+           ("R3", "K2"): [26, 24, 22, 2], ("R3", "K3"): [50, 45, 2]}
+
+
+def two_way_contributions() -> pd.DataFrame:
+    records, n = [], itertools.count(1)
+    for (r, k), values in TWO_WAY.items():
+        records += [(r, k, f"m{next(n):02d}", float(v)) for v in values]
+    return frame(records, ("region", "sector", "member_id", "value"))
+
+
+def test_two_way_table_worked_by_hand():
+    result = check_gate(two_way_contributions(), ("region", "sector"), ("region", "sector"),
+                        COALITION)
+    cells = result.cells.set_index(["region", "sector"])
+    assert set(cells.index[cells["status"] == "U"]) == {("R1", "K2"), ("R2", "K1"), ("R3", "K3")}
+    assert set(cells.index[cells["status"] == "M"]) == {("R1", "K3"), ("R2", "K2"), ("R3", "K1")}
+    assert (cells.xs(TOTAL, level="sector")["status"] == "S").all()
+    audit = result.audit.set_index(["region", "sector"])
+    expected = {("R1", "K2"): (69, 140), ("R1", "K3"): (0, 71), ("R2", "K1"): (0, 71),
+                ("R2", "K2"): (21, 92), ("R3", "K1"): (7, 78), ("R3", "K3"): (68, 139)}
+    assert {k: (row.lower, row.upper) for k, row in audit.iterrows()} == pytest.approx(expected)
+    dominance = audit[audit["suppressed_by"] == "dominance_nk"]["protection_upper"]
+    assert [math.ceil(level) for level in dominance] == [14, 15]  # τ-Argus's levels
+    assert audit.loc[("R2", "K1"), "protection_upper"] == pytest.approx(8.7)
+
+
+# -- rule semantics ----------------------------------------------------------------------------
+
+
+def hotline_table(north: float, others: list[float]) -> pd.DataFrame:
+    records = [("DE", "hl-north", north)] + [("DE", f"hl-{i}", v) for i, v in enumerate(others)]
+    records += [("NL", f"hl-{i}", 50.0) for i in range(4)]
+    return frame(records, ("country", "member_id", "value"))
+
+
+def test_a_waived_member_is_not_protected_but_still_counts_and_attacks():
+    waived = dataclasses.replace(COALITION, dominance_waived=("hl-north",))
+    diverse = hotline_table(5000, [40, 35, 30, 25])
+    for rules, expected in ((COALITION, "dominance_nk"), (waived, "")):
+        result = protect_table(diverse, rules=rules, log=DisclosureLog(), table="t",
+                               row="country", totals=())
+        assert result.cells.set_index("country").loc["DE", "suppressed_by"] == expected
+    # hl-north knows its own 5000: with one other member and a sliver, it would learn the other
+    # to within less than 10 %, so the p% rule still hides the cell
+    sliver = hotline_table(5000, [40, 2])
+    result = protect_table(sliver, rules=waived, log=DisclosureLog(), table="t",
+                           row="country", totals=())
+    assert result.cells.set_index("country").loc["DE", "suppressed_by"] == "dominance_p"
+    # and it counts for the threshold: it plus two others make three members
+    assert result.cells.set_index("country").loc["DE", "contributors"] == 3
+
+
+def test_small_counts_of_arrests_are_hidden_in_the_public_edition_only():
+    records = [(q, f"le-{m}", 1.0, "LE_ARRESTS") for q in ("2026-Q2", "2026-Q3")
+               for m in range(3)]
+    records += [("2026-Q3", f"le-{m}", 10.0, "LE_ARRESTS") for m in range(3, 6)]
+    contributions = frame(records, ("quarter", "member_id", "value", "indicator"))
+    coalition = protect_table(contributions, rules=COALITION, log=DisclosureLog(), table="t",
+                              row="quarter", totals=())
+    public = protect_table(contributions, rules=PUBLIC, log=DisclosureLog(), table="t",
+                           row="quarter", totals=())
+    assert (coalition.cells["status"] == "S").all()
+    assert public.cells.set_index("quarter")["suppressed_by"].to_dict() == {
+        "2026-Q2": "small_count", "2026-Q3": ""}
+    assert public.audit.loc[0, "protection_upper"] == pytest.approx(2.0)  # up to 5, from 3
+
+
+def test_a_reissue_keeps_the_previous_pattern_hidden():
+    contributions = two_way_contributions()
+    log = DisclosureLog()
+    first = protect_table(contributions, rules=COALITION, log=log, table="by sector",
+                          row="region", col="sector")
+    stored = json.loads(json.dumps(log.pattern.to_dict()))  # as kept in the manifest
+    corrected = contributions.copy()
+    corrected.loc[corrected["member_id"] == "m05", "value"] = 60.0  # R1K2 is no longer dominated
+    previous = SuppressionPattern.from_dict(stored)
+    reissue = check_gate(corrected, ("region", "sector"), ("region", "sector"), COALITION,
+                         forced=previous.forced("by sector"))
+    assert first.hidden <= reissue.hidden
+    cells = reissue.cells.set_index(["region", "sector"])
+    assert cells.loc[("R1", "K2"), "suppressed_by"] == "consistency"
+
+
+def test_suppression_pattern_round_trips_and_merges():
+    a = SuppressionPattern({"t": frozenset({("x", TOTAL)})})
+    b = SuppressionPattern({"t": frozenset({("y", "z")}), "u": frozenset({("w",)})})
+    merged = a | b
+    assert merged.forced("t") == {("x", TOTAL), ("y", "z")}
+    assert SuppressionPattern.from_dict(merged.to_dict()) == merged
+    assert merged.forced("absent") == frozenset()
+
+
+def test_rules_files_carry_every_parameter_and_describe_names_no_member(tmp_path: Path):
+    assert PUBLIC.small_count_min > COALITION.small_count_min == 0
+    for rules in (COALITION, PUBLIC):
+        assert (rules.nk_n, rules.nk_k, rules.p_pct, rules.min_contributors) == (2, 85, 10, 3)
+        assert rules.dominance_waived == ()
+    text = (Path(__file__).parents[1] / "checks" / "disclosure_rules.toml").read_text()
+    path = tmp_path / "rules.toml"
+    path.write_text(text.replace('dominance_waived = []         #',
+                                 'dominance_waived = ["hl-north"]  #', 1))
+    rules = load_rules("coalition", path)
+    assert rules.dominance_waived == ("hl-north",)
+    described = dict(rules.describe())
+    assert {"threshold", "dominance_nk", "dominance_p", "secondary", "dominance_waiver"} \
+        <= set(described)
+    assert "hl-north" not in json.dumps(described)
+    path.write_text(text.replace("p_pct = 10.0", "", 1))
+    with pytest.raises(ValueError, match="p_pct"):
+        load_rules("coalition", path)
+    with pytest.raises(ValueError, match="no disclosure rules"):
+        load_rules("members-only")
+
+
+def test_bad_contributions_are_refused():
+    good = frame([("a", "m1", 1.0)], ("category", "member_id", "value"))
+    with pytest.raises(ValueError, match="non-negative"):
+        protect_table(good.assign(value=-1.0), rules=COALITION, log=DisclosureLog(),
+                      table="t", row="category")
+    with pytest.raises(ValueError, match="margin"):
+        protect_table(good.assign(category=TOTAL), rules=COALITION, log=DisclosureLog(),
+                      table="t", row="category")
+    with pytest.raises(ValueError, match="totals"):
+        protect_table(good, rules=COALITION, log=DisclosureLog(), table="t", row="category",
+                      totals=("quarter",))
+    with pytest.raises(ValueError, match="lack"):
+        protect_table(good.drop(columns="member_id"), rules=COALITION, log=DisclosureLog(),
+                      table="t", row="category")
+
+
+def test_threshold_gate_for_cells_without_contributions_is_unchanged():
+    cells = pd.DataFrame({"quarter": ["2026-Q2", "2026-Q3", "2026-Q3"],
+                          "indicator": ["LE_ARRESTS", "LE_ARRESTS", "HL_URLS_CONFIRMED"],
+                          "value": [3.0, 40.0, 500.0], "contributors": [4, 2, 5]})
+    log = DisclosureLog()
+    out = protect(cells, PUBLIC, log, "changes")
+    assert out["suppressed_by"].tolist() == ["small_count", "threshold", ""]
+    assert out["value"].isna().tolist() == [True, True, False]
+    assert log.rows() == [("changes", "small_count", 1, 1), ("changes", "threshold", 1, 1)]

@@ -1,0 +1,358 @@
+"""Statistics of the assessment: known answers from SciPy/statsmodels, planted effects."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats import proportion
+
+from transforms import statistics as st
+from transforms.assessment import AssessmentData, like_for_like_change
+from transforms.periods import shift_quarter
+
+QUARTER = "2026-Q3"
+QUARTERS = [shift_quarter(QUARTER, -i) for i in range(10, -1, -1)]  # 2024-Q1 .. 2026-Q3
+HOTLINES = {"hl-a": 20_000.0, "hl-b": 3_000.0, "hl-c": 1_200.0, "hl-d": 400.0}
+INDICATORS = pd.DataFrame({
+    "indicator": ["HL_URLS_CONFIRMED", "HL_REPORTS_RECEIVED", "HL_UNIQUE_DOMAINS",
+                  "HL_PAYMENT_OPTIONS_SEEN", "PAY_FLAGGED_TXN_COUNT"],
+    "name": ["URLs confirmed as child sexual abuse material", "Reports received",
+             "Distinct domains with confirmed URLs", "URLs with visible payment options",
+             "Flagged transactions"],
+    "sectors": ["hotline", "hotline", "hotline", "hotline", "payment"],
+    "unit": ["count"] * 5,
+    "is_additive": [True, True, False, True, True],
+    "description": [""] * 5,
+})
+SCALE = {"HL_URLS_CONFIRMED": 1.0, "HL_REPORTS_RECEIVED": 1.6}
+
+
+def build(rows: list[dict], quarter: str = QUARTER, breaks: list[tuple] = (),
+          expected: dict[str, set[str]] | None = None) -> AssessmentData:
+    """AssessmentData from hand-written rows (member_id, quarter, indicator, value, ...).
+
+    Coverage expects, per indicator, every member that ever reported it from its first
+    quarter on, unless `expected` (indicator -> members) says otherwise.
+    """
+    frame = pd.DataFrame(rows)
+    defaults = {"dimension": "", "category": "", "has_series_break": False,
+                "has_estimate": False, "is_complete": True, "months_reported": 3,
+                "is_quarterly_report": False, "values_not_available": 0}
+    for column, default in defaults.items():
+        if column not in frame:
+            frame[column] = default
+        frame[column] = frame[column].fillna(default) if column in frame else default
+    frame["sector"] = np.where(frame["member_id"].str.startswith("pay"), "payment", "hotline")
+    additive = INDICATORS.set_index("indicator")["is_additive"]
+    frame["is_additive"] = frame["indicator"].map(additive).fillna(True).astype(bool)
+    frame["value"] = frame["value"].astype(float)
+    for column in ("has_series_break", "has_estimate", "is_complete", "is_quarterly_report"):
+        frame[column] = frame[column].astype(bool)
+    totals = frame[frame["dimension"] == ""]
+    coverage = []
+    quarters = sorted(frame["quarter"].unique())
+    for indicator, rows_ in totals.groupby("indicator"):
+        first = rows_.groupby("member_id")["quarter"].min()
+        members = expected.get(indicator, set(first.index)) if expected else set(first.index)
+        done = set(zip(rows_.loc[rows_["is_complete"], "member_id"],
+                       rows_.loc[rows_["is_complete"], "quarter"], strict=True))
+        sent = set(zip(rows_["member_id"], rows_["quarter"], strict=True))
+        for member in sorted(members):
+            start = first.get(member, quarters[0])
+            for q in quarters:
+                if q >= start:
+                    coverage.append({
+                        "quarter": q, "member_id": member,
+                        "sector": "payment" if member.startswith("pay") else "hotline",
+                        "indicator": indicator, "frequency": "month",
+                        "is_submitted": (member, q) in sent,
+                        "is_complete": (member, q) in done})
+    series_breaks = pd.DataFrame(list(breaks), columns=["indicator", "member_id", "period",
+                                                        "note"])
+    return AssessmentData(
+        quarter=quarter, as_of=datetime(2026, 11, 1, tzinfo=UTC), member_values=frame,
+        totals=pd.DataFrame(), coverage=pd.DataFrame(coverage),
+        members=pd.DataFrame({"member_id": sorted(frame["member_id"].unique())}),
+        indicators=INDICATORS, series_breaks=series_breaks, submissions_used=pd.DataFrame())
+
+
+def simulate(seed: int = 7, *, rise: dict[str, float] | None = None, noise: float = 0.05,
+             members: dict[str, float] = HOTLINES, joins: dict[str, tuple[float, str]] = None,
+             step: tuple[str, str, float] | None = None, growth: float = 0.0,
+             indicators=("HL_URLS_CONFIRMED", "HL_REPORTS_RECEIVED")) -> list[dict]:
+    """Member-quarter totals: Poisson around a member level with log-normal member noise.
+
+    rise: indicator -> relative change planted in the last quarter for every member.
+    joins: member -> (size, first quarter). step: (member, quarter, factor) from then on.
+    growth: log growth per quarter for everyone.
+    """
+    rng = np.random.default_rng(seed)
+    rise = rise or {}
+    sizes = dict(members) | {m: size for m, (size, _) in (joins or {}).items()}
+    start = {m: q for m, (_, q) in (joins or {}).items()}
+    rows = []
+    for indicator in indicators:
+        for member, size in sizes.items():
+            for t, quarter in enumerate(QUARTERS):
+                if quarter < start.get(member, QUARTERS[0]):
+                    continue
+                mean = size * SCALE.get(indicator, 1.0) * math.exp(growth * t)
+                mean *= rng.lognormal(0.0, noise)
+                if quarter == QUARTER:
+                    mean *= 1 + rise.get(indicator, 0.0)
+                if step and member == step[0] and quarter >= step[1]:
+                    mean *= step[2]
+                rows.append({"member_id": member, "quarter": quarter, "indicator": indicator,
+                             "value": float(rng.poisson(mean))})
+    return rows
+
+
+def quasi_poisson_reference(now: dict[str, float], base: dict[str, float]):
+    """The same model, fitted independently through the formula interface."""
+    long = pd.DataFrame(
+        [{"member": m, "period": 0.0, "y": base[m]} for m in base]
+        + [{"member": m, "period": 1.0, "y": now[m]} for m in now])
+    model = sm.GLM.from_formula("y ~ 0 + C(member) + period", long,
+                                family=sm.families.Poisson())
+    first = model.fit()
+    scale = max(first.pearson_chi2 / first.df_resid, 1.0)
+    return model.fit(scale=scale, use_t=True)
+
+
+# -- counts --------------------------------------------------------------------------------
+
+
+def test_count_change_matches_quasi_poisson_glm_and_like_for_like():
+    now = {"hl-a": 26_000.0, "hl-b": 3_100.0, "hl-c": 1_900.0, "hl-d": 410.0}
+    base = {"hl-a": 20_000.0, "hl-b": 3_000.0, "hl-c": 1_200.0, "hl-d": 400.0}
+    rows = [{"member_id": m, "quarter": QUARTER, "indicator": "HL_URLS_CONFIRMED", "value": v}
+            for m, v in now.items()]
+    rows += [{"member_id": m, "quarter": "2025-Q3", "indicator": "HL_URLS_CONFIRMED",
+              "value": v} for m, v in base.items()]
+    data = build(rows)
+    est = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    ref = quasi_poisson_reference(now, base)
+    low, high = ref.conf_int().loc["period"]
+    assert est.ratio == pytest.approx(sum(now.values()) / sum(base.values()))
+    assert est.ratio == pytest.approx(math.exp(ref.params["period"]), rel=1e-6)
+    assert est.low == pytest.approx(math.expm1(low), rel=1e-5)
+    assert est.high == pytest.approx(math.expm1(high), rel=1e-5)
+    assert est.p_value == pytest.approx(ref.pvalues["period"], rel=1e-5)
+    assert est.df == 3 and est.dispersion > 1  # members disagree: over-dispersed
+    lfl = like_for_like_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert est.change == pytest.approx(lfl["change"])
+    # The one-sided probability beyond a margin is Student's t on the same df.
+    expected = stats.t.cdf((est.log_ratio - math.log(1.1)) / est.se, est.df)
+    assert est.probability_beyond(0.10) == pytest.approx(expected)
+
+
+def test_planted_rise_is_found_and_interval_covers_it():
+    data = build(simulate(rise={"HL_URLS_CONFIRMED": 0.4}, noise=0.08))
+    est = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert est.low < 0.4 < est.high
+    assert est.p_value < 0.01 and est.low > 0
+    assert est.coverage_now == 1.0 and len(est.members) == 4
+
+
+def test_a_member_joining_is_not_a_rise():
+    rows = simulate(seed=3, joins={"hl-e": (10_000.0, QUARTER)})
+    data = build(rows)
+    est = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert est.newcomers == ("hl-e",)
+    assert est.total_now > 1.3 * est.total_base      # the raw total jumps...
+    assert abs(est.change) < 0.1 and est.low < 0 < est.high  # ...the like-for-like does not
+    assert "1 reporting only in 2026-Q3" in est.composition()
+
+
+def test_a_single_member_gets_no_interval():
+    rows = [{"member_id": "hl-a", "quarter": q, "indicator": "HL_URLS_CONFIRMED", "value": v}
+            for q, v in ((QUARTER, 150.0), ("2025-Q3", 100.0))]
+    est = st.count_change(build(rows), "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert est.change == pytest.approx(0.5)
+    assert math.isnan(est.low) and math.isnan(est.p_value)
+    assert math.isnan(est.probability_beyond(0.1))
+
+
+def test_non_additive_indicators_are_never_summed():
+    rows = [{"member_id": m, "quarter": q, "indicator": "HL_UNIQUE_DOMAINS", "value": 50.0}
+            for m in HOTLINES for q in (QUARTER, "2025-Q3")]
+    data = build(rows)
+    with pytest.raises(ValueError, match="not additive"):
+        st.count_change(data, "HL_UNIQUE_DOMAINS", QUARTER, "2025-Q3")
+    with pytest.raises(ValueError, match="not additive"):
+        st.trend(data, "HL_UNIQUE_DOMAINS", QUARTERS)
+
+
+def test_a_member_whose_series_breaks_between_the_quarters_is_left_out():
+    rows = simulate(seed=5, step=("hl-a", "2025-Q3", 1.4))
+    breaks = [("HL_URLS_CONFIRMED", "hl-a", "2025-07", "proactive search begins")]
+    data = build(rows, breaks=breaks)
+    across = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q2")
+    assert across.excluded_for_break == ("hl-a",)
+    assert "hl-a" not in across.members and abs(across.change) < 0.1
+    after = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert after.excluded_for_break == () and "hl-a" in after.members
+
+
+# -- trends --------------------------------------------------------------------------------
+
+
+def test_trend_matches_glm_and_recovers_planted_growth():
+    data = build(simulate(seed=11, growth=math.log(1.03), noise=0.02))
+    result = st.trend(data, "HL_URLS_CONFIRMED", QUARTERS[-8:])
+    assert result.low < 0.03 < result.high and result.p_value < 0.01
+    cells = st.member_cells(data, "HL_URLS_CONFIRMED", QUARTERS[-8:])
+    cells["t"] = cells["quarter"].map({q: i for i, q in enumerate(QUARTERS[-8:])})
+    model = sm.GLM.from_formula("value ~ 0 + C(member_id) + t", cells,
+                                family=sm.families.Poisson())
+    scale = max(model.fit().pearson_chi2 / model.fit().df_resid, 1.0)
+    ref = model.fit(scale=scale, use_t=True)
+    assert result.slope_per_quarter == pytest.approx(math.expm1(ref.params["t"]), rel=1e-6)
+    assert result.low == pytest.approx(math.expm1(ref.conf_int().loc["t", 0]), rel=1e-5)
+    assert result.n_points == 32 and result.segment_start == QUARTERS[-8]
+
+
+def test_a_series_break_splits_the_trend_instead_of_bending_it():
+    rows = simulate(seed=5, step=("hl-a", "2025-Q3", 1.4), noise=0.02)
+    unmarked = build(rows)
+    marked = build(rows, breaks=[("HL_URLS_CONFIRMED", "hl-a", "2025-07", "new method")])
+    bent = st.trend(unmarked, "HL_URLS_CONFIRMED", QUARTERS[-8:])
+    split = st.trend(marked, "HL_URLS_CONFIRMED", QUARTERS[-8:])
+    assert bent.low > 0.02                       # the step reads as growth...
+    assert split.low < 0 < split.high            # ...until it is a level shift
+    assert split.level_shifts == ("hl-a from 2025-Q3",)
+    # Status B in a submission marks the same break without the catalogue.
+    flagged = [r | {"has_series_break": r["member_id"] == "hl-a" and r["quarter"] == "2025-Q3"}
+               for r in rows]
+    assert st.trend(build(flagged), "HL_URLS_CONFIRMED", QUARTERS[-8:]).level_shifts == \
+        ("hl-a from 2025-Q3",)
+
+
+# -- shares --------------------------------------------------------------------------------
+
+
+def payment_rows(counts: dict[str, dict[str, dict[str, float]]]) -> list[dict]:
+    """member -> quarter -> method -> options seen, plus each member's total."""
+    rows = []
+    for member, quarters in counts.items():
+        for quarter, methods in quarters.items():
+            rows.append({"member_id": member, "quarter": quarter,
+                         "indicator": "HL_PAYMENT_OPTIONS_SEEN",
+                         "value": sum(methods.values())})
+            rows += [{"member_id": member, "quarter": quarter,
+                      "indicator": "HL_PAYMENT_OPTIONS_SEEN", "dimension": "payment_method",
+                      "category": method, "value": value} for method, value in methods.items()]
+    return rows
+
+
+def test_share_interval_is_wilson_as_scipy_computes_it():
+    data = build(payment_rows({"hl-a": {
+        QUARTER: {"virtual_currency": 64, "card": 6, "money_transfer": 30, "hidden": 12},
+        "2025-Q3": {"virtual_currency": 48, "card": 22, "money_transfer": 30, "hidden": 9}}}))
+    visible = ("card", "money_transfer", "virtual_currency")
+    est = st.share_change(data, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
+                          "virtual_currency", QUARTER, "2025-Q3", among=visible)
+    assert est.share == pytest.approx(0.64) and est.total == 100  # `hidden` left out
+    ci = stats.binomtest(64, 100).proportion_ci(confidence_level=0.95, method="wilson")
+    assert (est.low, est.high) == pytest.approx((ci.low, ci.high))
+    ci = stats.binomtest(48, 100).proportion_ci(confidence_level=0.95, method="wilson")
+    assert (est.base_low, est.base_high) == pytest.approx((ci.low, ci.high))
+    ref = proportion.test_proportions_2indep(64, 100, 48, 100, method="score")
+    assert est.p_value == pytest.approx(ref.pvalue)
+    assert est.dispersion == 1.0 and "binomial only" in est.method
+    assert est.change_low < est.change < est.change_high
+
+
+def test_share_shift_is_deflated_by_between_member_dispersion():
+    # Two members moving in opposite directions: pooled counts look precise, they are not.
+    data = build(payment_rows({
+        "hl-a": {QUARTER: {"virtual_currency": 700, "card": 300},
+                 "2025-Q3": {"virtual_currency": 500, "card": 500}},
+        "hl-b": {QUARTER: {"virtual_currency": 300, "card": 700},
+                 "2025-Q3": {"virtual_currency": 420, "card": 580}},
+        "hl-c": {QUARTER: {"virtual_currency": 520, "card": 480},
+                 "2025-Q3": {"virtual_currency": 500, "card": 500}}}))
+    est = st.share_change(data, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
+                          "virtual_currency", QUARTER, "2025-Q3")
+    naive = proportion.test_proportions_2indep(est.count, est.total, est.base_count, est.base_total,
+                                    method="score")
+    assert est.dispersion > 10
+    assert naive.pvalue < 0.01 < est.p_value
+    ref = proportion.test_proportions_2indep(est.count / est.dispersion, est.total / est.dispersion,
+                                  est.base_count / est.dispersion,
+                                  est.base_total / est.dispersion, method="score")
+    assert est.p_value == pytest.approx(ref.pvalue)
+
+
+# -- concentration -------------------------------------------------------------------------
+
+
+def hosting_rows(shares_now: dict[str, float], shares_then: dict[str, float],
+                 total: float = 1_000.0) -> list[dict]:
+    rows = []
+    for quarter, shares in ((QUARTER, shares_now), ("2026-Q2", shares_then)):
+        rows.append({"member_id": "hl-a", "quarter": quarter, "indicator": "HL_URLS_CONFIRMED",
+                     "value": total})
+        rows += [{"member_id": "hl-a", "quarter": quarter, "indicator": "HL_URLS_CONFIRMED",
+                  "dimension": "hosting_country", "category": c, "value": s * total}
+                 for c, s in shares.items()]
+    return rows
+
+
+def test_hhi_top_ten_entries_and_exits():
+    now = {"NL": 0.5, "US": 0.3, "BG": 0.2}
+    then = {"NL": 0.6, "US": 0.3, "CZ": 0.1}
+    conc = st.concentration(build(hosting_rows(now, then)), "HL_URLS_CONFIRMED",
+                            "hosting_country", QUARTER, n=2)
+    assert conc.hhi == pytest.approx(0.5**2 * 1e4 + 0.3**2 * 1e4 + 0.2**2 * 1e4)  # 3,800
+    assert conc.hhi_change == pytest.approx(3_800 - 4_600)
+    assert list(conc.top["category"]) == ["NL", "US"]
+    assert conc.top["change_points"].tolist() == pytest.approx([-10.0, 0.0])
+    assert conc.entered == () and conc.exited == ()
+    wide = st.concentration(build(hosting_rows(now, then)), "HL_URLS_CONFIRMED",
+                            "hosting_country", QUARTER, n=10)
+    assert wide.entered == ("BG",) and wide.exited == ("CZ",)
+
+
+def test_hhi_leaves_out_unknown_and_onion_hosting():
+    conc = st.concentration(build(hosting_rows({"NL": 0.4, "US": 0.4, "ZZ": 0.2},
+                                               {"NL": 0.5, "US": 0.5})),
+                            "HL_URLS_CONFIRMED", "hosting_country", QUARTER)
+    assert conc.hhi == pytest.approx(5_000)
+    assert conc.top1_share == pytest.approx(0.4)
+
+
+# -- signals -------------------------------------------------------------------------------
+
+
+def test_signals_new_country_share_shift_and_a_sector_gone_quiet():
+    rows = hosting_rows({"NL": 0.30, "US": 0.30, "SC": 0.40}, {"NL": 0.60, "US": 0.40},
+                        total=5_000)
+    rows += [r | {"member_id": "hl-b"} for r in hosting_rows(
+        {"NL": 0.35, "US": 0.30, "SC": 0.35}, {"NL": 0.55, "US": 0.45}, total=3_000)]
+    rows += [{"member_id": "pay-x", "quarter": "2026-Q2", "indicator": "PAY_FLAGGED_TXN_COUNT",
+              "value": 40.0}]
+    data = build(rows, expected={"PAY_FLAGGED_TXN_COUNT": {"pay-x"}})
+    found = st.signals(data, QUARTER)
+    kinds = {(s.kind, s.category or s.indicator) for s in found}
+    assert ("new_category", "SC") in kinds
+    assert ("share_shift", "NL") in kinds and ("share_shift", "SC") in kinds
+    assert ("entered_top10", "SC") in kinds
+    assert ("sector_stopped_reporting", "PAY_FLAGGED_TXN_COUNT") in kinds
+    assert not any(s.kind == "rising_fast" and s.category == "US" for s in found)
+
+
+def test_the_cache_follows_a_new_frame():
+    data = build(simulate(seed=2))
+    first = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    doubled = data.member_values.assign(value=data.member_values["value"] * 2)
+    second = st.count_change(replace(data, member_values=doubled), "HL_URLS_CONFIRMED",
+                             QUARTER, "2025-Q3")
+    assert second.value == pytest.approx(2 * first.value)

@@ -1,0 +1,475 @@
+"""Key judgements drafted from the figures, worded with the probability yardstick.
+
+A judgement states that something changed materially (a count by more than 10%, a share by
+more than 5 percentage points, year on year, like-for-like) and says how likely that is.
+The probability is read from the statistics (`transforms.statistics`): the chance that the
+true change lies beyond the materiality margin, i.e. one minus the one-sided p-value of the
+test against the margin. It is mapped to the yardstick rounding towards 50%, so a figure
+in a gap of the yardstick takes the weaker term. Nothing is drafted unless the change is
+also significant at 5% (its 95% interval excludes no change), rests on at least
+`min_members` members, and reaches "realistic possibility". Confidence (high / moderate /
+low) is judged separately, from coverage and data quality.
+
+Every figure in a drafted sentence is a named value (`{urls_confirmed.change_yoy}`), filled
+from `named_values`, so an analyst's rewording and the draft print the same current figure.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import pycountry
+
+from rendering.formatting import (
+    SUPPRESSED,
+    fmt_change_pct,
+    fmt_count,
+    fmt_eur,
+    fmt_number,
+    fmt_pct,
+    fmt_points,
+)
+from transforms import statistics as st
+from transforms.assessment import AssessmentData
+from transforms.periods import shift_quarter
+
+# The probability yardstick (UK PHIA, 2025): term, lowest and highest probability it covers.
+YARDSTICK: tuple[tuple[str, float, float], ...] = (
+    ("remote chance", 0.0, 0.05),
+    ("highly unlikely", 0.10, 0.20),
+    ("unlikely", 0.25, 0.35),
+    ("realistic possibility", 0.40, 0.50),
+    ("likely", 0.55, 0.75),
+    ("highly likely", 0.80, 0.90),
+    ("almost certain", 0.95, 1.0),
+)
+TERMS = tuple(term for term, _, _ in YARDSTICK)
+CONFIDENCE_LEVELS = ("low", "moderate", "high")
+
+MATERIAL_CHANGE = 0.10   # a count moving by more than 10% on a year earlier
+MATERIAL_SHIFT = 0.05    # a share moving by more than 5 percentage points
+SIGNIFICANCE = st.ALPHA  # and the 95% interval excludes no change
+DRAFT_FLOOR = 0.40       # weaker than "realistic possibility": not drafted
+MIN_MEMBERS = 3          # as the disclosure threshold: pass rules.min_contributors
+TREND_QUARTERS = 8
+
+# What the annex prints: how statistical evidence becomes a yardstick term.
+EVIDENCE_TO_YARDSTICK: tuple[tuple[str, str, str], ...] = (
+    ("almost certain", "95% or more",
+     "The one-sided 95% bound of the like-for-like change lies beyond the materiality "
+     "margin (10% for counts, 5 points for shares)."),
+    ("highly likely", "80% to under 95%",
+     "Probability of a change beyond the margin is 80-95%; the yardstick's 90-95% gap is "
+     "read down to the weaker term."),
+    ("likely", "55% to under 80%",
+     "The estimate is beyond the margin but its interval reaches back inside it; the "
+     "75-80% gap is read down."),
+    ("realistic possibility", "40% to under 55%",
+     "The change is significant at 5% but may well be smaller than the margin."),
+    ("(not drafted)", "under 40%",
+     "Too weak to state, as is any change not significant at 5% (its 95% interval includes "
+     "no change), resting on fewer members than the disclosure threshold, or with no "
+     "interval (a single member, a zero base)."),
+)
+EVIDENCE_NOTE = (
+    "Probability is the chance that the true change lies beyond the materiality margin, "
+    "read from the estimate's sampling distribution (one minus the one-sided p-value of the "
+    "test against the margin). Counts: quasi-Poisson GLM on member values with member fixed "
+    "effects (t on members - 1 degrees of freedom). Shares: score test on counts deflated by "
+    "the quasi-binomial dispersion between members. Terms are never stronger than the "
+    "probability: values in the yardstick's gaps take the term nearer 50%.")
+CONFIDENCE_RULES: tuple[tuple[str, str], ...] = (
+    ("high", "At least 3 members compared, together at least 90% of the members expected "
+             "in both quarters; no estimated or provisional values; no member left out for a "
+             "series break."),
+    ("moderate", "At least 2 members compared and at least 60% of those expected in both "
+                 "quarters, but short of high."),
+    ("low", "Anything less: few members, low coverage, or the dispersion between members "
+            "could not be estimated."),
+)
+
+VISIBLE_PAYMENT_METHODS = ("card", "bank_transfer", "money_transfer", "e_wallet",
+                           "virtual_currency", "voucher", "mobile_money")  # not `hidden`
+NOT_COUNTRIES = {"ZZ": "unknown locations", "XO": "onion services"}
+WITH_ARTICLE = {"NL", "US", "GB", "PH", "AE", "BS", "GM", "DO", "CF", "KM", "MV"}
+
+
+@dataclass(frozen=True)
+class ShareSpec:
+    """A share the assessment judges: some categories of a breakdown among others."""
+
+    key: str
+    indicator: str
+    dimension: str
+    categories: tuple[str, ...]
+    among: tuple[str, ...] | None
+    phrase: str   # what the share is, to follow "It is likely that"
+
+
+SHARES = (
+    ShareSpec("vc_share", "HL_PAYMENT_OPTIONS_SEEN", "payment_method", ("virtual_currency",),
+              VISIBLE_PAYMENT_METHODS,
+              "virtual currency's share of the payment options seen on commercial sites"),
+    ShareSpec("removed_3d_share", "HL_TAKEDOWN_BY_BUCKET", "takedown_bucket",
+              ("same_day", "d1_3"), None, "the share of URLs removed within three days"),
+)
+HOSTING = ("HL_URLS_CONFIRMED", "hosting_country")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One key judgement: its text, yardstick term, confidence and the evidence behind it."""
+
+    key: str
+    text: str
+    probability_term: str
+    confidence: str
+    evidence: dict = field(default_factory=dict)
+    strength: float = math.nan   # probability behind the term (NaN: an analyst's own)
+    size: float = math.nan       # |log ratio| or |points|: ranks equal strengths
+    template: str = ""           # the text with its named values, before filling
+    source: str = "drafted"      # drafted | reworded | analyst
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The drafted judgements, ranked, and every named value their text may use."""
+
+    judgements: list[Judgement]
+    values: dict[str, str]
+
+
+class UnknownValueError(KeyError):
+    """A text names a value that the figures do not provide."""
+
+
+# -- the yardstick -------------------------------------------------------------------------
+
+
+def probability_term(probability: float) -> str:
+    """The yardstick term for a probability, never stronger than it (gaps round to 50%)."""
+    if not 0 <= probability <= 1:
+        raise ValueError(f"probability {probability!r} is not between 0 and 1")
+    if probability >= 0.5:
+        return [term for term, low, _ in YARDSTICK if low <= probability][-1]
+    return [term for term, _, high in YARDSTICK if high >= probability][0]
+
+
+def term_rank(term: str) -> int:
+    """Position on the yardstick (0 remote chance ... 6 almost certain)."""
+    if term not in TERMS:
+        raise ValueError(f"{term!r} is not a yardstick term; use one of: " + ", ".join(TERMS))
+    return TERMS.index(term)
+
+
+def confidence_level(members: int, comparable_coverage: float, coverage_base: float,
+                     has_estimate: bool, excluded_for_break: int,
+                     dispersion_estimated: bool) -> str:
+    """High / moderate / low analytical confidence from coverage and data quality."""
+    def at_least(x: float, floor: float) -> bool:
+        return not math.isnan(x) and x >= floor
+
+    if (members >= 3 and at_least(comparable_coverage, 0.9) and at_least(coverage_base, 0.9)
+            and not has_estimate and not excluded_for_break and dispersion_estimated):
+        return "high"
+    if (members >= 2 and at_least(comparable_coverage, 0.6) and at_least(coverage_base, 0.6)
+            and dispersion_estimated):
+        return "moderate"
+    return "low"
+
+
+# -- named values --------------------------------------------------------------------------
+
+NAME = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+VALID_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+
+
+def fill_values(template: str, values: Mapping[str, str]) -> str:
+    """`{name}` replaced by its value; `{{` and `}}` are literal braces.
+
+    Plain substitution, never `str.format`: a name is looked up whole, nothing is evaluated.
+    """
+    def substitute(match: re.Match) -> str:
+        if match.group(0) == "{{":
+            return "{"
+        if match.group(0) == "}}":
+            return "}"
+        name = match.group(1).strip()
+        if not VALID_NAME.match(name):
+            raise UnknownValueError(f"{{{match.group(1)}}} is not a value name (letters, digits, "
+                                    "_ and dots); write {{ and }} for literal braces")
+        if name not in values:
+            raise UnknownValueError(_unknown(name, values))
+        return str(values[name])
+
+    return NAME.sub(substitute, template)
+
+
+def _unknown(name: str, values: Mapping[str, str]) -> str:
+    close = difflib.get_close_matches(name, list(values), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join('{' + c + '}' for c in close)}?" if close else \
+        f"; names start with one of: {', '.join(sorted({v.split('.')[0] for v in values})[:12])}"
+    return f"unknown value {{{name}}}{hint}"
+
+
+def short_name(indicator: str) -> str:
+    """`HL_URLS_CONFIRMED` -> `urls_confirmed`: the indicator's name in value names."""
+    head, _, rest = indicator.partition("_")
+    return (rest if head in {"HL", "PAY", "LE", "IND", "NGO"} and rest else indicator).lower()
+
+
+def _indicator_info(data: AssessmentData) -> dict[str, tuple[str, str]]:
+    """indicator -> (name, unit), falling back to the code where the catalogue is silent."""
+    info = {}
+    for row in data.indicators.itertuples():
+        info[str(row.indicator)] = (str(row.name), str(row.unit))
+    return info
+
+
+def _noun(name: str, unit: str) -> str:
+    lowered = name if name[:2].isupper() else name[0].lower() + name[1:]
+    if unit == "EUR":
+        return "the " + lowered if lowered.startswith("value") else "the value of " + lowered
+    return "the number of " + lowered
+
+
+def _place(code: str) -> str:
+    if code in NOT_COUNTRIES:
+        return NOT_COUNTRIES[code]
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return f"the {country.name}" if code in WITH_ARTICLE else country.name
+
+
+def _additive_indicators(data: AssessmentData, quarter: str) -> list[str]:
+    values = data.member_values
+    present = values[(values["quarter"] == quarter) & values["is_additive"]
+                     & (values["dimension"] == "")]
+    return sorted(present["indicator"].unique())
+
+
+def _change_values(prefix: str, suffix: str, est: st.ChangeEstimate,
+                   min_members: int) -> dict[str, str]:
+    hidden = len(est.members) < min_members
+    def show(x: float) -> str:
+        return SUPPRESSED if hidden else fmt_change_pct(x)
+    return {
+        f"{prefix}.change_{suffix}": show(est.change),
+        f"{prefix}.change_{suffix}_low": show(est.low),
+        f"{prefix}.change_{suffix}_high": show(est.high),
+        f"{prefix}.members_{suffix}": str(len(est.members)),
+        f"{prefix}.base_quarter_{suffix}": est.base_quarter,
+    }
+
+
+def _share_values(prefix: str, suffix: str, est: st.ShareEstimate,
+                  min_members: int) -> dict[str, str]:
+    hidden = len(est.members) < min_members
+    def pct(x: float) -> str:
+        return SUPPRESSED if hidden else fmt_pct(x)
+    def pts(x: float) -> str:
+        return SUPPRESSED if hidden else fmt_points(x)
+    return {
+        f"{prefix}.base_value_{suffix}": pct(est.base_share),
+        f"{prefix}.change_{suffix}": pts(est.change),
+        f"{prefix}.change_{suffix}_low": pts(est.change_low),
+        f"{prefix}.change_{suffix}_high": pts(est.change_high),
+        f"{prefix}.members_{suffix}": str(len(est.members)),
+    }
+
+
+# -- drafting ------------------------------------------------------------------------------
+
+
+def _count_candidate(data: AssessmentData, indicator: str, name: str, unit: str,
+                     est: st.ChangeEstimate, trend: st.Trend, qoq: st.ChangeEstimate,
+                     min_members: int) -> Judgement | None:
+    if len(est.members) < min_members or not est.p_value < SIGNIFICANCE:
+        return None
+    rising = est.change > 0
+    probability = est.probability_beyond(MATERIAL_CHANGE if rising else -MATERIAL_CHANGE)
+    if not probability >= DRAFT_FLOOR:
+        return None
+    n = short_name(indicator)
+    key = f"{n}.yoy"
+    template = (
+        f"It is {{{key}.probability}} that {_noun(name, unit)} {'rose' if rising else 'fell'} "
+        f"by more than {MATERIAL_CHANGE:.0%} on a year earlier: {{{n}.change_yoy}} "
+        f"like-for-like in {{quarter}} against {{{n}.base_quarter_yoy}} (95% interval "
+        f"{{{n}.change_yoy_low}} to {{{n}.change_yoy_high}}; {{{n}.members_yoy}} members "
+        f"reporting in both quarters, coverage {{{n}.coverage}}).")
+    evidence = {
+        "kind": "count_change", "indicator": indicator, "quarter": est.quarter,
+        "base_quarter": est.base_quarter, "value": est.value, "base_value": est.base_value,
+        "change": est.change, "low": est.low, "high": est.high, "p_value": est.p_value,
+        "margin": MATERIAL_CHANGE if rising else -MATERIAL_CHANGE,
+        "probability": probability, "members": len(est.members),
+        "members_expected": est.members_expected, "newcomers": len(est.newcomers),
+        "absentees": len(est.absentees), "excluded_for_break": len(est.excluded_for_break),
+        "coverage_now": est.coverage_now, "coverage_base": est.coverage_base,
+        "has_estimate": est.has_estimate, "dispersion": est.dispersion, "df": est.df,
+        "method": est.method, "total_now": est.total_now, "total_base": est.total_base,
+        "change_qoq": qoq.change, "p_value_qoq": qoq.p_value,
+        "trend_per_quarter": trend.slope_per_quarter, "trend_low": trend.low,
+        "trend_high": trend.high, "trend_p_value": trend.p_value,
+        "trend_level_shifts": list(trend.level_shifts),
+    }
+    confidence = confidence_level(len(est.members), est.comparable_coverage, est.coverage_base,
+                                  est.has_estimate, len(est.excluded_for_break),
+                                  math.isfinite(est.dispersion))
+    return Judgement(key=key, text="", probability_term=probability_term(probability),
+                     confidence=confidence, evidence=evidence, strength=probability,
+                     size=abs(est.log_ratio), template=template)
+
+
+def _share_candidate(spec: ShareSpec, est: st.ShareEstimate,
+                     min_members: int) -> Judgement | None:
+    if len(est.members) < min_members or not est.p_value < SIGNIFICANCE:
+        return None
+    rising = est.change > 0
+    probability = est.probability_beyond(MATERIAL_SHIFT if rising else -MATERIAL_SHIFT)
+    if not probability >= DRAFT_FLOOR:
+        return None
+    k = spec.key
+    key = f"{k}.yoy"
+    template = (
+        f"It is {{{key}.probability}} that {spec.phrase} {'rose' if rising else 'fell'} by "
+        f"more than {MATERIAL_SHIFT * 100:.0f} percentage points on a year earlier: "
+        f"{{{k}.base_value_yoy}} in {{{k}.base_quarter}}, {{{k}.value}} in {{quarter}} "
+        f"({{{k}.change_yoy}}, 95% interval {{{k}.change_yoy_low}} to {{{k}.change_yoy_high}}; "
+        f"{{{k}.members_yoy}} members reporting in both quarters).")
+    evidence = {
+        "kind": "share_change", "indicator": spec.indicator, "dimension": spec.dimension,
+        "categories": list(spec.categories), "quarter": est.quarter,
+        "base_quarter": est.base_quarter, "share": est.share, "low": est.low,
+        "high": est.high, "base_share": est.base_share, "change": est.change,
+        "change_low": est.change_low, "change_high": est.change_high,
+        "p_value": est.p_value, "margin": MATERIAL_SHIFT if rising else -MATERIAL_SHIFT,
+        "probability": probability, "count": est.count, "total": est.total,
+        "base_count": est.base_count, "base_total": est.base_total,
+        "dispersion": est.dispersion, "members": len(est.members),
+        "members_expected": est.members_expected, "coverage_now": est.coverage_now,
+        "coverage_base": est.coverage_base, "has_estimate": est.has_estimate,
+        "method": est.method,
+    }
+    confidence = confidence_level(len(est.members), est.comparable_coverage, est.coverage_base,
+                                  est.has_estimate, len(est.excluded_for_break),
+                                  "binomial only" not in est.method)
+    return Judgement(key=key, text="", probability_term=probability_term(probability),
+                     confidence=confidence, evidence=evidence, strength=probability,
+                     size=abs(est.change), template=template)
+
+
+def draft(data: AssessmentData, quarter: str | None = None, *,
+          min_members: int = MIN_MEMBERS) -> Draft:
+    """Candidate key judgements, strongest first, and the named values they are worded with."""
+    quarter = quarter or data.quarter
+    year_ago, previous = shift_quarter(quarter, -4), shift_quarter(quarter, -1)
+    window = [shift_quarter(quarter, -i) for i in range(TREND_QUARTERS - 1, -1, -1)]
+    info = _indicator_info(data)
+    values: dict[str, str] = {"quarter": quarter, "quarter_yoy": year_ago,
+                              "quarter_qoq": previous}
+    candidates: list[Judgement] = []
+
+    for indicator in _additive_indicators(data, quarter):
+        name, unit = info.get(indicator, (indicator, "count"))
+        n = short_name(indicator)
+        yoy = st.count_change(data, indicator, quarter, year_ago)
+        qoq = st.count_change(data, indicator, quarter, previous)
+        trend = st.trend(data, indicator, window)
+        contributors = len(st.member_cells(data, indicator, [quarter]))
+        expected, coverage = st.coverage_of(data, indicator, quarter)
+        level = yoy.total_now if contributors >= min_members else SUPPRESSED
+        values |= {
+            f"{n}.name": name,
+            f"{n}.value": fmt_eur(level) if unit == "EUR" else fmt_count(level),
+            f"{n}.members": str(contributors),
+            f"{n}.members_expected": str(expected),
+            f"{n}.coverage": fmt_pct(coverage, missing="n/a"),
+            f"{n}.trend": fmt_change_pct(trend.slope_per_quarter),
+            f"{n}.trend_low": fmt_change_pct(trend.low),
+            f"{n}.trend_high": fmt_change_pct(trend.high),
+            f"{n}.trend_start": trend.segment_start or "n/a",
+        }
+        values |= _change_values(n, "yoy", yoy, min_members)
+        values |= _change_values(n, "qoq", qoq, min_members)
+        judgement = _count_candidate(data, indicator, name, unit, yoy, trend, qoq, min_members)
+        if judgement:
+            candidates.append(judgement)
+
+    present = set(data.member_values["indicator"].unique())
+    specs = [s for s in SHARES if s.indicator in present]
+    if HOSTING[0] in present:
+        hosting = st.concentration(data, *HOSTING, quarter, year_ago)
+        values |= _hosting_values(hosting, min_members)
+        for code in hosting.top["category"]:
+            specs.append(ShareSpec(
+                f"hosting_{code.lower()}", *HOSTING, (code,), None,
+                f"the share of confirmed URLs hosted in {_place(code)}"))
+    for spec in specs:
+        yoy = st.share_change(data, spec.indicator, spec.dimension, spec.categories, quarter,
+                              year_ago, among=spec.among)
+        qoq = st.share_change(data, spec.indicator, spec.dimension, spec.categories, quarter,
+                              previous, among=spec.among)
+        hidden = len(yoy.members) < min_members and len(qoq.members) < min_members
+        values |= {
+            f"{spec.key}.value": SUPPRESSED if hidden else fmt_pct(yoy.share),
+            f"{spec.key}.low": SUPPRESSED if hidden else fmt_pct(yoy.low),
+            f"{spec.key}.high": SUPPRESSED if hidden else fmt_pct(yoy.high),
+            f"{spec.key}.base_quarter": year_ago,
+        }
+        values |= _share_values(spec.key, "yoy", yoy, min_members)
+        values |= _share_values(spec.key, "qoq", qoq, min_members)
+        judgement = _share_candidate(spec, yoy, min_members)
+        if judgement:
+            candidates.append(judgement)
+
+    candidates.sort(key=lambda j: (-j.strength, -j.size, j.key))
+    for j in candidates:
+        values[f"{j.key}.probability"] = j.probability_term
+        values[f"{j.key}.confidence"] = j.confidence
+    drafted = [_filled(j, values) for j in candidates]
+    return Draft(judgements=drafted, values=values)
+
+
+def _hosting_values(hosting: st.Concentration, min_members: int) -> dict[str, str]:
+    hidden = len(hosting.members) < min_members
+    def guard(text: str) -> str:
+        return SUPPRESSED if hidden else text
+    top1 = hosting.top["category"].iloc[0] if len(hosting.top) else ""
+    return {
+        "hosting.top1": guard(_place(top1) if top1 else "n/a"),
+        "hosting.top1_share": guard(fmt_pct(hosting.top1_share)),
+        "hosting.top10_share": guard(fmt_pct(hosting.topn_share)),
+        "hosting.top10_share_base": guard(fmt_pct(hosting.topn_share_base)),
+        "hosting.hhi": guard(fmt_number(hosting.hhi, 0)),
+        "hosting.hhi_base": guard(fmt_number(hosting.hhi_base, 0)),
+        "hosting.hhi_change": guard(fmt_number(hosting.hhi_change, 0)
+                                    if hosting.hhi_change < 0 else
+                                    "+" + fmt_number(hosting.hhi_change, 0)),
+        "hosting.entered": guard(", ".join(_place(c) for c in hosting.entered) or "none"),
+        "hosting.exited": guard(", ".join(_place(c) for c in hosting.exited) or "none"),
+        "hosting.base_quarter": hosting.base_quarter,
+        "hosting.members": str(len(hosting.members)),
+    }
+
+
+def _filled(judgement: Judgement, values: Mapping[str, str]) -> Judgement:
+    return replace(judgement, text=fill_values(judgement.template, values))
+
+
+def draft_judgements(data: AssessmentData, quarter: str | None = None, *,
+                     min_members: int = MIN_MEMBERS) -> list[Judgement]:
+    """Candidate key judgements, strongest evidence first, then largest change."""
+    return draft(data, quarter, min_members=min_members).judgements
+
+
+def named_values(data: AssessmentData, quarter: str | None = None, *,
+                 min_members: int = MIN_MEMBERS) -> dict[str, str]:
+    """Every figure a narrative may name, formatted for print (`c` where too few members)."""
+    return draft(data, quarter, min_members=min_members).values
