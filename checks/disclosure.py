@@ -317,6 +317,9 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
         "ok": ((upper >= values + upper_level - tolerance)
                & (lower <= values - lower_level + tolerance))[hidden],
     })
+    if not audit["ok"].all():  # fail closed: cannot happen unless the solver misbehaves
+        raise RuntimeError(f"table {table!r}: audit failed for {int((~audit['ok']).sum())} "
+                           "hidden cells")
     result = ProtectedTable(table=table, keys=keys, cells=published, audit=audit,
                             hidden=frozenset(k for k, h in zip(cell_keys, hidden, strict=True)
                                              if h))
@@ -641,6 +644,17 @@ def _unbounded(block: np.ndarray) -> np.ndarray:
     cone {d >= 0, R d = 0} increases. One LP: max sum(s) with s <= d, s <= 1 finds them all,
     since the sum of two rays is a ray."""
     n_rows, n = block.shape
+    # a ray raises, in every relation it touches, a cell on each side: prune cells that can't
+    candidate = np.ones(n, dtype=bool)
+    while True:
+        balanced = (((block > 0) & candidate).any(axis=1)
+                    & ((block < 0) & candidate).any(axis=1))
+        pruned = candidate & ~((block != 0) & ~balanced[:, None]).any(axis=0)
+        if (pruned == candidate).all():
+            break
+        candidate = pruned
+    if not candidate.any():  # the usual case: the margins are published
+        return candidate
     matrix = np.block([[block, np.zeros((n_rows, n))], [-np.eye(n), np.eye(n)]])
     solver = _model(_highs(), np.r_[np.zeros(n), -np.ones(n)], np.zeros(2 * n),
                     np.r_[np.full(n, highspy.kHighsInf), np.ones(n)], matrix,

@@ -120,6 +120,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if inbox is not None and not inbox.is_dir():
         _say(f"efc ingest: the inbox {inbox} is not a folder")
         return EXIT_COULD_NOT_RUN
+    from transforms.warehouse import writer_lock
+
+    with writer_lock(settings):  # fail fast, before Prefect starts, if another run writes
+        pass
     _say(f"Ingesting {inbox or settings.inbox} into {settings.home} …")
     started = time.monotonic()
     summary = run_ingest(settings, inbox, "cli")

@@ -357,7 +357,7 @@ class ContextBuilder:
                                        "members_complete", "members_partial"], rows)
         members = self.data.members.groupby("sector")["member_id"].count()
         return {
-            "id": "methodology", "title": "Annex: methodology and member coverage",
+            "id": "methodology", "title": "Methodology and member coverage",
             "summary": [
                 "Members send aggregated, non-identifying statistics each month or quarter. "
                 "A quarter's total adds complete member quarters only (all three months, or "
@@ -381,8 +381,9 @@ class ContextBuilder:
         rows = [[table, rule, str(hidden), str(published)]
                 for table, rule, hidden, published in self.log.rows()]
         return {
-            "id": "disclosure", "title": "Annex: disclosure control",
-            "summary": [f"{rule}: {text}." for rule, text in self.rules.describe()]
+            "id": "disclosure", "title": "Disclosure control",
+            "summary": [f"{rule.replace('_', ' ').capitalize()} rule: {text}."
+                        for rule, text in self.rules.describe()]
             + [f"Parameters version {self.rules.version}, {self.rules.label}."],
             "missing": None,
             "tables": [{"id": "disclosure_counts",

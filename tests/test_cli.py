@@ -86,3 +86,21 @@ def test_template_then_check_round_trip(workspace, tmp_path, capsys):
 def test_template_for_an_unknown_member(workspace, tmp_path):
     assert main(["template", "--member", "hl-nowhere", "--period", "2026-07",
                  "--out", str(tmp_path)]) == 2
+
+
+def test_check_refuses_a_file_over_the_size_limit(workspace, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EFC_MAX_FILE_MB", "1")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"member_id,period,indicator,value\n" + b"x" * (1024 * 1024 + 1))
+    assert main(["check", str(big), "--member", "hl-north", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["problems"][0]["rule"] == "file_too_large"
+
+
+def test_submissions_lists_states_from_the_sample(sample_home, monkeypatch, capsys):
+    monkeypatch.setenv("EFC_HOME", str(sample_home))
+    assert main(["submissions", "--state", "superseded", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["member_id"], r["file"]) for r in listed] == [("hl-west", "2026-08_stats.csv")]
+    assert main(["submissions", "--member", "pay-remit"]) == 0
+    out = capsys.readouterr().out
+    assert "rejected" in out and out.strip().endswith("submission(s)")

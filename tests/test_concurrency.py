@@ -23,7 +23,7 @@ def copy_members(inbox, members) -> int:
 
 def test_two_concurrent_ingests_load_each_file_once(workspace, tmp_path):
     inbox = tmp_path / "inbox"
-    files = copy_members(inbox, ["hl-north", "pay-remit"])
+    files = copy_members(inbox, ["pay-remit"])
     env = {**os.environ, "EFC_HOME": str(workspace.home), "EFC_LOCK_TIMEOUT_S": "300"}
     command = EFC + ["ingest", "--inbox", str(inbox), "--json"]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -114,43 +114,47 @@ def simulate(seed: int = 7, *, rise: dict[str, float] | None = None, noise: floa
     return rows
 
 
-def quasi_poisson_reference(now: dict[str, float], base: dict[str, float]):
-    """The same model, fitted independently through the formula interface."""
-    long = pd.DataFrame(
-        [{"member": m, "period": 0.0, "y": base[m]} for m in base]
-        + [{"member": m, "period": 1.0, "y": now[m]} for m in now])
-    model = sm.GLM.from_formula("y ~ 0 + C(member) + period", long,
-                                family=sm.families.Poisson())
-    first = model.fit()
-    scale = max(first.pearson_chi2 / first.df_resid, 1.0)
-    return model.fit(scale=scale, use_t=True)
-
-
 # -- counts --------------------------------------------------------------------------------
 
 
-def test_count_change_matches_quasi_poisson_glm_and_like_for_like():
-    now = {"hl-a": 26_000.0, "hl-b": 3_100.0, "hl-c": 1_900.0, "hl-d": 410.0}
-    base = {"hl-a": 20_000.0, "hl-b": 3_000.0, "hl-c": 1_200.0, "hl-d": 400.0}
-    rows = [{"member_id": m, "quarter": QUARTER, "indicator": "HL_URLS_CONFIRMED", "value": v}
-            for m, v in now.items()]
-    rows += [{"member_id": m, "quarter": "2025-Q3", "indicator": "HL_URLS_CONFIRMED",
-              "value": v} for m, v in base.items()]
-    data = build(rows)
+def panel_rows(levels: dict[str, float], growth: dict[str, float],
+               indicator: str = "HL_URLS_CONFIRMED") -> list[dict]:
+    """Values exactly member level x quarter factor: no member moves on its own."""
+    return [{"member_id": m, "quarter": q, "indicator": indicator,
+             "value": float(round(level * growth.get(q, 1.0)))}
+            for m, level in levels.items() for q in QUARTERS]
+
+
+def test_count_change_is_the_like_for_like_ratio_with_the_panel_dispersion():
+    data = build(simulate(seed=4, noise=0.08))
     est = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
-    ref = quasi_poisson_reference(now, base)
-    low, high = ref.conf_int().loc["period"]
-    assert est.ratio == pytest.approx(sum(now.values()) / sum(base.values()))
-    assert est.ratio == pytest.approx(math.exp(ref.params["period"]), rel=1e-6)
-    assert est.low == pytest.approx(math.expm1(low), rel=1e-5)
-    assert est.high == pytest.approx(math.expm1(high), rel=1e-5)
-    assert est.p_value == pytest.approx(ref.pvalues["period"], rel=1e-5)
-    assert est.df == 3 and est.dispersion > 1  # members disagree: over-dispersed
     lfl = like_for_like_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
     assert est.change == pytest.approx(lfl["change"])
-    # The one-sided probability beyond a margin is Student's t on the same df.
-    expected = stats.t.cdf((est.log_ratio - math.log(1.1)) / est.se, est.df)
-    assert est.probability_beyond(0.10) == pytest.approx(expected)
+    assert est.low < est.change < est.high
+    # alpha is where the negative binomial GLM of members' own trends over the 8 quarters
+    # before has a Pearson chi-square equal to its residual df.
+    history = QUARTERS[-9:-1]
+    cells = st.member_cells(data, "HL_URLS_CONFIRMED", history)
+    cells["t"] = cells["quarter"].map({q: i for i, q in enumerate(history)}).astype(float)
+    fit = sm.GLM.from_formula("value ~ 0 + C(member_id) + C(member_id):t", cells,
+                              family=sm.families.NegativeBinomial(alpha=est.dispersion)).fit()
+    assert est.dispersion > 0 and fit.pearson_chi2 == pytest.approx(fit.df_resid, rel=1e-2)
+    assert est.df == fit.df_resid == 24
+    again = st.count_change(build(simulate(seed=4, noise=0.08)), "HL_URLS_CONFIRMED",
+                            QUARTER, "2025-Q3")
+    assert (again.low, again.high, again.p_value) == (est.low, est.high, est.p_value)
+
+
+def test_without_extra_variation_the_test_is_scipys_poisson_test():
+    # Every member moves with the coalition: alpha is 0 and only Poisson noise is left.
+    data = build(panel_rows({"hl-a": 60.0, "hl-b": 40.0, "hl-c": 20.0}, {QUARTER: 1.25}))
+    est = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert est.dispersion == 0 and est.value == 150 and est.base_value == 120
+    reference = stats.poisson_means_test(150, 1.0, 120, 1.0)
+    assert est.p_value == pytest.approx(reference.pvalue, abs=0.03)
+    # The one-sided probability beyond a margin agrees with the same test against it.
+    beyond = stats.poisson_means_test(150, 1.0, 120, 1 / 1.1, alternative="greater")
+    assert est.probability_beyond(0.10) == pytest.approx(1 - beyond.pvalue, abs=0.05)
 
 
 def test_planted_rise_is_found_and_interval_covers_it():
@@ -210,8 +214,9 @@ def test_trend_matches_glm_and_recovers_planted_growth():
     assert result.low < 0.03 < result.high and result.p_value < 0.01
     cells = st.member_cells(data, "HL_URLS_CONFIRMED", QUARTERS[-8:])
     cells["t"] = cells["quarter"].map({q: i for i, q in enumerate(QUARTERS[-8:])})
-    model = sm.GLM.from_formula("value ~ 0 + C(member_id) + t", cells,
-                                family=sm.families.Poisson())
+    family = sm.families.NegativeBinomial(alpha=result.dispersion) if result.dispersion \
+        else sm.families.Poisson()
+    model = sm.GLM.from_formula("value ~ 0 + C(member_id) + t", cells, family=family)
     scale = max(model.fit().pearson_chi2 / model.fit().df_resid, 1.0)
     ref = model.fit(scale=scale, use_t=True)
     assert result.slope_per_quarter == pytest.approx(math.expm1(ref.params["t"]), rel=1e-6)
@@ -225,8 +230,9 @@ def test_a_series_break_splits_the_trend_instead_of_bending_it():
     marked = build(rows, breaks=[("HL_URLS_CONFIRMED", "hl-a", "2025-07", "new method")])
     bent = st.trend(unmarked, "HL_URLS_CONFIRMED", QUARTERS[-8:])
     split = st.trend(marked, "HL_URLS_CONFIRMED", QUARTERS[-8:])
-    assert bent.low > 0.02                       # the step reads as growth...
-    assert split.low < 0 < split.high            # ...until it is a level shift
+    assert bent.low > 0 and bent.slope_per_quarter > 0.01  # the step reads as growth...
+    assert split.low < 0 < split.high                      # ...until it is a level shift
+    assert abs(split.slope_per_quarter) < 0.01
     assert split.level_shifts == ("hl-a from 2025-Q3",)
     # Status B in a submission marks the same break without the catalogue.
     flagged = [r | {"has_series_break": r["member_id"] == "hl-a" and r["quarter"] == "2025-Q3"}
@@ -270,25 +276,31 @@ def test_share_interval_is_wilson_as_scipy_computes_it():
     assert est.change_low < est.change < est.change_high
 
 
-def test_share_shift_is_deflated_by_between_member_dispersion():
-    # Two members moving in opposite directions: pooled counts look precise, they are not.
-    data = build(payment_rows({
-        "hl-a": {QUARTER: {"virtual_currency": 700, "card": 300},
-                 "2025-Q3": {"virtual_currency": 500, "card": 500}},
-        "hl-b": {QUARTER: {"virtual_currency": 300, "card": 700},
-                 "2025-Q3": {"virtual_currency": 420, "card": 580}},
-        "hl-c": {QUARTER: {"virtual_currency": 520, "card": 480},
-                 "2025-Q3": {"virtual_currency": 500, "card": 500}}}))
+def test_share_shift_is_deflated_by_how_much_members_shares_move():
+    # Members' shares swing by several points from quarter to quarter (beta-binomial); the
+    # counts alone would call a 12-point shift certain, the history says it is ordinary.
+    rng = np.random.default_rng(8)
+    counts: dict[str, dict] = {}
+    for member, size, mean in (("hl-a", 2000, 0.55), ("hl-b", 800, 0.45), ("hl-c", 500, 0.6)):
+        shares = rng.beta(mean * 30, (1 - mean) * 30, size=len(QUARTERS))
+        seen = rng.binomial(size, shares)
+        counts[member] = {q: {"virtual_currency": float(k), "card": float(size - k)}
+                          for q, k in zip(QUARTERS, seen, strict=True)}
+    base = counts["hl-a"]["2025-Q3"]["virtual_currency"] / 2000
+    counts["hl-a"][QUARTER] = {"virtual_currency": round(2000 * (base + 0.18)),
+                               "card": 2000 - round(2000 * (base + 0.18))}
+    data = build(payment_rows(counts))
     est = st.share_change(data, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
                           "virtual_currency", QUARTER, "2025-Q3")
-    naive = proportion.test_proportions_2indep(est.count, est.total, est.base_count, est.base_total,
-                                    method="score")
+    naive = proportion.test_proportions_2indep(est.count, est.total, est.base_count,
+                                               est.base_total, method="score")
     assert est.dispersion > 10
-    assert naive.pvalue < 0.01 < est.p_value
-    ref = proportion.test_proportions_2indep(est.count / est.dispersion, est.total / est.dispersion,
-                                  est.base_count / est.dispersion,
-                                  est.base_total / est.dispersion, method="score")
+    assert naive.pvalue < 1e-4 and est.p_value > 0.05
+    ref = proportion.test_proportions_2indep(
+        est.count / est.dispersion, est.total / est.dispersion,
+        est.base_count / est.dispersion, est.base_total / est.dispersion, method="score")
     assert est.p_value == pytest.approx(ref.pvalue)
+    assert est.low < est.share < est.high
 
 
 # -- concentration -------------------------------------------------------------------------

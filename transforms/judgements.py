@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pycountry
+from statsmodels.stats.multitest import multipletests
 
 from rendering.formatting import (
     SUPPRESSED,
@@ -48,6 +49,8 @@ YARDSTICK: tuple[tuple[str, float, float], ...] = (
     ("almost certain", 0.95, 1.0),
 )
 TERMS = tuple(term for term, _, _ in YARDSTICK)
+WITH_ARTICLE = {"remote chance": "a remote chance",
+                "realistic possibility": "a realistic possibility"}
 CONFIDENCE_LEVELS = ("low", "moderate", "high")
 
 MATERIAL_CHANGE = 0.10   # a count moving by more than 10% on a year earlier
@@ -95,7 +98,7 @@ CONFIDENCE_RULES: tuple[tuple[str, str], ...] = (
 VISIBLE_PAYMENT_METHODS = ("card", "bank_transfer", "money_transfer", "e_wallet",
                            "virtual_currency", "voucher", "mobile_money")  # not `hidden`
 NOT_COUNTRIES = {"ZZ": "unknown locations", "XO": "onion services"}
-WITH_ARTICLE = {"NL", "US", "GB", "PH", "AE", "BS", "GM", "DO", "CF", "KM", "MV"}
+COUNTRIES_WITH_THE = {"NL", "US", "GB", "PH", "AE", "BS", "GM", "DO", "CF", "KM", "MV"}
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,19 @@ def probability_term(probability: float) -> str:
     if probability >= 0.5:
         return [term for term, low, _ in YARDSTICK if low <= probability][-1]
     return [term for term, _, high in YARDSTICK if high >= probability][0]
+
+
+def in_sentence(term: str) -> str:
+    """The term as it reads after "It is": "a realistic possibility", "likely"."""
+    return WITH_ARTICLE.get(term, term)
+
+
+def judgement_values(judgement: Judgement) -> dict[str, str]:
+    """The named values of a judgement itself: `<key>.probability` reads in a sentence
+    ("It is {key.probability} that ..."), `<key>.term` is the bare yardstick term."""
+    return {f"{judgement.key}.probability": in_sentence(judgement.probability_term),
+            f"{judgement.key}.term": judgement.probability_term,
+            f"{judgement.key}.confidence": judgement.confidence}
 
 
 def term_rank(term: str) -> int:
@@ -243,7 +259,7 @@ def _place(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
-    return f"the {country.name}" if code in WITH_ARTICLE else country.name
+    return f"the {country.name}" if code in COUNTRIES_WITH_THE else country.name
 
 
 def _additive_indicators(data: AssessmentData, quarter: str) -> list[str]:
@@ -286,15 +302,20 @@ def _share_values(prefix: str, suffix: str, est: st.ShareEstimate,
 # -- drafting ------------------------------------------------------------------------------
 
 
-def _count_candidate(data: AssessmentData, indicator: str, name: str, unit: str,
-                     est: st.ChangeEstimate, trend: st.Trend, qoq: st.ChangeEstimate,
-                     min_members: int) -> Judgement | None:
-    if len(est.members) < min_members or not est.p_value < SIGNIFICANCE:
-        return None
+@dataclass(frozen=True)
+class _Candidate:
+    """A judgement the figures might support, before the family of tests is adjusted."""
+
+    judgement: Judgement
+    p_value: float
+    group: str   # one judgement per group: an indicator's change and trend say one thing
+
+
+def _count_candidate(indicator: str, name: str, unit: str, est: st.ChangeEstimate,
+                     trend: st.Trend, qoq: st.ChangeEstimate) -> Judgement:
     rising = est.change > 0
-    probability = est.probability_beyond(MATERIAL_CHANGE if rising else -MATERIAL_CHANGE)
-    if not probability >= DRAFT_FLOOR:
-        return None
+    margin = MATERIAL_CHANGE if rising else -MATERIAL_CHANGE
+    probability = est.probability_beyond(margin)
     n = short_name(indicator)
     key = f"{n}.yoy"
     template = (
@@ -307,8 +328,7 @@ def _count_candidate(data: AssessmentData, indicator: str, name: str, unit: str,
         "kind": "count_change", "indicator": indicator, "quarter": est.quarter,
         "base_quarter": est.base_quarter, "value": est.value, "base_value": est.base_value,
         "change": est.change, "low": est.low, "high": est.high, "p_value": est.p_value,
-        "margin": MATERIAL_CHANGE if rising else -MATERIAL_CHANGE,
-        "probability": probability, "members": len(est.members),
+        "margin": margin, "probability": probability, "members": len(est.members),
         "members_expected": est.members_expected, "newcomers": len(est.newcomers),
         "absentees": len(est.absentees), "excluded_for_break": len(est.excluded_for_break),
         "coverage_now": est.coverage_now, "coverage_base": est.coverage_base,
@@ -317,24 +337,51 @@ def _count_candidate(data: AssessmentData, indicator: str, name: str, unit: str,
         "change_qoq": qoq.change, "p_value_qoq": qoq.p_value,
         "trend_per_quarter": trend.slope_per_quarter, "trend_low": trend.low,
         "trend_high": trend.high, "trend_p_value": trend.p_value,
-        "trend_level_shifts": list(trend.level_shifts),
     }
     confidence = confidence_level(len(est.members), est.comparable_coverage, est.coverage_base,
                                   est.has_estimate, len(est.excluded_for_break),
-                                  math.isfinite(est.dispersion))
-    return Judgement(key=key, text="", probability_term=probability_term(probability),
+                                  len(est.errors) > 0)
+    return Judgement(key=key, text="", probability_term=_term(probability),
                      confidence=confidence, evidence=evidence, strength=probability,
                      size=abs(est.log_ratio), template=template)
 
 
-def _share_candidate(spec: ShareSpec, est: st.ShareEstimate,
-                     min_members: int) -> Judgement | None:
-    if len(est.members) < min_members or not est.p_value < SIGNIFICANCE:
-        return None
+def _trend_candidate(indicator: str, name: str, unit: str, trend: st.Trend,
+                     yoy: st.ChangeEstimate) -> Judgement:
+    rising = trend.slope_per_quarter > 0
+    margin = MATERIAL_CHANGE if rising else -MATERIAL_CHANGE
+    probability = trend.probability_beyond(margin)
+    n = short_name(indicator)
+    key = f"{n}.trend"
+    template = (
+        f"It is {{{key}.probability}} that {_noun(name, unit)} has been "
+        f"{'rising' if rising else 'falling'} by more than {MATERIAL_CHANGE:.0%} a year: "
+        f"{{{n}.trend}} a quarter from {{{n}.trend_start}} to {{quarter}}, "
+        f"{{{n}.trend_annual}} a year (95% interval {{{n}.trend_annual_low}} to "
+        f"{{{n}.trend_annual_high}}; {{{n}.members_trend}} members"
+        + ("; series breaks taken as level shifts" if trend.level_shifts else "") + ").")
+    evidence = {
+        "kind": "trend", "indicator": indicator, "quarters": list(trend.quarters),
+        "slope_per_quarter": trend.slope_per_quarter, "low": trend.low, "high": trend.high,
+        "annual_change": trend.annual_change, "p_value": trend.p_value, "margin": margin,
+        "probability": probability, "members": trend.members, "n_points": trend.n_points,
+        "level_shifts": list(trend.level_shifts), "dispersion": trend.dispersion,
+        "df": trend.df, "method": trend.method, "has_estimate": trend.has_estimate,
+        "change_yoy": yoy.change, "p_value_yoy": yoy.p_value,
+        "coverage_now": yoy.coverage_now,
+    }
+    confidence = confidence_level(trend.members, trend.members / yoy.members_expected
+                                  if yoy.members_expected else math.nan, yoy.coverage_base,
+                                  trend.has_estimate, len(trend.level_shifts), trend.df >= 1)
+    return Judgement(key=key, text="", probability_term=_term(probability),
+                     confidence=confidence, evidence=evidence, strength=probability,
+                     size=abs(trend.log_slope) * 4, template=template)
+
+
+def _share_candidate(spec: ShareSpec, est: st.ShareEstimate) -> Judgement:
     rising = est.change > 0
-    probability = est.probability_beyond(MATERIAL_SHIFT if rising else -MATERIAL_SHIFT)
-    if not probability >= DRAFT_FLOOR:
-        return None
+    margin = MATERIAL_SHIFT if rising else -MATERIAL_SHIFT
+    probability = est.probability_beyond(margin)
     k = spec.key
     key = f"{k}.yoy"
     template = (
@@ -349,20 +396,80 @@ def _share_candidate(spec: ShareSpec, est: st.ShareEstimate,
         "base_quarter": est.base_quarter, "share": est.share, "low": est.low,
         "high": est.high, "base_share": est.base_share, "change": est.change,
         "change_low": est.change_low, "change_high": est.change_high,
-        "p_value": est.p_value, "margin": MATERIAL_SHIFT if rising else -MATERIAL_SHIFT,
-        "probability": probability, "count": est.count, "total": est.total,
-        "base_count": est.base_count, "base_total": est.base_total,
-        "dispersion": est.dispersion, "members": len(est.members),
-        "members_expected": est.members_expected, "coverage_now": est.coverage_now,
-        "coverage_base": est.coverage_base, "has_estimate": est.has_estimate,
-        "method": est.method,
+        "p_value": est.p_value, "margin": margin, "probability": probability,
+        "count": est.count, "total": est.total, "base_count": est.base_count,
+        "base_total": est.base_total, "design_effect": est.dispersion,
+        "members": len(est.members), "members_expected": est.members_expected,
+        "coverage_now": est.coverage_now, "coverage_base": est.coverage_base,
+        "has_estimate": est.has_estimate, "method": est.method,
     }
     confidence = confidence_level(len(est.members), est.comparable_coverage, est.coverage_base,
                                   est.has_estimate, len(est.excluded_for_break),
                                   "binomial only" not in est.method)
-    return Judgement(key=key, text="", probability_term=probability_term(probability),
+    return Judgement(key=key, text="", probability_term=_term(probability),
                      confidence=confidence, evidence=evidence, strength=probability,
                      size=abs(est.change), template=template)
+
+
+def _share_trend_candidate(spec: ShareSpec, trend: st.ShareTrend,
+                           yoy: st.ShareEstimate) -> Judgement:
+    rising = trend.points_per_year > 0
+    margin = MATERIAL_SHIFT if rising else -MATERIAL_SHIFT
+    probability = trend.probability_beyond(margin)
+    k = spec.key
+    key = f"{k}.trend"
+    template = (
+        f"It is {{{key}.probability}} that {spec.phrase} has been "
+        f"{'rising' if rising else 'falling'} by more than {MATERIAL_SHIFT * 100:.0f} "
+        f"percentage points a year: {{{k}.trend_points}} a year from {{{k}.trend_start}} to "
+        f"{{quarter}} (95% interval {{{k}.trend_points_low}} to {{{k}.trend_points_high}}; "
+        f"{{{k}.value}} in {{quarter}}; {{{k}.members_trend}} members"
+        + ("; series breaks taken as level shifts" if trend.level_shifts else "") + ").")
+    evidence = {
+        "kind": "share_trend", "indicator": spec.indicator, "dimension": spec.dimension,
+        "categories": list(spec.categories), "quarters": list(trend.quarters),
+        "share": trend.share, "points_per_year": trend.points_per_year, "low": trend.low,
+        "high": trend.high, "p_value": trend.p_value, "margin": margin,
+        "probability": probability, "members": trend.members, "rho": trend.dispersion,
+        "df": trend.df, "level_shifts": list(trend.level_shifts), "method": trend.method,
+        "change_yoy": yoy.change, "p_value_yoy": yoy.p_value,
+        "coverage_now": yoy.coverage_now, "has_estimate": trend.has_estimate,
+    }
+    confidence = confidence_level(trend.members, trend.members / yoy.members_expected
+                                  if yoy.members_expected else math.nan, yoy.coverage_base,
+                                  trend.has_estimate, len(trend.level_shifts), trend.df >= 1)
+    return Judgement(key=key, text="", probability_term=_term(probability),
+                     confidence=confidence, evidence=evidence, strength=probability,
+                     size=abs(trend.points_per_year), template=template)
+
+
+def _term(probability: float) -> str:
+    return probability_term(probability) if math.isfinite(probability) else ""
+
+
+def _retained(candidates: list[_Candidate]) -> list[Judgement]:
+    """Judgements that survive the family's false discovery rate, then the yardstick floor.
+
+    Every test drafted from one quarter's figures is one family: Benjamini-Hochberg
+    (statsmodels) keeps the expected share of false "real changes" among those called
+    real under 5%. One judgement per group: the strongest.
+    """
+    tested = [c for c in candidates if math.isfinite(c.p_value)]
+    if not tested:
+        return []
+    reject, adjusted, _, _ = multipletests([c.p_value for c in tested], alpha=SIGNIFICANCE,
+                                           method="fdr_bh")
+    best: dict[str, Judgement] = {}
+    for candidate, real, p_adjusted in zip(tested, reject, adjusted, strict=True):
+        judgement = candidate.judgement
+        if not real or not judgement.strength >= DRAFT_FLOOR:
+            continue
+        judgement = replace(judgement, evidence=judgement.evidence
+                            | {"p_adjusted": float(p_adjusted), "tests_in_family": len(tested)})
+        held = best.get(candidate.group)
+        if held is None or (judgement.strength, judgement.size) > (held.strength, held.size):
+            best[candidate.group] = judgement
+    return sorted(best.values(), key=lambda j: (-j.strength, -j.size, j.key))
 
 
 def draft(data: AssessmentData, quarter: str | None = None, *,
@@ -374,7 +481,7 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
     info = _indicator_info(data)
     values: dict[str, str] = {"quarter": quarter, "quarter_yoy": year_ago,
                               "quarter_qoq": previous}
-    candidates: list[Judgement] = []
+    candidates: list[_Candidate] = []
 
     for indicator in _additive_indicators(data, quarter):
         name, unit = info.get(indicator, (indicator, "count"))
@@ -385,22 +492,32 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
         contributors = len(st.member_cells(data, indicator, [quarter]))
         expected, coverage = st.coverage_of(data, indicator, quarter)
         level = yoy.total_now if contributors >= min_members else SUPPRESSED
+        hidden_trend = trend.members < min_members
+        def trend_pct(x: float, hidden: bool = hidden_trend) -> str:
+            return SUPPRESSED if hidden else fmt_change_pct(x)
         values |= {
             f"{n}.name": name,
             f"{n}.value": fmt_eur(level) if unit == "EUR" else fmt_count(level),
             f"{n}.members": str(contributors),
             f"{n}.members_expected": str(expected),
             f"{n}.coverage": fmt_pct(coverage, missing="n/a"),
-            f"{n}.trend": fmt_change_pct(trend.slope_per_quarter),
-            f"{n}.trend_low": fmt_change_pct(trend.low),
-            f"{n}.trend_high": fmt_change_pct(trend.high),
+            f"{n}.trend": trend_pct(trend.slope_per_quarter),
+            f"{n}.trend_low": trend_pct(trend.low),
+            f"{n}.trend_high": trend_pct(trend.high),
+            f"{n}.trend_annual": trend_pct(trend.annual_change),
+            f"{n}.trend_annual_low": trend_pct(trend.annual_low),
+            f"{n}.trend_annual_high": trend_pct(trend.annual_high),
             f"{n}.trend_start": trend.segment_start or "n/a",
+            f"{n}.members_trend": str(trend.members),
         }
         values |= _change_values(n, "yoy", yoy, min_members)
         values |= _change_values(n, "qoq", qoq, min_members)
-        judgement = _count_candidate(data, indicator, name, unit, yoy, trend, qoq, min_members)
-        if judgement:
-            candidates.append(judgement)
+        if len(yoy.members) >= min_members:
+            candidates.append(_Candidate(_count_candidate(indicator, name, unit, yoy, trend,
+                                                          qoq), yoy.p_value, indicator))
+        if trend.members >= min_members:
+            candidates.append(_Candidate(_trend_candidate(indicator, name, unit, trend, yoy),
+                                         trend.p_value, indicator))
 
     present = set(data.member_values["indicator"].unique())
     specs = [s for s in SHARES if s.indicator in present]
@@ -425,16 +542,27 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
         }
         values |= _share_values(spec.key, "yoy", yoy, min_members)
         values |= _share_values(spec.key, "qoq", qoq, min_members)
-        judgement = _share_candidate(spec, yoy, min_members)
-        if judgement:
-            candidates.append(judgement)
+        trend = st.share_trend(data, spec.indicator, spec.dimension, spec.categories, window,
+                               among=spec.among)
+        def points(x: float, hidden: bool = trend.members < min_members) -> str:
+            return SUPPRESSED if hidden else fmt_points(x)
+        values |= {
+            f"{spec.key}.trend_points": points(trend.points_per_year),
+            f"{spec.key}.trend_points_low": points(trend.low),
+            f"{spec.key}.trend_points_high": points(trend.high),
+            f"{spec.key}.trend_start": trend.segment_start or "n/a",
+            f"{spec.key}.members_trend": str(trend.members),
+        }
+        if len(yoy.members) >= min_members:
+            candidates.append(_Candidate(_share_candidate(spec, yoy), yoy.p_value, spec.key))
+        if trend.members >= min_members and trend.is_near_linear:
+            candidates.append(_Candidate(_share_trend_candidate(spec, trend, yoy),
+                                         trend.p_value, spec.key))
 
-    candidates.sort(key=lambda j: (-j.strength, -j.size, j.key))
-    for j in candidates:
-        values[f"{j.key}.probability"] = j.probability_term
-        values[f"{j.key}.confidence"] = j.confidence
-    drafted = [_filled(j, values) for j in candidates]
-    return Draft(judgements=drafted, values=values)
+    drafted = _retained(candidates)
+    for j in drafted:
+        values |= judgement_values(j)
+    return Draft(judgements=[_filled(j, values) for j in drafted], values=values)
 
 
 def _hosting_values(hosting: st.Concentration, min_members: int) -> dict[str, str]:
@@ -460,6 +588,7 @@ def _hosting_values(hosting: st.Concentration, min_members: int) -> dict[str, st
 
 
 def _filled(judgement: Judgement, values: Mapping[str, str]) -> Judgement:
+    """The judgement's text: its template with the named values filled in."""
     return replace(judgement, text=fill_values(judgement.template, values))
 
 

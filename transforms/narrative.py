@@ -43,6 +43,7 @@ from transforms.judgements import (
     Judgement,
     UnknownValueError,
     fill_values,
+    judgement_values,
     term_rank,
 )
 
@@ -255,9 +256,8 @@ def apply_narrative(judgements: list[Judgement], narrative: Path | str | None,
                                         confidence=setting["confidence"], source="analyst"),
                               source)
 
-    for key, judgement in final.items():
-        values[f"{key}.probability"] = judgement.probability_term
-        values[f"{key}.confidence"] = judgement.confidence
+    for judgement in final.values():
+        values |= judgement_values(judgement)
     for key, judgement in list(final.items()):
         if key in texts:
             section = texts[key]
@@ -273,7 +273,8 @@ def apply_narrative(judgements: list[Judgement], narrative: Path | str | None,
 
     return Narrative(judgements=_ordered(final, list(meta.get("order", [])), source),
                      outlook=outlook, recommendations=recommendations, dropped=tuple(drop),
-                     title=title, quarter=meta.get("quarter", quarter))
+                     title=_fill(str(meta.get("title", title)), values, f"{source}: title"),
+                     quarter=meta.get("quarter", quarter))
 
 
 def _checked(judgement: Judgement, source: str) -> Judgement:

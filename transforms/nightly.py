@@ -70,7 +70,15 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
         else:
             batch_first[arrival.sha256] = key
         submissions.append(submission)
-    return submissions, scan.ignored
+    return submissions, [_withheld_if_identifying(entry) for entry in scan.ignored]
+
+
+def _withheld_if_identifying(entry: str) -> str:
+    """Ignored entries reach the run's artifact: a name that looks identifying is withheld."""
+    from checks.screening import screen_cells
+
+    path, _, reason = entry.partition(": ")
+    return f"(name withheld): {reason}" if screen_cells([(0, "file name", path)]) else entry
 
 
 def examine_submissions(submissions: list[Submission], catalogue: Catalogue,

@@ -41,7 +41,7 @@ from statsmodels.stats.proportion import (
     proportion_confint,
     test_proportions_2indep,
 )
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+from statsmodels.tools.sm_exceptions import ModelWarning, PerfectSeparationWarning
 
 from transforms.assessment import AssessmentData, like_for_like_change
 from transforms.periods import parse_period, shift_quarter
@@ -199,10 +199,74 @@ class Trend:
     level_shifts: tuple[str, ...]  # "member from quarter" (or "all members from ...")
     dispersion: float
     method: str
+    log_slope: float = math.nan    # per quarter, with its standard error and t df
+    se: float = math.nan
+    df: float = math.nan
+    has_estimate: bool = False     # an estimated or provisional value in the window
 
     @property
     def annual_change(self) -> float:
         return (1 + self.slope_per_quarter) ** 4 - 1
+
+    @property
+    def annual_low(self) -> float:
+        return (1 + self.low) ** 4 - 1
+
+    @property
+    def annual_high(self) -> float:
+        return (1 + self.high) ** 4 - 1
+
+    def probability_beyond(self, annual_margin: float) -> float:
+        """Probability that the true change over a year exceeds the margin (>0) or falls
+        below it (<0), from the slope's t distribution."""
+        if not (self.se > 0 and self.df >= 1):
+            return math.nan
+        bound = math.log1p(annual_margin) / 4
+        t_stat = (self.log_slope - bound) / self.se if annual_margin > 0 \
+            else (bound - self.log_slope) / self.se
+        return float(stats.t.cdf(t_stat, self.df))
+
+
+@dataclass(frozen=True)
+class ShareTrend:
+    """Logit-linear trend of a share over a window of quarters, in points a year."""
+
+    indicator: str
+    dimension: str
+    categories: tuple[str, ...]
+    quarters: tuple[str, ...]
+    share: float                 # pooled share in the last quarter of the window
+    points_per_year: float       # slope at that share, as a fraction (fmt_points prints it)
+    low: float
+    high: float
+    p_value: float
+    segment_start: str
+    members: int
+    level_shifts: tuple[str, ...]
+    dispersion: float            # rho
+    method: str
+    logit_slope: float = math.nan
+    se: float = math.nan
+    df: float = math.nan
+    has_estimate: bool = False
+    share_range: tuple[float, float] = (math.nan, math.nan)  # lowest, highest pooled share
+
+    @property
+    def is_near_linear(self) -> bool:
+        """Within 10-90% a logit-linear trend is close to straight in points; outside it
+        (a category jumping from nothing) points a year would mislead."""
+        low, high = self.share_range
+        return low >= 0.1 and high <= 0.9
+
+    def probability_beyond(self, points_per_year: float) -> float:
+        """Probability that the share moves by more than `points_per_year` (signed) a year."""
+        scale = 4 * self.share * (1 - self.share)
+        if not (self.se > 0 and self.df >= 1 and scale > 0):
+            return math.nan
+        bound = points_per_year / scale
+        t_stat = (self.logit_slope - bound) / self.se if points_per_year > 0 \
+            else (bound - self.logit_slope) / self.se
+        return float(stats.t.cdf(t_stat, self.df))
 
 
 @dataclass(frozen=True)
@@ -444,6 +508,7 @@ BOOTSTRAP_DRAWS = 4_000
 BOOTSTRAP_SEED = 2026      # fixed: the same data give the same intervals, byte for byte
 MIN_PANEL_DF = 2
 MAX_ALPHA = 50.0
+DISPERSION_BOUND = 0.80    # one-sided confidence of the upper bound taken for alpha and rho
 
 
 @contextmanager
@@ -451,7 +516,7 @@ def _quiet():
     """Silence what saturated or separated fits say on the way; callers check df instead."""
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore",
                                                 over="ignore"):
-        warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning,
+        warnings.simplefilter("ignore", (ModelWarning, PerfectSeparationWarning,
                                          RuntimeWarning))
         yield
 
@@ -475,21 +540,24 @@ def _quasi_glm(endog: np.ndarray, exog: np.ndarray | pd.DataFrame, family):
 def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
     """NB2 dispersion alpha (variance mu + alpha mu^2) and the residual df it rests on.
 
-    The moment estimator of MASS's `theta.md`: alpha where the Pearson chi-square of the
-    negative binomial GLM equals the residual df. Unlike the MLE it is not pulled down by
-    the fixed effects. Zero when the data vary no more than Poisson.
+    A moment estimator as MASS's `theta.md` (Pearson chi-square of the negative binomial
+    GLM set to its expectation; unlike the MLE not pulled down by the fixed effects), taken
+    at its one-sided 80% upper confidence bound: the chi-square is set to its 20% quantile
+    on the residual df. A few quarters of history cannot prove a member steady, so the
+    noise is not assumed smaller than they allow. Zero when even that is Poisson.
     """
     with _quiet():
         poisson = sm.GLM(y, exog, family=sm.families.Poisson()).fit()
         df = int(round(poisson.df_resid))
         if df < MIN_PANEL_DF:
             return math.nan, df
-        if poisson.pearson_chi2 <= df:
+        target = _chi2_target(df)
+        if poisson.pearson_chi2 <= target:
             return 0.0, df
 
         def excess(log_alpha: float) -> float:
             family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
-            return float(sm.GLM(y, exog, family=family).fit().pearson_chi2) - df
+            return float(sm.GLM(y, exog, family=family).fit().pearson_chi2) - target
 
         low, high = math.log(1e-9), math.log(MAX_ALPHA)
         if excess(high) > 0:
@@ -497,28 +565,29 @@ def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
         return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
 
 
+def _chi2_target(df: int) -> float:
+    """Pearson chi-square a dispersion is solved for: its 20% quantile (an upper bound)."""
+    return float(stats.chi2.ppf(1 - DISPERSION_BOUND, df))
+
+
 def _panel_design(cells: pd.DataFrame, breaks: dict[str | None, set[str]],
-                  time: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Member fixed effects; quarter effects, or a linear time term `t`; level shifts.
+                  quarters: Sequence[str], *, member_trends: bool = False
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    """Member fixed effects, a linear time term (common, or one per member), level shifts.
 
     A series break becomes a level shift from its quarter, for the member (or for every
-    member), where the series has points on both sides: split, not bent. With quarter
-    effects a break of every member is absorbed by them already.
+    member), where the series has points on both sides: split, not bent.
     """
-    parts = [pd.get_dummies(cells["member_id"], prefix="m", dtype=float)]
-    if time is None:
-        parts.append(pd.get_dummies(cells["quarter"], prefix="q", dtype=float).iloc[:, 1:])
-    else:
-        order = {q: i for i, q in enumerate(time)}
-        parts.append(cells["quarter"].map(order).astype(float).rename("t").to_frame())
-    exog = pd.concat(parts, axis=1)
+    t = cells["quarter"].map({q: i for i, q in enumerate(quarters)}).astype(float)
+    members = pd.get_dummies(cells["member_id"], prefix="m", dtype=float)
+    slopes = members.mul(t, axis=0).add_prefix("t_") if member_trends else t.rename("t")
+    exog = pd.concat([members, slopes], axis=1)
     shifts = []
-    if time is not None:
-        for q in sorted(breaks.get(None, set())):
-            after = cells["quarter"] >= q
-            if after.any() and (~after).any():
-                exog[f"shift_all_{q}"] = after.astype(float)
-                shifts.append(f"all members from {q}")
+    for q in sorted(breaks.get(None, set())):
+        after = cells["quarter"] >= q
+        if after.any() and (~after).any():
+            exog[f"shift_all_{q}"] = after.astype(float)
+            shifts.append(f"all members from {q}")
     for member in sorted(cells["member_id"].unique()):
         own = cells["member_id"] == member
         for q in sorted(breaks.get(member, set())):
@@ -529,10 +598,13 @@ def _panel_design(cells: pd.DataFrame, breaks: dict[str | None, set[str]],
     return exog, shifts
 
 
-def _window(quarter: str, base_quarter: str) -> list[str]:
-    """The quarters a comparison's dispersion is estimated on: 8 back from the later one."""
+def _history(quarter: str, base_quarter: str) -> list[str]:
+    """The quarters a comparison's noise is measured on: the 8 before the later quarter.
+
+    The later quarter is left out so that the change being tested cannot pass for noise.
+    """
     earlier, later = sorted([quarter, base_quarter])
-    quarters = [shift_quarter(later, -i) for i in range(PANEL_QUARTERS)]
+    quarters = [shift_quarter(later, -i) for i in range(1, PANEL_QUARTERS + 1)]
     while quarters[-1] > earlier:
         quarters.append(shift_quarter(quarters[-1], -1))
     return sorted(quarters)
@@ -541,21 +613,22 @@ def _window(quarter: str, base_quarter: str) -> list[str]:
 def _series_alpha(data: AssessmentData, indicator: str, dimension: str,
                   categories: tuple[str, ...] | None, quarters: Sequence[str]
                   ) -> tuple[float, int]:
-    """NB2 alpha of a series from its member x quarter panel (member and quarter effects).
+    """NB2 alpha of a series: members' scatter about their own trends over `quarters`.
 
-    What the quarter effects leave is each member's own movement: the noise a coalition
-    change has to stand out from.
+    Each member gets its own level and slope, so what is left is how much a member's
+    figure jumps from quarter to quarter: the noise a change has to stand out from.
+    One alpha for all members: relative noise is assumed alike across member sizes.
     """
     frames = _frames(data)
     key = (indicator, dimension, categories, tuple(quarters))
     if key not in frames.alphas:
         cells = member_cells(data, indicator, quarters, dimension, categories)
         cells = cells[cells.groupby("member_id")["value"].transform("sum") > 0]
-        cells = cells[cells.groupby("quarter")["value"].transform("sum") > 0]
-        if cells["member_id"].nunique() < 2 or cells["quarter"].nunique() < 2:
+        if cells.empty:
             frames.alphas[key] = (math.nan, 0)
         else:
-            exog, _ = _panel_design(cells, break_quarters(data, indicator))
+            exog, _ = _panel_design(cells, break_quarters(data, indicator), quarters,
+                                    member_trends=True)
             frames.alphas[key] = _nb_alpha(cells["value"].to_numpy(float),
                                            exog.to_numpy(float))
     return frames.alphas[key]
@@ -569,11 +642,6 @@ def _draws(rng: np.random.Generator, mean: np.ndarray, alpha: float) -> np.ndarr
     return rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mean)).astype(float)
 
 
-def _small_sample(df: int) -> float:
-    """Student-t over normal 97.5% quantile: widens draws for an estimated alpha."""
-    return float(stats.t.ppf(1 - ALPHA / 2, df) / stats.norm.ppf(1 - ALPHA / 2))
-
-
 def _two_period_design(members: int) -> np.ndarray:
     """Member fixed effects (one column each) and a period column, base rows first."""
     dummies = np.vstack([np.eye(members), np.eye(members)])
@@ -581,13 +649,13 @@ def _two_period_design(members: int) -> np.ndarray:
     return np.hstack([dummies, period])
 
 
-def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float, df: int) -> dict:
+def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float) -> dict:
     """Ratio of like-for-like sums; interval, p-value and errors by parametric bootstrap.
 
     Members' expected values come from a Poisson GLM with member fixed effects and a period
     term (its estimate is exactly the ratio of sums); draws add NB2 noise with the series'
-    alpha. The errors of the log ratio, widened by `_small_sample`, give a pivot interval;
-    the p-value comes from draws with no change.
+    alpha. The errors of the log ratio give a pivot interval; the p-value comes from draws
+    with no change.
     """
     keep = (now > 0) | (base > 0)  # all-zero members carry nothing
     now, base = now[keep], base[keep]
@@ -603,16 +671,15 @@ def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float, df: int) -> di
                      family=sm.families.Poisson()).fit()
     expected_base, expected_now = fit.mu[:len(now)], fit.mu[len(now):]
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    widen = _small_sample(df)
     sum0 = _draws(rng, expected_base, alpha).sum(axis=1)
     sum1 = _draws(rng, expected_now, alpha).sum(axis=1)
     ok = (sum0 > 0) & (sum1 > 0)
-    errors = (np.log(sum1[ok] / sum0[ok]) - log_ratio) * widen
+    errors = np.log(sum1[ok] / sum0[ok]) - log_ratio
     level = (now + base) / 2
     null0 = _draws(rng, level, alpha).sum(axis=1)
     null1 = _draws(rng, level, alpha).sum(axis=1)
     ok = (null0 > 0) & (null1 > 0)
-    null = np.abs(np.log(null1[ok] / null0[ok])) * widen
+    null = np.abs(np.log(null1[ok] / null0[ok]))
     low = log_ratio - np.quantile(errors, 1 - ALPHA / 2)
     high = log_ratio - np.quantile(errors, ALPHA / 2)
     return {"log_ratio": log_ratio, "se": float(errors.std(ddof=1)),
@@ -639,13 +706,14 @@ def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarte
     else:
         value, base_value = float(now.sum()), float(base.sum())
     alpha, df = _series_alpha(data, indicator, dimension, categories or None,
-                              _window(quarter, base_quarter))
-    fit = _ratio_model(now, base, alpha, df)
+                              _history(quarter, base_quarter))
+    fit = _ratio_model(now, base, alpha)
     ratio = value / base_value if base_value > 0 else math.nan
     expected, coverage_now = coverage_of(data, indicator, quarter)
     expected_base, coverage_base = coverage_of(data, indicator, base_quarter)
     method = (f"ratio of like-for-like sums; parametric bootstrap with NB2 alpha {alpha:.3g} "
-              f"from the member x quarter panel ({df} df)" if len(fit["errors"]) else
+              f"from members' scatter about their own trends over the 8 quarters before ({df} df)"
+              if len(fit["errors"]) else
               "ratio of like-for-like sums; no interval (a zero base, or too few members "
               "and quarters to estimate the dispersion)")
     return ChangeEstimate(
@@ -667,35 +735,88 @@ def _with_values(data: AssessmentData, member_values: pd.DataFrame) -> Assessmen
     return replace(data, member_values=member_values)
 
 
-def _design_effects(x1: np.ndarray, r1: np.ndarray, x0: np.ndarray, r0: np.ndarray,
-                    alpha_x: float, alpha_r: float, df: int) -> tuple[float, float, float]:
+def _bb_rho(x: np.ndarray, n: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
+    """Beta-binomial intra-class correlation rho and the residual df it rests on.
+
+    A share's variance is p(1 - p)(1 + (n - 1) rho) / n: with rho > 0 a large member's
+    share moves more than its counts alone suggest. rho is where the Pearson chi-square of
+    the binomial GLM weighted accordingly meets the same upper bound as `_nb_alpha`.
+    """
+    share = x / n
+    with _quiet():
+        first = sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=n).fit()
+        df = int(round(first.df_resid))
+        if df < MIN_PANEL_DF:
+            return math.nan, df
+        target = _chi2_target(df)
+        if first.pearson_chi2 <= target:
+            return 0.0, df
+
+        def excess(log_rho: float) -> float:
+            weights = n / (1 + (n - 1) * math.exp(log_rho))
+            fit = sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=weights).fit()
+            return float(fit.pearson_chi2) - target
+
+        low, high = math.log(1e-10), math.log(0.5)
+        if excess(high) > 0:
+            return 0.5, df
+        return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
+
+
+def _series_rho(data: AssessmentData, indicator: str, dimension: str,
+                categories: tuple[str, ...], among: tuple[str, ...] | None,
+                quarters: Sequence[str]) -> tuple[float, int]:
+    """rho of a share: members' scatter about their own share trends over `quarters`."""
+    frames = _frames(data)
+    key = ("share", indicator, dimension, categories, among, tuple(quarters))
+    if key not in frames.alphas:
+        x = member_cells(data, indicator, quarters, dimension, categories)
+        n = member_cells(data, indicator, quarters, dimension, among)
+        cells = x.assign(n=n["value"].to_numpy())  # same member quarters, same order
+        cells = cells[cells["n"] > 0]
+        share = cells["value"] / cells["n"]
+        # A member always at 0 or always at 1 says nothing about how shares move.
+        moving = share.groupby(cells["member_id"]).transform(lambda s: 0 < s.mean() < 1)
+        cells = cells[moving.astype(bool)]
+        if cells.empty:
+            frames.alphas[key] = (math.nan, 0)
+        else:
+            exog, _ = _panel_design(cells, break_quarters(data, indicator), quarters,
+                                    member_trends=True)
+            frames.alphas[key] = _bb_rho(cells["value"].to_numpy(float),
+                                         cells["n"].to_numpy(float), exog.to_numpy(float))
+    return frames.alphas[key]
+
+
+def _design_effects(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray,
+                    rho: float) -> tuple[float, float, float]:
     """Design effects (variance / binomial variance, at least 1) of the pooled shares now and
     in the base quarter, and of their difference.
 
-    Members' counts inside (x) and outside (r) the categories are drawn with NB2 noise
-    around what was reported, each with its own series' alpha, and pooled as published.
+    Each member's share is drawn from a beta distribution around what it reported (rho
+    from the panel), its count from the binomial, and the counts pooled as published.
     """
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    widen = _small_sample(df) ** 2
 
-    def pooled(x: np.ndarray, r: np.ndarray) -> np.ndarray:
-        inside = _draws(rng, x, alpha_x).sum(axis=1)
-        total = inside + _draws(rng, r, alpha_r).sum(axis=1)
-        return np.divide(inside, total, out=np.full(len(total), np.nan), where=total > 0)
+    def pooled(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+        p = np.clip(x / n, 0.5 / n, 1 - 0.5 / n)
+        size = (BOOTSTRAP_DRAWS, len(n))
+        if rho > 0:
+            p = rng.beta(p * (1 / rho - 1), (1 - p) * (1 / rho - 1), size=size)
+        return rng.binomial(n.astype(np.int64), np.broadcast_to(p, size)).sum(axis=1) / n.sum()
 
-    def binomial_variance(x: np.ndarray, r: np.ndarray) -> float:
-        n = x.sum() + r.sum()
-        p = x.sum() / n
-        return p * (1 - p) / n
+    def binomial_variance(x: np.ndarray, n: np.ndarray) -> float:
+        p = x.sum() / n.sum()
+        return p * (1 - p) / n.sum()
 
-    s1, s0 = pooled(x1, r1), pooled(x0, r0)
-    v1, v0 = binomial_variance(x1, r1), binomial_variance(x0, r0)
+    s1, s0 = pooled(x1, n1), pooled(x0, n0)
+    v1, v0 = binomial_variance(x1, n1), binomial_variance(x0, n0)
 
     def ratio(variance: float, binomial: float) -> float:
-        return max(widen * variance / binomial, 1.0) if binomial > 0 else 1.0
+        return max(variance / binomial, 1.0) if binomial > 0 else 1.0
 
-    return (ratio(float(np.nanvar(s1, ddof=1)), v1), ratio(float(np.nanvar(s0, ddof=1)), v0),
-            ratio(float(np.nanvar(s1 - s0, ddof=1)), v1 + v0))
+    return (ratio(float(np.var(s1, ddof=1)), v1), ratio(float(np.var(s0, ddof=1)), v0),
+            ratio(float(np.var(s1 - s0, ddof=1)), v1 + v0))
 
 
 def _shift_test(x1: float, n1: float, x0: float, n0: float) -> tuple[float, float, float]:
@@ -732,17 +853,13 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
     num1, den1 = pair.now.values(members, categories), den1[keep]
     num0, den0 = pair.base.values(members, categories), den0[keep]
     x1, n1, x0, n0 = float(num1.sum()), float(den1.sum()), float(num0.sum()), float(den0.sum())
-    window = _window(quarter, base_quarter)
-    pool = among if among is not None else list(pair.now.columns) + list(pair.base.columns)
-    rest = tuple(sorted(set(pool) - set(categories)))
-    alpha_x, df_x = _series_alpha(data, indicator, dimension, categories, window)
-    alpha_r, df_r = _series_alpha(data, indicator, dimension, rest, window)
-    estimated = math.isfinite(alpha_x) and math.isfinite(alpha_r) and n1 > 0 and n0 > 0
-    df = min(df_x, df_r)
+    among_key = tuple(among) if among is not None else None
+    rho, df = _series_rho(data, indicator, dimension, categories, among_key,
+                          _history(quarter, base_quarter))
+    estimated = math.isfinite(rho) and n1 > 0 and n0 > 0
     d_now = d_base = d = 1.0
     if estimated:
-        d_now, d_base, d = _design_effects(num1, den1 - num1, num0, den0 - num0,
-                                           alpha_x, alpha_r, df)
+        d_now, d_base, d = _design_effects(num1, den1, num0, den0, rho)
     nan = math.nan
     low = high = base_low = base_high = change_low = change_high = p_value = nan
     if n1 > 0:
@@ -755,8 +872,10 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
     expected, coverage_now = coverage_of(data, indicator, quarter)
     _, coverage_base = coverage_of(data, indicator, base_quarter)
     method = ("Wilson intervals and score test on effective counts (divided by design "
-              f"effects {d_now:.2f} now, {d_base:.2f} base, {d:.2f} for the shift, from an NB2 "
-              f"parametric bootstrap, {df} df)" if estimated else
+              f"effects {d_now:.2f} now, {d_base:.2f} base, {d:.2f} for the shift, from a "
+              f"beta-binomial bootstrap with rho {rho:.3g} from members' scatter about their "
+              f"own share trends, "
+              f"{df} df)" if estimated else
               "Wilson intervals and score test, binomial only (over-dispersion not "
               "estimable: too few members or quarters)")
     return ShareEstimate(
@@ -791,10 +910,8 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
     if cells["quarter"].nunique() < 3:
         return nan_trend
     breaks = break_quarters(data, indicator)
-    exog, shifts = _panel_design(cells, breaks, time=quarters)
+    exog, shifts = _panel_design(cells, breaks, quarters)
     alpha, _ = _series_alpha(data, indicator, dimension, categories, quarters)
-    if not math.isfinite(alpha):  # one member: its own scatter about the trend must do
-        alpha, _ = _nb_alpha(cells["value"].to_numpy(float), exog.to_numpy(float))
     alpha = alpha if math.isfinite(alpha) else 0.0
     results, dispersion, df = _quasi_glm(cells["value"].to_numpy(float), exog,
                                          sm.families.NegativeBinomial(alpha=alpha)
@@ -808,10 +925,63 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
         low=math.expm1(low), high=math.expm1(high), p_value=float(results.pvalues["t"]),
         segment_start=min(cells["quarter"]), n_points=len(cells),
         members=cells["member_id"].nunique(), level_shifts=tuple(shifts),
-        dispersion=alpha,
-        method=f"negative binomial GLM (alpha {alpha:.3g} from the member x quarter panel), "
+        dispersion=alpha, log_slope=float(results.params["t"]),
+        se=float(results.bse["t"]), df=float(df), has_estimate=bool(cells["has_estimate"].any()),
+        method=f"negative binomial GLM (alpha {alpha:.3g}: members' scatter about their own "
+               "trends), "
                f"member fixed effects, log-linear time, {len(shifts)} level shift(s) for "
                f"series breaks, Pearson scale, t on {df} df")
+
+
+def share_trend(data: AssessmentData, indicator: str, dimension: str,
+                category: str | Sequence[str], quarters: Sequence[str], *,
+                among: Sequence[str] | None = None) -> ShareTrend:
+    """Trend of a share over `quarters` (oldest first): binomial GLM on members' counts with
+    member fixed effects, a logit-linear time term and level shifts for breaks, each member
+    weighted by its beta-binomial variance (rho), Pearson scale, t inference."""
+    categories = (category,) if isinstance(category, str) else tuple(category)
+    among_key = tuple(among) if among is not None else None
+    quarters = list(quarters)
+    x = member_cells(data, indicator, quarters, dimension, categories)
+    cells = x.assign(n=member_cells(data, indicator, quarters, dimension, among_key)["value"]
+                     .to_numpy())
+    cells = cells[cells["n"] > 0]
+    sums = cells.groupby("quarter")[["value", "n"]].sum()
+    pooled = sums["value"] / sums["n"]
+    share = float(pooled.get(quarters[-1], math.nan))
+    empty = ShareTrend(indicator, dimension, categories, tuple(quarters), share, math.nan,
+                       math.nan, math.nan, math.nan, min(cells["quarter"], default=""),
+                       cells["member_id"].nunique(), (), math.nan,
+                       "not enough member quarters for a trend")
+    if cells["quarter"].nunique() < 3 or not 0 < share < 1:
+        return empty
+    exog, shifts = _panel_design(cells, break_quarters(data, indicator), quarters)
+    rho, _ = _series_rho(data, indicator, dimension, categories, among_key, quarters)
+    rho = rho if math.isfinite(rho) else 0.0
+    n = cells["n"].to_numpy(float)
+    model = sm.GLM((cells["value"] / cells["n"]).to_numpy(float), exog.astype(float),
+                   family=sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
+    with _quiet():
+        first = model.fit()
+        df = int(round(first.df_resid))
+        if df < 1:
+            return empty
+        results = model.fit(scale=max(float(first.pearson_chi2) / df, 1.0), use_t=True)
+    slope = float(results.params["t"])
+    low, high = results.conf_int(alpha=ALPHA).loc["t"]
+    scale = 4 * share * (1 - share)
+    return ShareTrend(
+        indicator=indicator, dimension=dimension, categories=categories,
+        quarters=tuple(quarters), share=share, points_per_year=slope * scale,
+        low=float(low) * scale, high=float(high) * scale,
+        p_value=float(results.pvalues["t"]), segment_start=min(cells["quarter"]),
+        members=cells["member_id"].nunique(), level_shifts=tuple(shifts), dispersion=rho,
+        method=f"binomial GLM weighted by beta-binomial rho {rho:.3g}, member fixed effects, "
+               f"logit-linear time, {len(shifts)} level shift(s), Pearson scale, t on {df} df; "
+               "points a year at the latest share",
+        logit_slope=slope, se=float(results.bse["t"]), df=float(df),
+        has_estimate=bool(cells["has_estimate"].any()),
+        share_range=(float(pooled.min()), float(pooled.max())))
 
 
 def _hhi(shares: pd.Series) -> float:

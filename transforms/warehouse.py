@@ -29,12 +29,8 @@ def now_utc() -> datetime:
 
 
 @contextlib.contextmanager
-def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The one writing connection: waits a bounded time for the lock, then says who to wait for.
-
-    DuckDB refuses a second writer at once with a raw lock error; an advisory file lock in
-    front of it turns that into a wait and a message an operator can act on.
-    """
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """Hold the warehouse's advisory write lock, waiting at most EFC_LOCK_TIMEOUT_S for it."""
     settings.ensure_folders()
     lock_file = open(settings.lock_path, "a+")  # noqa: SIM115 - held for the whole block
     deadline = time.monotonic() + settings.lock_timeout_s
@@ -53,6 +49,20 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
                 ) from None
             time.sleep(0.2)
     try:
+        yield
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+        lock_file.close()
+
+
+@contextlib.contextmanager
+def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writing connection: waits a bounded time for the lock, then says who to wait for.
+
+    DuckDB refuses a second writer at once with a raw lock error; an advisory file lock in
+    front of it turns that into a wait and a message an operator can act on.
+    """
+    with writer_lock(settings):
         con = duckdb.connect(str(settings.warehouse_path))
         try:
             migrate(con)
@@ -60,9 +70,6 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             yield con
         finally:
             con.close()
-    finally:
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
-        lock_file.close()
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -1,0 +1,186 @@
+"""Key judgements and the analysts' narrative: planted effects, the yardstick, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_statistics import QUARTER, build, simulate
+from transforms import judgements as jd
+from transforms.narrative import NarrativeError, apply_narrative
+
+FIXTURE = Path(__file__).parent / "fixtures" / "narrative_example.md"
+PLANTED = {"HL_URLS_CONFIRMED": 0.4, "HL_REPORTS_RECEIVED": 0.3}
+
+
+@pytest.fixture(scope="module")
+def planted() -> jd.Draft:
+    return jd.draft(build(simulate(seed=7, rise=PLANTED)))
+
+
+def keys(draft: jd.Draft) -> set[str]:
+    return {j.key for j in draft.judgements}
+
+
+# -- the yardstick -------------------------------------------------------------------------
+
+
+def test_yardstick_is_the_phia_scale_and_never_rounds_up():
+    assert jd.YARDSTICK == (
+        ("remote chance", 0.0, 0.05), ("highly unlikely", 0.10, 0.20),
+        ("unlikely", 0.25, 0.35), ("realistic possibility", 0.40, 0.50),
+        ("likely", 0.55, 0.75), ("highly likely", 0.80, 0.90),
+        ("almost certain", 0.95, 1.0))
+    cases = {0.99: "almost certain", 0.95: "almost certain", 0.93: "highly likely",
+             0.80: "highly likely", 0.78: "likely", 0.55: "likely",
+             0.52: "realistic possibility", 0.40: "realistic possibility",
+             0.37: "realistic possibility", 0.30: "unlikely", 0.22: "unlikely",
+             0.07: "highly unlikely", 0.03: "remote chance"}
+    for probability, term in cases.items():
+        assert jd.probability_term(probability) == term, probability
+    drafted_terms = {row[0] for row in jd.EVIDENCE_TO_YARDSTICK}
+    assert {"realistic possibility", "likely", "highly likely", "almost certain"} \
+        <= drafted_terms
+    assert jd.in_sentence("realistic possibility") == "a realistic possibility"
+
+
+# -- drafting ------------------------------------------------------------------------------
+
+
+def test_a_planted_40pct_rise_across_all_members_is_at_least_likely(planted):
+    judgement = next(j for j in planted.judgements if j.key == "urls_confirmed.yoy")
+    assert jd.term_rank(judgement.probability_term) >= jd.term_rank("likely")
+    assert judgement.confidence == "high"
+    assert "rose by more than 10%" in judgement.text
+    assert planted.values["urls_confirmed.change_yoy"] in judgement.text
+    assert judgement.evidence["p_adjusted"] < 0.05
+    assert judgement.evidence["low"] < 0.4 < judgement.evidence["high"]
+    assert "{" not in judgement.text
+
+
+def test_judgements_are_ranked_by_strength_then_size(planted):
+    strengths = [(j.strength, j.size) for j in planted.judgements]
+    assert strengths == sorted(strengths, reverse=True)
+    assert keys(planted) == {"urls_confirmed.yoy", "reports_received.yoy"}
+
+
+def test_a_rise_that_comes_only_from_a_member_joining_is_not_called_a_rise():
+    data = build(simulate(seed=3, joins={"hl-e": (10_000.0, QUARTER)}))
+    draft = jd.draft(data)
+    assert not any(k.startswith("urls_confirmed") for k in keys(draft))
+    assert draft.values["urls_confirmed.members_yoy"] == "4"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_null_change_produces_no_judgement(seed):
+    assert jd.draft(build(simulate(seed=seed))).judgements == []
+
+
+def test_a_planted_fall_is_worded_as_a_fall():
+    draft = jd.draft(build(simulate(seed=5, rise={"HL_URLS_CONFIRMED": -0.4})))
+    judgement = next(j for j in draft.judgements if j.key == "urls_confirmed.yoy")
+    assert "fell by more than 10%" in judgement.text
+
+
+def test_fewer_members_than_the_disclosure_threshold_give_no_judgement():
+    rows = simulate(seed=7, rise=PLANTED, members={"hl-a": 20_000.0, "hl-b": 3_000.0})
+    draft = jd.draft(build(rows))
+    assert draft.judgements == []
+    assert draft.values["urls_confirmed.change_yoy"] == "c"
+
+
+def test_estimated_values_lower_the_confidence():
+    rows = simulate(seed=7, rise=PLANTED)
+    rows = [r | {"has_estimate": r["member_id"] == "hl-b" and r["quarter"] == QUARTER}
+            for r in rows]
+    judgement = next(j for j in jd.draft(build(rows)).judgements
+                     if j.key == "urls_confirmed.yoy")
+    assert judgement.confidence == "moderate"
+
+
+# -- the narrative -------------------------------------------------------------------------
+
+
+def test_a_narrative_override_replaces_the_drafted_judgement(planted):
+    narrative = apply_narrative(planted.judgements, FIXTURE, planted.values, quarter=QUARTER)
+    assert [j.key for j in narrative.judgements] == ["urls_confirmed.yoy",
+                                                     "livestream_payments"]
+    reworded, added = narrative.judgements
+    drafted = next(j for j in planted.judgements if j.key == "urls_confirmed.yoy")
+    assert reworded.source == "reworded" and reworded.text != drafted.text
+    assert reworded.text.startswith("Hotlines confirmed "
+                                    + planted.values["urls_confirmed.change_yoy"])
+    assert reworded.confidence == "moderate"                   # lowered in front matter
+    assert reworded.probability_term == drafted.probability_term
+    assert reworded.evidence == drafted.evidence
+    assert added.source == "analyst" and added.probability_term == "realistic possibility"
+    assert added.text.startswith("It is a realistic possibility that payments")
+    assert narrative.dropped == ("reports_received.yoy",)
+    assert narrative.title == f"Strategic assessment {QUARTER}: analysts' narrative"
+    assert len(narrative.outlook) == 2 and narrative.outlook[1].endswith("expected.")
+    assert narrative.recommendations[1] == (
+        "Hotlines to mark the month proactive searching starts or stops with status B, so "
+        "that the series is split there.")
+
+
+def test_a_figure_the_narrative_names_is_the_current_one(planted):
+    later = jd.draft(build(simulate(seed=7, rise={"HL_URLS_CONFIRMED": 0.6,
+                                                  "HL_REPORTS_RECEIVED": 0.3})))
+    assert later.values["urls_confirmed.change_yoy"] != planted.values[
+        "urls_confirmed.change_yoy"]
+    text = apply_narrative(later.judgements, FIXTURE, later.values).judgements[0].text
+    assert later.values["urls_confirmed.change_yoy"] in text
+    assert planted.values["urls_confirmed.change_yoy"] not in text
+
+
+def test_an_unknown_value_name_is_an_error_that_says_which(planted):
+    text = "## Outlook\nConfirmed URLs rose by {urls_confirmed.change_yo}.\n"
+    with pytest.raises(NarrativeError, match=r"line 1: unknown value \{urls_confirmed"
+                                             r"\.change_yo\}; did you mean "):
+        apply_narrative(planted.judgements, text, planted.values)
+
+
+def test_a_term_stronger_than_the_evidence_is_refused_a_weaker_one_is_used(planted):
+    drafted = next(j for j in planted.judgements if j.key == "reports_received.yoy")
+    stronger = jd.TERMS[min(jd.term_rank(drafted.probability_term) + 1, 6)]
+    if stronger != drafted.probability_term:
+        text = f'+++\n[judgement."reports_received.yoy"]\nprobability = "{stronger}"\n+++\n'
+        with pytest.raises(NarrativeError, match="claims more than the evidence reaches"):
+            apply_narrative(planted.judgements, text, planted.values)
+    text = '+++\n[judgement.reports_received.yoy]\nprobability = "realistic possibility"\n+++\n'
+    lowered = apply_narrative(planted.judgements, text, planted.values)
+    judgement = next(j for j in lowered.judgements if j.key == "reports_received.yoy")
+    assert judgement.probability_term == "realistic possibility"
+    assert judgement.text.startswith("It is a realistic possibility that")
+
+
+def test_narrative_mistakes_are_errors(planted):
+    cases = {
+        '+++\nquarter = "2026-Q2"\n+++\n': "narrative for 2026-Q2, not 2026-Q3",
+        '+++\ndrop = ["urls_confirmed.qoq"]\n+++\n': "not a drafted judgement",
+        "## Judgement: new_thing\nText.\n": "is not drafted this quarter",
+        '+++\n[judgement.new_thing]\nconfidence = "low"\n+++\n## Judgement: new_thing\nT.\n':
+            "needs probability",
+        '+++\n[judgement.new_thing]\nprobability = "probable"\nconfidence = "low"\n+++\n'
+        "## Judgement: new_thing\nT.\n": "not a yardstick term",
+        "## Summary\nText.\n": "unknown section",
+        "Stray text.\n## Outlook\n": "text before the first section",
+        "+++\nquarter = 2026\n": "never closed",
+    }
+    for text, message in cases.items():
+        with pytest.raises(NarrativeError, match=message):
+            apply_narrative(planted.judgements, text, planted.values, quarter=QUARTER)
+
+
+def test_narrative_text_comes_back_as_plain_text_not_markup(planted):
+    text = ("## Outlook\n<b>Watch</b> **e-wallets** & {{braces}}: "
+            "{urls_confirmed.change_yoy}.\n")
+    outlook = apply_narrative(planted.judgements, text, planted.values).outlook
+    assert outlook == [f"<b>Watch</b> **e-wallets** & {{braces}}: "
+                       f"{planted.values['urls_confirmed.change_yoy']}."]
+
+
+def test_without_a_narrative_the_drafted_judgements_stand(planted):
+    narrative = apply_narrative(planted.judgements, None, planted.values)
+    assert [j.text for j in narrative.judgements] == [j.text for j in planted.judgements]
