@@ -40,7 +40,8 @@ from transforms.periods import parse_period, quarter_months, quarter_of, shift_q
 from transforms.warehouse import SQL_DIR
 
 SUITE = "warehouse"
-# The keys GX reports for each failing row of a batch (never the values themselves).
+# The frames the suite's rules read (meta.batch), and the keys GX names failing rows by:
+# flags keep these keys, never the values.
 BATCH_KEYS = {
     "member_period_totals": ["member_id", "period"],
     "indicator_totals": ["member_id", "period", "indicator"],
@@ -344,9 +345,12 @@ def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, toda
                                              **meta["plausibility"]),
     }
 
+    by_rule = {e["meta"]["rule"]: e for e in definition["expectations"]}
+    if unknown := {e["meta"].get("batch") for e in by_rule.values()} - set(BATCH_KEYS):
+        raise ValueError(f"suite {SUITE}: meta.batch must be one of {sorted(BATCH_KEYS)}, "
+                         f"not {sorted(map(str, unknown))}")
     context = gx_context()
     run_id = RunIdentifier(run_name=SUITE, run_time=as_of)
-    by_rule = {e["meta"]["rule"]: e for e in definition["expectations"]}
     results, flags, suite_results = {}, [], []
     for batch, keys in BATCH_KEYS.items():
         expectations = [e for e in definition["expectations"] if e["meta"]["batch"] == batch]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
-
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NONE
+from pydantic import Field
 
 from efc.settings import Settings
 from rendering import report
@@ -18,7 +17,7 @@ from transforms.warehouse import reader
 
 Quarter = Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$", description="YYYY-Qn")]
 
-EDITIONS = ("coalition",)
+EDITIONS = ("coalition", "public")  # in this order: the public edition hides what the other hid
 
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[5, 30])
@@ -28,8 +27,8 @@ def read_assessment_data(settings: Settings, quarter: str, as_of: datetime | Non
 
 
 @task(cache_policy=NONE)
-def write_edition(data, settings: Settings, edition: str) -> report.ReportFiles:
-    return report.write_edition(data, settings, edition)
+def write_edition(data, settings: Settings, edition: str, forced) -> report.ReportFiles:
+    return report.write_edition(data, settings, edition, forced)
 
 
 @flow(name="quarterly-assessment", flow_run_name="assessment-{quarter}")
@@ -42,8 +41,10 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
     data = read_assessment_data(settings, quarter, as_of)
     logger.info("assessing %s as the data stood at %s", quarter, data.as_of)
     pdfs = []
+    forced = None
     for edition in EDITIONS:
-        files = write_edition(data, settings, edition)
+        files = write_edition(data, settings, edition, forced)
+        forced = files.pattern
         create_link_artifact(key=f"assessment-{quarter.lower()}-{edition}",
                              link=files.pdf.as_uri(), link_text=files.pdf.name,
                              description=f"{edition} edition, cut-off {data.as_of:%Y-%m-%d %H:%M}")

@@ -12,10 +12,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from checks.disclosure import DisclosureLog, DisclosureRules, protect
+from checks.disclosure import (
+    TOTAL,
+    DisclosureLog,
+    DisclosureRules,
+    SuppressionPattern,
+    protect,
+    protect_table,
+)
 from rendering import charts
 from rendering.formatting import (
     NOT_AVAILABLE,
+    SUPPRESSED,
     fmt_change_pct,
     fmt_count,
     fmt_eur,
@@ -82,35 +90,85 @@ def _coverage_note(cells: pd.DataFrame) -> str:
 def _caption(what: str, period: str, unit: str, sectors: str, cells: pd.DataFrame,
              rules: DisclosureRules) -> str:
     hidden = int((cells.get("suppressed_by", pd.Series(dtype=str)) != "").sum())
-    rule = (f"cells with fewer than {rules.min_contributors} contributing members are "
-            f"suppressed ({hidden} here)")
+    rule = (f"cells with fewer than {rules.min_contributors} contributing members or dominated "
+            f"by one or two members are suppressed, with enough others to protect them "
+            f"({hidden} here)")
     return f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}; {rule}."
+
+
+def _shares(cells: pd.DataFrame) -> pd.DataFrame:
+    """Each category's share of its published quarter total (hidden total: hidden shares)."""
+    return cells.assign(share=cells["value"] / cells["total"])
 
 
 class ContextBuilder:
     """Builds one edition's context from the assessment data; the log counts suppressions."""
 
-    def __init__(self, data: AssessmentData, rules: DisclosureRules):
+    def __init__(self, data: AssessmentData, rules: DisclosureRules,
+                 forced: SuppressionPattern | None = None):
         self.data = data
         self.rules = rules
+        self.forced = forced or SuppressionPattern()
         self.log = DisclosureLog()
         self.tables = ReportTables()
         self.quarter = data.quarter
         self.trend = data.window(TREND_QUARTERS)
+        self._protected: dict[tuple[str, str], pd.DataFrame] = {}
 
     # -- guarded figures -----------------------------------------------------------------
 
     def series(self, indicator: str, quarters: list[str], dimension: str = "",
                table: str | None = None) -> pd.DataFrame:
-        cells = figures.indicator_series(self.data, indicator, quarters, dimension)
-        return protect(cells, self.rules, self.log, table or f"{indicator}:{dimension or 'total'}")
+        """Published cells of an indicator (by category) per quarter; hidden cells are NaN.
+
+        Each indicator and breakdown is protected once, over the whole trend window, so every
+        chart, table and sentence shows the same pattern and none can be differenced against
+        another. Breakdowns carry `total` (the published margin of their quarter).
+        """
+        key = (indicator, dimension)
+        if key not in self._protected:
+            self._protected[key] = self._protect(indicator, dimension)
+        cells = self._protected[key]
+        return cells[cells["quarter"].isin(quarters)].reset_index(drop=True)
+
+    def _protect(self, indicator: str, dimension: str) -> pd.DataFrame:
+        values = self.data.member_values
+        rows = values[(values["indicator"] == indicator) & (values["dimension"] == dimension)
+                      & values["quarter"].isin(self.trend) & values["is_additive"]
+                      & values["is_complete"] & values["value"].notna()]
+        rows = rows[["quarter", "category", "member_id", "indicator", "value"]]
+        name = f"{indicator} by {dimension or 'quarter'}"
+        if dimension:
+            protected = protect_table(rows, rules=self.rules, log=self.log, table=name,
+                                      row="category", col="quarter", totals=("category",),
+                                      forced=self.forced.forced(name)).cells
+            margins = protected[protected["category"] == TOTAL].set_index("quarter")["value"]
+            cells = protected[protected["category"] != TOTAL].copy()
+            cells["total"] = cells["quarter"].map(margins)
+            return cells.assign(indicator=indicator).sort_values(
+                ["quarter", "category"]).reset_index(drop=True)
+        protected = protect_table(rows.drop(columns="category"), rules=self.rules, log=self.log,
+                                  table=name, row="quarter", totals=(),
+                                  forced=self.forced.forced(name)).cells
+        grid = pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator})
+        cells = grid.merge(protected[["quarter", "value", "contributors", "suppressed_by"]],
+                           on="quarter", how="left")
+        cells["contributors"] = cells["contributors"].fillna(0).astype("int64")
+        cells["suppressed_by"] = cells["suppressed_by"].fillna("")
+        return cells
 
     def change(self, indicator: str, base_quarter: str, table: str) -> dict:
+        """A like-for-like change, published only where both quarters' totals are published:
+        the change of a cell dominated by one member would be that member's own change."""
         change = figures.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
+        levels = self.series(indicator, [base_quarter, self.quarter])
         frame = pd.DataFrame([change])
         guarded = protect(frame, self.rules, self.log, table,
                           value_columns=("value", "base_value", "change"))
-        return guarded.iloc[0].to_dict()
+        result = guarded.iloc[0].to_dict()
+        if len(levels) < 2 or levels["value"].isna().any():
+            result.update(value=np.nan, base_value=np.nan, change=np.nan)
+        return result
 
     # -- sections ------------------------------------------------------------------------
 
@@ -143,7 +201,7 @@ class ContextBuilder:
         findings = []
         for tile in tiles:
             qoq, yoy = tile["_qoq"], tile["_yoy"]
-            if pd.isna(qoq["change"]) and pd.isna(yoy["change"]):
+            if tile["value"] == SUPPRESSED or (pd.isna(qoq["change"]) and pd.isna(yoy["change"])):
                 continue
             parts = []
             if not pd.isna(yoy["change"]):
@@ -169,7 +227,7 @@ class ContextBuilder:
     def _payment_mix(self) -> pd.DataFrame:
         cells = self.series("HL_PAYMENT_OPTIONS_SEEN", self.trend, "payment_method",
                             table="payment options by method")
-        return figures.shares(cells)
+        return _shares(cells)
 
     def hotlines_chapter(self) -> dict:
         confirmed = self.series("HL_URLS_CONFIRMED", self.trend, table="confirmed URLs")
@@ -198,7 +256,7 @@ class ContextBuilder:
         top = self.hosting_top10()
         site_types = self.series("HL_URLS_CONFIRMED", [self.quarter], "site_type",
                                  table="confirmed URLs by site type")
-        site_types = figures.shares(site_types).sort_values("value", ascending=False)
+        site_types = _shares(site_types).sort_values("value", ascending=False)
         site_bar = charts.bar_chart(
             site_types.assign(label=site_types["category"].str.replace("_", " ")),
             category="label", value="share", value_label="Share of confirmed URLs (%)",
@@ -233,25 +291,32 @@ class ContextBuilder:
         return [(row.period, row.note) for row in breaks.itertuples()]
 
     def hosting_top10(self) -> dict:
-        top = figures.top_categories(self.data, "HL_URLS_CONFIRMED", "hosting_country",
-                                     self.quarter)
-        top = protect(top, self.rules, self.log, "hosting top 10",
-                      value_columns=("value", "share", "previous_share", "change_points"))
+        """The ten largest published hosting countries; hidden cells are not ranked."""
+        previous = shift_quarter(self.quarter, -1)
+        cells = _shares(self.series("HL_URLS_CONFIRMED", [previous, self.quarter],
+                                    "hosting_country"))
+        now = cells[(cells["quarter"] == self.quarter) & cells["value"].notna()]
+        then = cells[(cells["quarter"] == previous) & cells["value"].notna()].set_index(
+            "category")
+        top = now.sort_values(["value", "category"], ascending=[False, True]).head(10)
+        previous_top = set(then.sort_values("value", ascending=False).head(10).index)
+        hidden = int(cells.loc[cells["quarter"] == self.quarter, "value"].isna().sum())
         rows = []
-        for row in top.itertuples():
-            entered = "new" if pd.isna(row.previous_rank) or row.previous_rank > 10 else ""
-            rows.append([str(row.rank), row.category, fmt_count(row.value), fmt_pct(row.share),
-                         fmt_points(row.change_points / 100 if not pd.isna(row.change_points)
-                                    else np.nan), entered])
+        for rank, row in enumerate(top.itertuples(), start=1):
+            change = row.share - then["share"].get(row.category, np.nan)
+            rows.append([str(rank), row.category, fmt_count(row.value), fmt_pct(row.share),
+                         fmt_points(change), "" if row.category in previous_top else "new"])
         self._keep("hosting_top10", ["rank", "country", "urls", "share", "change_points",
                                      "entered_top10"], rows)
+        notes = ["Share of all confirmed URLs with a hosting country; change in percentage "
+                 "points on the previous quarter. ZZ: unknown; XO: onion service."]
+        if hidden:
+            notes.append(f"{hidden} countries are suppressed and not ranked.")
         return {"id": "hosting_top10",
                 "caption": f"Top 10 hosting countries of confirmed URLs, {self.quarter}",
                 "columns": ["Rank", "Country", "URLs", "Share", "Change", "Entry"],
                 "rows": rows, "numeric": [True, False, True, True, True, False],
-                "notes": ["Share of all confirmed URLs with a hosting country; change in "
-                          "percentage points on the previous quarter. ZZ: unknown; "
-                          "XO: onion service."]}
+                "notes": notes}
 
     def payments_chapter(self) -> dict:
         mix = self._payment_mix()
@@ -399,9 +464,14 @@ class ContextBuilder:
 
 def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
                   code_version: str, catalogue_version: str, status: str = "DRAFT",
-                  version: str = "1") -> tuple[dict, ReportTables, DisclosureLog]:
-    """The whole report context for one edition, its tables and its suppression log."""
-    builder = ContextBuilder(data, rules)
+                  version: str = "1", forced: SuppressionPattern | None = None
+                  ) -> tuple[dict, ReportTables, DisclosureLog]:
+    """The whole report context for one edition, its tables and its suppression log.
+
+    `forced` carries the cells another edition (or an earlier issue) hid, so that no two
+    publications can be differenced.
+    """
+    builder = ContextBuilder(data, rules, forced)
     tiles = builder.kpis()
     findings = builder.key_findings(tiles)
     chapters = [builder.hotlines_chapter(), builder.payments_chapter(),

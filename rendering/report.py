@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from checks.disclosure import load_rules
+from checks.disclosure import SuppressionPattern, load_rules
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
 from rendering.pdf import render_html, write_pdf
@@ -27,10 +27,12 @@ CUT_OFF_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 @dataclass(frozen=True)
 class ReportFiles:
+    """What one edition wrote, and the cells it hid (the next edition hides them too)."""
+
     pdf: Path
     html: Path
     manifest: Path
-    pages: int | None = None
+    pattern: SuppressionPattern
 
 
 def code_version() -> str:
@@ -62,14 +64,19 @@ def read_data(con: duckdb.DuckDBPyConnection, quarter: str,
     return read_assessment_data(con, quarter, as_of or default_cut_off(con))
 
 
-def write_edition(data: AssessmentData, settings: Settings, edition: str) -> ReportFiles:
-    """Render one edition to PDF and HTML with its tables and manifest."""
+def write_edition(data: AssessmentData, settings: Settings, edition: str,
+                  forced: SuppressionPattern | None = None) -> ReportFiles:
+    """Render one edition to PDF and HTML with its tables and manifest.
+
+    `forced`: cells an earlier edition of the same run hid; they stay hidden here.
+    """
     rules = load_rules(edition)
     cut_off = data.as_of.astimezone(UTC).strftime(CUT_OFF_FORMAT)
     version = catalogue_version(settings.reference_dir)
     code = code_version()
     context, tables, log = build_context(data, rules, cut_off=cut_off, code_version=code,
-                                         catalogue_version=version)
+                                         catalogue_version=version, forced=forced)
+    pattern = log.pattern | forced if forced else log.pattern
     out_dir = settings.reports_dir / data.quarter
     stem = f"assessment-{data.quarter}-{edition}"
     attachments = [(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n").encode())
@@ -77,7 +84,8 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str) -> Rep
     manifest = {
         "quarter": data.quarter, "edition": edition, "tlp": rules.tlp, "cut_off": cut_off,
         "code_version": code, "catalogue_version": version,
-        "disclosure": {"version": rules.version, "rules": dict(rules.describe())},
+        "disclosure": {"version": rules.version, "rules": dict(rules.describe()),
+                       "pattern": pattern.to_dict()},
         "cells_hidden": [{"table": t, "rule": r, "hidden": h, "published": p}
                          for t, r, h, p in log.rows()],
         "submissions": [{"submission_id": int(r.submission_id), "member_id": r.member_id,
@@ -98,4 +106,4 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str) -> Rep
     pdf_path = write_pdf(html, out_dir / f"{stem}.pdf", title=f"{context['title']} "
                          f"({data.quarter}, {rules.label})",
                          attachments=attachments + [("manifest.json", manifest_bytes)])
-    return ReportFiles(pdf=pdf_path, html=html_path, manifest=manifest_path)
+    return ReportFiles(pdf=pdf_path, html=html_path, manifest=manifest_path, pattern=pattern)

@@ -157,4 +157,4 @@ def test_assessment_reads_the_snapshot_while_an_ingest_holds_the_warehouse(sampl
         result = subprocess.run([sys.executable, "-m", "efc.cli", "assess", "--quarter", QUARTER],
                                 env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert Path(result.stdout.strip().splitlines()[-1]) == pdfs[0]
+    assert [Path(line) for line in result.stdout.split()] == pdfs

@@ -60,21 +60,6 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
     )
 
 
-def indicator_series(data: AssessmentData, indicator: str, quarters: list[str],
-                     dimension: str = "") -> pd.DataFrame:
-    """Coalition totals per quarter (and category), with contributors; absent quarters are NaN."""
-    cells = data.totals[(data.totals["indicator"] == indicator)
-                        & (data.totals["dimension"] == dimension)
-                        & data.totals["quarter"].isin(quarters)]
-    columns = ["quarter", "category", "indicator", "value", "contributors"]
-    if dimension:
-        return cells[columns].sort_values(["quarter", "category"]).reset_index(drop=True)
-    grid = pd.DataFrame({"quarter": quarters, "category": "", "indicator": indicator})
-    merged = grid.merge(cells[columns], on=["quarter", "category", "indicator"], how="left")
-    merged["contributors"] = merged["contributors"].fillna(0).astype("int64")
-    return merged
-
-
 def like_for_like_change(data: AssessmentData, indicator: str, quarter: str,
                          base_quarter: str) -> dict:
     """Change of an indicator's total between two quarters over members complete in both."""
@@ -89,28 +74,6 @@ def like_for_like_change(data: AssessmentData, indicator: str, quarter: str,
     return {"indicator": indicator, "quarter": quarter, "base_quarter": base_quarter,
             "value": value_now, "base_value": value_then, "change": change,
             "contributors": len(both), "members_now": len(now), "members_then": len(then)}
-
-
-def shares(cells: pd.DataFrame) -> pd.DataFrame:
-    """Each category's share of its quarter's sum (categories of one dimension)."""
-    out = cells.copy()
-    out["share"] = out["value"] / out.groupby("quarter")["value"].transform("sum")
-    return out
-
-
-def top_categories(data: AssessmentData, indicator: str, dimension: str, quarter: str,
-                   n: int = 10) -> pd.DataFrame:
-    """The n largest categories this quarter, with share and change in share points."""
-    previous = shift_quarter(quarter, -1)
-    cells = shares(indicator_series(data, indicator, [previous, quarter], dimension))
-    now = cells[cells["quarter"] == quarter].set_index("category")
-    then = cells[cells["quarter"] == previous].set_index("category")
-    top = now.sort_values(["value", "contributors"], ascending=[False, False]).head(n).copy()
-    top["previous_share"] = then["share"].reindex(top.index)
-    top["change_points"] = (top["share"] - top["previous_share"]) * 100
-    top["rank"] = range(1, len(top) + 1)
-    top["previous_rank"] = then["value"].rank(ascending=False, method="first").reindex(top.index)
-    return top.reset_index()
 
 
 def series_breaks_in(data: AssessmentData, indicator: str, quarters: list[str]) -> list[str]:

@@ -1,14 +1,16 @@
 """Key judgements drafted from the figures, worded with the probability yardstick.
 
 A judgement states that something changed materially (a count by more than 10%, a share by
-more than 5 percentage points, year on year, like-for-like) and says how likely that is.
-The probability is read from the statistics (`transforms.statistics`): the chance that the
-true change lies beyond the materiality margin, i.e. one minus the one-sided p-value of the
-test against the margin. It is mapped to the yardstick rounding towards 50%, so a figure
-in a gap of the yardstick takes the weaker term. Nothing is drafted unless the change is
-also significant at 5% (its 95% interval excludes no change), rests on at least
-`min_members` members, and reaches "realistic possibility". Confidence (high / moderate /
-low) is judged separately, from coverage and data quality.
+more than 5 percentage points; on a year earlier like-for-like, or a year's worth along the
+last 8 quarters' trend) and says how likely that is. The probability is read from the
+statistics (`transforms.statistics`): the chance that the true change lies beyond the
+materiality margin, i.e. one minus the one-sided p-value of the test against the margin.
+It is mapped to the yardstick rounding towards 50%, so a figure in a gap of the yardstick
+takes the weaker term. Nothing is drafted unless the change is also significant at 5%
+after Benjamini-Hochberg adjustment over all the quarter's tests, rests on at least
+`min_members` members, and reaches "realistic possibility"; of an indicator's change and
+trend only the stronger is drafted. Confidence (high / moderate / low) is judged
+separately, from coverage and data quality (`CONFIDENCE_RULES`).
 
 Every figure in a drafted sentence is a named value (`{urls_confirmed.change_yoy}`), filled
 from `named_values`, so an analyst's rewording and the draft print the same current figure.
@@ -63,8 +65,8 @@ TREND_QUARTERS = 8
 # What the annex prints: how statistical evidence becomes a yardstick term.
 EVIDENCE_TO_YARDSTICK: tuple[tuple[str, str, str], ...] = (
     ("almost certain", "95% or more",
-     "The one-sided 95% bound of the like-for-like change lies beyond the materiality "
-     "margin (10% for counts, 5 points for shares)."),
+     "The one-sided 95% bound of the like-for-like change (or of the trend's change a "
+     "year) lies beyond the materiality margin: 10% for counts, 5 points for shares."),
     ("highly likely", "80% to under 95%",
      "Probability of a change beyond the margin is 80-95%; the yardstick's 90-95% gap is "
      "read down to the weaker term."),
@@ -74,17 +76,20 @@ EVIDENCE_TO_YARDSTICK: tuple[tuple[str, str, str], ...] = (
     ("realistic possibility", "40% to under 55%",
      "The change is significant at 5% but may well be smaller than the margin."),
     ("(not drafted)", "under 40%",
-     "Too weak to state, as is any change not significant at 5% (its 95% interval includes "
-     "no change), resting on fewer members than the disclosure threshold, or with no "
-     "interval (a single member, a zero base)."),
+     "Too weak to state, as is any change not significant at 5% after adjustment for the "
+     "number of tests (Benjamini-Hochberg), resting on fewer members than the disclosure "
+     "threshold, or with no interval (too little history, a zero base)."),
 )
 EVIDENCE_NOTE = (
     "Probability is the chance that the true change lies beyond the materiality margin, "
     "read from the estimate's sampling distribution (one minus the one-sided p-value of the "
-    "test against the margin). Counts: quasi-Poisson GLM on member values with member fixed "
-    "effects (t on members - 1 degrees of freedom). Shares: score test on counts deflated by "
-    "the quasi-binomial dispersion between members. Terms are never stronger than the "
-    "probability: values in the yardstick's gaps take the term nearer 50%.")
+    "test against the margin). Counts: parametric bootstrap of the like-for-like ratio with "
+    "negative binomial noise measured on members' own history; trends: negative binomial "
+    "GLM with member fixed effects; shares: Wilson and score intervals on counts deflated "
+    "by the design effect between members. A change is drafted only if it is significant "
+    "after Benjamini-Hochberg adjustment over every test drafted that quarter (false "
+    "discovery rate 5%). Terms are never stronger than the probability: values in the "
+    "yardstick's gaps take the term nearer 50%.")
 CONFIDENCE_RULES: tuple[tuple[str, str], ...] = (
     ("high", "At least 3 members compared, together at least 90% of the members expected "
              "in both quarters; no estimated or provisional values; no member left out for a "

@@ -1,4 +1,4 @@
-"""The steps of the nightly aggregation as plain functions; flows/nightly_aggregation.py wires them."""
+"""The steps of the nightly aggregation as plain functions; the flow module wires them."""
 
 from __future__ import annotations
 

@@ -1,24 +1,30 @@
 """Changes, shares, trends and concentration of the assessment, each with its uncertainty.
 
-Plain functions over `AssessmentData` frames; the statistics come from statsmodels and SciPy.
+Plain functions over `AssessmentData` frames; the statistics come from statsmodels, SciPy
+and NumPy's random generator (seeded: the same data give the same intervals).
 
 Methods, and why:
-- Counts (and euro sums) are compared like-for-like: only members complete in both quarters,
-  less any member whose series breaks between them. The interval comes from a quasi-Poisson
-  GLM on member-level values with member fixed effects and a period term. Its estimate is
-  exactly the like-for-like ratio of sums, and its dispersion (Pearson chi-square over the
-  residual degrees of freedom, never below 1) measures how far members' own changes
-  disagree. Intervals use Student's t on those degrees of freedom (members - 1), so a
-  change seen by two members gets the wide interval it deserves. A bootstrap over three or
-  four members would have too few distinct resamples to mean anything.
-- Shares (virtual currency among visible payment options, URLs removed within three days)
-  pool like-for-like members' counts. A quasi-binomial GLM with member fixed effects
-  estimates the over-dispersion between members; the counts are divided by it (an
-  effective sample size) before Wilson intervals for each share and the score
-  (Miettinen-Nurminen) interval and test for the difference, from statsmodels.
-- Trends: the same quasi-Poisson GLM over the window's member quarters, with a log-linear
-  time term. A series break adds a level-shift term for the member (or for all members)
-  from the break's quarter: the series is split, not bent.
+- Counts (and euro sums) are compared like-for-like: members complete in both quarters,
+  less any whose series breaks between them. The estimate is the ratio of their sums (the
+  published `like_for_like_change`). Its uncertainty respects over-dispersion: an NB2
+  dispersion alpha (variance mu + alpha mu^2, i.e. relative noise alike across member
+  sizes) is measured on the members' scatter about their own trends over the 8 quarters
+  before (negative binomial GLM, member levels and slopes, break level shifts; a moment
+  estimator at its 80% upper bound), then a parametric bootstrap of member values gives
+  the interval and the p-value of the ratio itself. Why not a quasi-Poisson GLM: its
+  variance grows with the mean, so when one member holds 80% of a total (hotlines do) its
+  intervals cover the truth about 70% of the time; this design covered 93-98% in
+  simulation. Why not a bootstrap over members: three or four members give too few
+  distinct resamples.
+- Shares (virtual currency among visible payment options, URLs removed within three days,
+  a country's share of hosting) pool like-for-like members' counts. A beta-binomial
+  correlation rho, measured the same way on members' shares, gives design effects by
+  parametric bootstrap; Wilson intervals and the score (Miettinen-Nurminen) test and
+  interval of the shift (statsmodels.stats.proportion) run on the effective counts.
+- Trends: negative binomial GLM (alpha as above) on member quarters with member fixed
+  effects, a log-linear time term and Pearson scale; share trends: binomial GLM weighted
+  by rho, logit-linear. A series break (catalogue or status B) adds a level-shift term for
+  the member from its quarter: the series is split, not bent.
 - Concentration: shares over like-for-like members; HHI over attributable categories only
   (`ZZ` unknown and `XO` onion are not countries).
 Non-additive indicators (medians, distinct counts) are refused: they are never summed.
@@ -1072,7 +1078,7 @@ def _category_signals(data: AssessmentData, indicator: str, dimension: str, quar
             found.append(Signal(
                 "new_category", indicator, dimension, category, quarter, base_quarter,
                 f"New in {where}: {category} holds {share_now:.1%} in {quarter}, none in "
-                f"{base_quarter} (same {len(pair.members)} members).",
+                f"{base_quarter} (members compared: {len(pair.members)}).",
                 {"value": now, "share": share_now, "members": len(pair.members)}))
         elif share_now >= SIGNAL_MIN_SHARE and now >= (1 + RISING_FAST) * base:
             change = count_change(data, indicator, quarter, base_quarter,

@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: schema migrations, reference data, the single writer and readers' snapshots."""
+"""The DuckDB warehouse: migrations, reference data, the single writer and readers' snapshots."""
 
 from __future__ import annotations
 

@@ -8,6 +8,20 @@ indicator_rules as (
     select indicator, is_additive from indicators
 ),
 
+-- A quarter is complete per member and indicator, judged on its total: a breakdown cell may
+-- be absent in a month because it was zero, which does not make the quarter incomplete.
+completeness as (
+    select
+        member_id,
+        quarter,
+        indicator,
+        bool_or(frequency = 'quarter')
+            or count(distinct period) filter (where frequency = 'month') = 3 as is_complete
+    from current_values
+    where dimension = ''
+    group by member_id, quarter, indicator
+),
+
 per_member as (
     select
         current_values.member_id,
@@ -34,6 +48,7 @@ per_member as (
 )
 
 select
-    *,
-    is_quarterly_report or months_reported = 3 as is_complete
+    per_member.*,
+    coalesce(completeness.is_complete, false) as is_complete
 from per_member
+left join completeness using (member_id, quarter, indicator)

@@ -1,0 +1,100 @@
+"""A cell with a single contributor, planted in the sample's latest quarter, reaches neither
+edition: not the PDF text, not any attachment."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import SAMPLE
+from transforms.observations import canonical_observations
+from transforms.parsing import parse_file
+
+PLANTED = 173  # searched for as a whole number, not as part of another
+PLANTED_COUNTRY = "TV"  # hosted nowhere else in the sample
+WHOLE = re.compile(rf"(?<![\w,.]){PLANTED}(?![\w,.]|\s?%)")  # not inside hashes or ids
+
+
+def planted_correction(path: Path) -> str:
+    """hl-south's August file again, PLANTED URLs moved from its largest hosting country to a
+    country no other member reports."""
+    parsed = parse_file(path.name, path.read_bytes(), max_rows=100_000)
+    frame, _ = canonical_observations(parsed.rows)
+    frame = frame[frame["indicator"] == "HL_URLS_CONFIRMED"]
+    hosting = frame[frame["dimension"] == "hosting_country"]
+    largest = hosting["value"].idxmax()
+    assert frame.at[largest, "value"] > PLANTED
+    frame.loc[largest, "value"] -= PLANTED
+    planted = frame.loc[[largest]].assign(category=PLANTED_COUNTRY, value=float(PLANTED))
+    out = pd.concat([frame, planted])[["member_id", "period", "indicator", "dimension",
+                                       "category", "value", "status"]]
+    out["value"] = out["value"].astype("int64")
+    return out.to_csv(index=False)
+
+
+@pytest.fixture(scope="module")
+def planted_run(sample_home, tmp_path_factory):
+    from flows.nightly_aggregation import nightly_aggregation
+    from flows.quarterly_assessment import quarterly_assessment
+
+    home = tmp_path_factory.mktemp("planted") / "home"
+    shutil.copytree(sample_home, home)
+    shutil.rmtree(home / "reports", ignore_errors=True)
+    inbox = home.parent / "inbox"
+    original = next((SAMPLE / "hl-south").glob("*2026-08*"))
+    (inbox / "hl-south").mkdir(parents=True)
+    (inbox / "hl-south" / "correction-2026-08.csv").write_text(planted_correction(original))
+    old = os.environ.get("EFC_HOME")
+    os.environ["EFC_HOME"] = str(home)
+    try:
+        summary = nightly_aggregation(inbox=str(inbox), run_label="planted")
+        pdfs = quarterly_assessment(quarter="2026-Q3")
+    finally:
+        if old is None:
+            os.environ.pop("EFC_HOME", None)
+        else:
+            os.environ["EFC_HOME"] = old
+    assert summary["files_by_state"] == {"accepted": 1}, summary
+    return home, [Path(p) for p in pdfs]
+
+
+def test_both_editions_are_built(planted_run):
+    _, pdfs = planted_run
+    assert [p.name for p in pdfs] == ["assessment-2026-Q3-coalition.pdf",
+                                      "assessment-2026-Q3-public.pdf"]
+
+
+def test_single_contributor_cell_appears_in_no_edition_and_no_attachment(planted_run):
+    home, pdfs = planted_run
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.snapshot.duckdb"), read_only=True) as con:
+        stored = con.execute("""select sum(value) from observations where valid_to is null
+            and category = ? and quarter = '2026-Q3'""", [PLANTED_COUNTRY]).fetchone()[0]
+    assert stored == PLANTED  # planted, and only one member has it
+    for pdf in pdfs:
+        reader = PdfReader(pdf)
+        text = "\n".join(page.extract_text() for page in reader.pages)
+        assert not WHOLE.search(text), (pdf.name, WHOLE.search(text))
+        assert f"\n{PLANTED_COUNTRY} " not in text, pdf.name  # not ranked in the hosting table
+        for name, bodies in reader.attachments.items():
+            if name == "manifest.json":  # ids, hashes and cell counts; no figure
+                continue
+            for body in bodies:
+                assert not WHOLE.search(body.decode("utf-8", "replace")), (pdf.name, name)
+
+
+def test_public_edition_hides_everything_the_coalition_edition_hid(planted_run):
+    import json
+
+    _, pdfs = planted_run
+    manifests = [json.loads(PdfReader(p).attachments["manifest.json"][0]) for p in pdfs]
+    coalition, public = (m["disclosure"]["pattern"] for m in manifests)
+    for table, cells in coalition.items():
+        assert {tuple(c) for c in cells} <= {tuple(c) for c in public.get(table, [])}, table
