@@ -39,6 +39,18 @@ def load_submissions(con, submissions, summary):
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
+def check_warehouse(con, as_of: datetime, today):
+    return nightly.check_warehouse(con, as_of, today)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
+def publish_data_docs(settings: Settings, submissions, catalogue, today, warehouse,
+                      started: datetime):
+    return nightly.publish_data_docs(settings, submissions, catalogue, today, warehouse,
+                                     started)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
 def refresh_aggregates(con, settings: Settings) -> None:
     nightly.refresh_aggregates(con, settings)
 
@@ -65,8 +77,11 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> 
             submissions = examine_submissions(submissions, catalogue, settings)
             submissions = validate_submissions(submissions, catalogue, started.date())
             summary = load_submissions(con, submissions, summary)
+            warehouse = check_warehouse(con, datetime.now(UTC), started.date())
+            summary.warehouse_flags.update(warehouse.flagged["rule"].tolist())
             refresh_aggregates(con, settings)
             summary.receipts_written = issue_receipts(con, settings, started)
+        publish_data_docs(settings, submissions, catalogue, started.date(), warehouse, started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
         return Failed(message=str(busy))

@@ -8,6 +8,7 @@ the PDF can carry them as CSV attachments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,6 @@ from checks.disclosure import (
 )
 from rendering import charts
 from rendering.formatting import (
-    NOT_AVAILABLE,
     SUPPRESSED,
     fmt_change_pct,
     fmt_count,
@@ -32,6 +32,14 @@ from rendering.formatting import (
 )
 from transforms import assessment as figures
 from transforms.assessment import AssessmentData
+from transforms.judgements import (
+    CONFIDENCE_RULES,
+    EVIDENCE_NOTE,
+    EVIDENCE_TO_YARDSTICK,
+    YARDSTICK,
+    draft,
+)
+from transforms.narrative import Narrative, apply_narrative
 from transforms.periods import shift_quarter
 
 TREND_QUARTERS = 12
@@ -195,6 +203,34 @@ class ContextBuilder:
                 "_qoq": qoq, "_yoy": yoy,
             })
         return tiles
+
+    def judgements(self, narrative: Path | None) -> tuple[list[str], Narrative]:
+        """Key judgements in the yardstick's words, after the analysts' narrative, keeping only
+        those whose figures this edition publishes (a judgement on a dominated figure would
+        describe one member)."""
+        drafted = draft(self.data, self.quarter, min_members=self.rules.min_contributors)
+        final = apply_narrative(drafted.judgements, narrative if narrative and narrative.exists()
+                                else None, drafted.values, quarter=self.quarter)
+        texts = [f"{j.text} (Confidence: {j.confidence}.)" for j in final.judgements
+                 if self._publishable(j.evidence)]
+        return texts, final
+
+    def _publishable(self, evidence: dict) -> bool:
+        indicator = evidence.get("indicator")
+        if indicator is None:  # an analyst's own judgement: theirs to word safely
+            return True
+        quarters = list(evidence.get("quarters") or [evidence.get("base_quarter"),
+                                                     evidence.get("quarter", self.quarter)])
+        quarters = [q for q in quarters if q] or [self.quarter]
+        dimension = evidence.get("dimension") or ""
+        try:
+            cells = self.series(indicator, quarters, dimension)
+        except (KeyError, ValueError):
+            return False
+        if evidence.get("category"):
+            cells = cells[cells["category"] == evidence["category"]]
+            return not cells.empty and cells[["value", "total"]].notna().all().all()
+        return not cells.empty and cells["value"].notna().all()
 
     def key_findings(self, tiles: list[dict]) -> list[str]:
         """Factual statements drawn only from published (unsuppressed) figures."""
@@ -442,6 +478,38 @@ class ContextBuilder:
             "figures": [], "notes": list(CAVEATS),
         }
 
+    def outlook_chapter(self, narrative: Narrative) -> dict:
+        return {
+            "id": "outlook", "title": "Outlook and recommendations",
+            "summary": narrative.outlook, "tables": [], "figures": [],
+            "missing": None if narrative.outlook or narrative.recommendations else
+            "No narrative file for this quarter: the analysts have not yet written the outlook "
+            f"and recommendations (EFC_HOME/narratives/{self.quarter}.md).",
+            "notes": [f"Recommendation {i}: {text}"
+                      for i, text in enumerate(narrative.recommendations, start=1)],
+        }
+
+    def yardstick_annex(self) -> dict:
+        return {
+            "id": "yardstick", "title": "Probability yardstick and confidence",
+            "summary": [EVIDENCE_NOTE],
+            "missing": None,
+            "tables": [
+                {"id": "yardstick", "caption": "Probability yardstick (UK PHIA)",
+                 "columns": ["Term", "Probability"],
+                 "rows": [[term, f"{low:.0%} to {high:.0%}"] for term, low, high in YARDSTICK],
+                 "numeric": [False, False], "notes": []},
+                {"id": "evidence_to_yardstick", "caption": "From statistical evidence to terms",
+                 "columns": ["Term", "Probability of a change beyond the margin", "Rule"],
+                 "rows": [list(row) for row in EVIDENCE_TO_YARDSTICK],
+                 "numeric": [False, False, False], "notes": []},
+                {"id": "confidence", "caption": "Analytical confidence",
+                 "columns": ["Level", "When"], "rows": [list(r) for r in CONFIDENCE_RULES],
+                 "numeric": [False, False], "notes": []},
+            ],
+            "figures": [], "notes": [],
+        }
+
     def disclosure_annex(self) -> dict:
         rows = [[table, rule, str(hidden), str(published)]
                 for table, rule, hidden, published in self.log.rows()]
@@ -464,8 +532,8 @@ class ContextBuilder:
 
 def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
                   code_version: str, catalogue_version: str, status: str = "DRAFT",
-                  version: str = "1", forced: SuppressionPattern | None = None
-                  ) -> tuple[dict, ReportTables, DisclosureLog]:
+                  version: str = "1", forced: SuppressionPattern | None = None,
+                  narrative: Path | None = None) -> tuple[dict, ReportTables, DisclosureLog]:
     """The whole report context for one edition, its tables and its suppression log.
 
     `forced` carries the cells another edition (or an earlier issue) hid, so that no two
@@ -473,10 +541,13 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     """
     builder = ContextBuilder(data, rules, forced)
     tiles = builder.kpis()
-    findings = builder.key_findings(tiles)
+    findings, final = builder.judgements(narrative)
+    findings = findings or builder.key_findings(tiles) or [
+        "No key judgement can be stated in this edition: the figures behind the drafted "
+        "judgements are suppressed by disclosure control."]
     chapters = [builder.hotlines_chapter(), builder.payments_chapter(),
-                builder.enforcement_chapter()]
-    annexes = [builder.methodology_annex()]
+                builder.enforcement_chapter(), builder.outlook_chapter(final)]
+    annexes = [builder.methodology_annex(), builder.yardstick_annex()]
     annexes.append(builder.disclosure_annex())  # last: it counts every other table's cells
     for tile in tiles:
         tile.pop("_qoq"), tile.pop("_yoy")
@@ -492,7 +563,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
             ("Catalogue version", catalogue_version), ("Code version", code_version),
             ("Disclosure parameters", rules.version),
         ],
-        "key_findings": findings or [NOT_AVAILABLE],
+        "key_findings": findings,
         "kpis": tiles, "chapters": chapters, "annexes": annexes, "caveats": list(CAVEATS),
     }
     return context, builder.tables, builder.log

@@ -74,8 +74,10 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
     cut_off = data.as_of.astimezone(UTC).strftime(CUT_OFF_FORMAT)
     version = catalogue_version(settings.reference_dir)
     code = code_version()
+    narrative = settings.home / "narratives" / f"{data.quarter}.md"
     context, tables, log = build_context(data, rules, cut_off=cut_off, code_version=code,
-                                         catalogue_version=version, forced=forced)
+                                         catalogue_version=version, forced=forced,
+                                         narrative=narrative)
     pattern = log.pattern | forced if forced else log.pattern
     out_dir = settings.reports_dir / data.quarter
     stem = f"assessment-{data.quarter}-{edition}"
@@ -83,6 +85,8 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
                    for name, frame in sorted(tables.frames.items())]
     manifest = {
         "quarter": data.quarter, "edition": edition, "tlp": rules.tlp, "cut_off": cut_off,
+        "narrative_sha256": hashlib.sha256(narrative.read_bytes()).hexdigest()
+        if narrative.exists() else None,
         "code_version": code, "catalogue_version": version,
         "disclosure": {"version": rules.version, "rules": dict(rules.describe()),
                        "pattern": pattern.to_dict()},

@@ -1,4 +1,4 @@
-"""Shared fixtures: a workspace in a temporary folder, and Prefect's test harness once per session."""
+"""Shared fixtures: a workspace in a temporary folder, and one Prefect test harness."""
 
 from __future__ import annotations
 

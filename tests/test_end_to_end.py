@@ -136,6 +136,7 @@ def test_pdf_has_tlp_on_every_page_and_attachments(sample_run):
     assert "manifest.json" in attachments
     manifest = json.loads(attachments["manifest.json"][0])
     assert manifest["quarter"] == QUARTER and len(manifest["submissions"]) > 300
+    assert (sample_run[0] / "data_docs" / "index.html").exists()
     assert "hotline_volumes.csv" in attachments
 
 

@@ -8,12 +8,10 @@ end are inputs found while writing these properties that once crashed or misled 
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
 import re
 import string
-import xml.etree.ElementTree
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path

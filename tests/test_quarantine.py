@@ -1,4 +1,4 @@
-"""Quarantined identifying files: kept owner-only, erased only by the purge, each erasure recorded."""
+"""Quarantined identifying files: owner-only, erased only by the purge, each erasure recorded."""
 
 from __future__ import annotations
 

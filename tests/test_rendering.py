@@ -278,7 +278,7 @@ def rendered(tmp_path_factory):
 
 def test_nothing_is_fetched_and_hostile_text_is_visible(rendered):
     assert rendered["fetched"] == []
-    key_findings = next(t for t in rendered["texts"] if "Key findings\n" in t)
+    key_findings = next(t for t in rendered["texts"] if "Key judgements\n" in t)
     assert HOSTILE in key_findings
 
 

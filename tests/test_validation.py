@@ -1,4 +1,4 @@
-"""The submission suite, run by Great Expectations: each rule fails on a bad row, passes on a good one."""
+"""The submission suite under Great Expectations: a failing and a passing row for each rule."""
 
 from __future__ import annotations
 

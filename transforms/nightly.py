@@ -6,9 +6,13 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from checks.data_docs import build_data_docs, submission_suite_result
+from checks.warehouse_checks import WarehouseValidation, run_warehouse_suite, store_results
 from efc.settings import Settings
 from transforms import intake
 from transforms.catalogue import Catalogue
@@ -34,6 +38,7 @@ class NightlySummary:
     observations_loaded: int = 0
     ignored: list[str] = field(default_factory=list)
     receipts_written: int = 0
+    warehouse_flags: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
         return {
@@ -43,6 +48,7 @@ class NightlySummary:
             "rejections_by_rule": dict(self.problems_by_rule.most_common()),
             "observations_loaded": self.observations_loaded, "ignored": self.ignored,
             "receipts_written": self.receipts_written,
+            "warehouse_flags_by_rule": dict(self.warehouse_flags.most_common()),
         }
 
     def one_line(self) -> str:
@@ -138,6 +144,25 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
     return summary
 
 
+def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date
+                    ) -> WarehouseValidation:
+    """Cross-submission rules (cross-indicator, plausibility, completeness), results stored."""
+    validation = run_warehouse_suite(con, as_of=as_of, today=today)
+    store_results(con, validation, run_at=as_of)
+    return validation
+
+
+def publish_data_docs(settings: Settings, submissions: list[Submission], catalogue: Catalogue,
+                      today: date, warehouse: WarehouseValidation, started: datetime) -> Path:
+    """GX's own Data Docs site under EFC_HOME/data_docs, listing tonight's runs."""
+    frames = [s.observations for s in submissions
+              if s.observations is not None and s.duplicate_of is None]
+    runs = [submission_suite_result(pd.concat(frames, ignore_index=True), catalogue, today)
+            ] if frames else []
+    return build_data_docs(settings.data_docs_dir, [*runs, *warehouse.suite_results],
+                           run_name=f"nightly-{started:%Y%m%dT%H%M%SZ}", run_time=started)
+
+
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Rebuild the marts as of now and publish the snapshot readers use."""
     refresh_marts(con, datetime.now(UTC))
@@ -170,6 +195,9 @@ def summary_markdown(summary: NightlySummary) -> str:
     if summary.problems_by_rule:
         lines += ["| rejected files by rule | files |", "|---|---:|"]
         lines += [f"| {rule} | {n} |" for rule, n in summary.problems_by_rule.most_common()]
+    if summary.warehouse_flags:
+        lines += ["", "| warehouse rule | rows flagged |", "|---|---:|"]
+        lines += [f"| {rule} | {n} |" for rule, n in summary.warehouse_flags.most_common()]
     if summary.ignored:
         lines += ["", "Not read:"] + [f"- {entry}" for entry in summary.ignored]
     return "\n".join(lines) + "\n"
