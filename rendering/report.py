@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from checks.disclosure import SuppressionPattern, load_rules
+from checks.disclosure import DisclosureLog, SuppressionPattern, load_rules
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
 from rendering.pdf import render_html, write_pdf
@@ -64,6 +66,27 @@ def read_data(con: duckdb.DuckDBPyConnection, quarter: str,
     return read_assessment_data(con, quarter, as_of or default_cut_off(con))
 
 
+def previous_pattern(manifest_path: Path) -> SuppressionPattern | None:
+    """The cells an earlier issue of the same quarter and edition hid, from its manifest."""
+    if not manifest_path.exists():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return SuppressionPattern.from_dict(manifest.get("disclosure", {}).get("pattern", {}))
+
+
+def write_audit(log: DisclosureLog, path: Path) -> Path:
+    """Every hidden cell's attacker interval and required protection, for the secretariat.
+
+    It holds true values, so it stays in the workspace: never attached, never published.
+    """
+    audits = [audit.assign(table=table) for table, audit in sorted(log.audits.items())]
+    frame = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n")
+    os.chmod(path, 0o600)
+    return path
+
+
 def write_edition(data: AssessmentData, settings: Settings, edition: str,
                   forced: SuppressionPattern | None = None) -> ReportFiles:
     """Render one edition to PDF and HTML with its tables and manifest.
@@ -71,6 +94,11 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
     `forced`: cells an earlier edition of the same run hid; they stay hidden here.
     """
     rules = load_rules(edition)
+    out_dir = settings.reports_dir / data.quarter
+    stem = f"assessment-{data.quarter}-{edition}"
+    previous = previous_pattern(out_dir / f"{stem}.manifest.json")
+    if previous is not None:  # a re-issue hides at least what the earlier issue hid
+        forced = previous | forced if forced else previous
     cut_off = data.as_of.astimezone(UTC).strftime(CUT_OFF_FORMAT)
     version = catalogue_version(settings.reference_dir)
     code = code_version()
@@ -79,8 +107,6 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
                                          catalogue_version=version, forced=forced,
                                          narrative=narrative)
     pattern = log.pattern | forced if forced else log.pattern
-    out_dir = settings.reports_dir / data.quarter
-    stem = f"assessment-{data.quarter}-{edition}"
     attachments = [(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n").encode())
                    for name, frame in sorted(tables.frames.items())]
     manifest = {
@@ -107,6 +133,7 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
     tables_dir.mkdir(exist_ok=True)
     for name, body in attachments:
         (tables_dir / name).write_bytes(body)
+    write_audit(log, out_dir / f"{stem}.disclosure-audit.csv")
     pdf_path = write_pdf(html, out_dir / f"{stem}.pdf", title=f"{context['title']} "
                          f"({data.quarter}, {rules.label})",
                          attachments=attachments + [("manifest.json", manifest_bytes)])

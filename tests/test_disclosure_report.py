@@ -98,3 +98,26 @@ def test_public_edition_hides_everything_the_coalition_edition_hid(planted_run):
     coalition, public = (m["disclosure"]["pattern"] for m in manifests)
     for table, cells in coalition.items():
         assert {tuple(c) for c in cells} <= {tuple(c) for c in public.get(table, [])}, table
+
+
+def test_a_reissue_hides_at_least_what_the_earlier_issue_hid(planted_run, monkeypatch):
+    """Record, in the earlier issue's manifest, that 2026-Q3's confirmed URLs were hidden; the
+    re-issue must hide them too, or the two issues could be differenced."""
+    import json
+
+    from flows.quarterly_assessment import quarterly_assessment
+
+    home, pdfs = planted_run
+    manifest_path = pdfs[0].with_name("assessment-2026-Q3-coalition.manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    before = PdfReader(pdfs[0]).pages[2].extract_text()
+    assert re.search(r"URLs confirmed \(hotlines\)\s*[\d,]+ URLs", before)
+    manifest["disclosure"]["pattern"].setdefault("HL_URLS_CONFIRMED by quarter", []).append(
+        ["2026-Q3"])
+    manifest_path.write_text(json.dumps(manifest))
+    monkeypatch.setenv("EFC_HOME", str(home))
+    reissued = [Path(p) for p in quarterly_assessment(quarter="2026-Q3")]
+    after = PdfReader(reissued[0]).pages[2].extract_text()
+    assert re.search(r"URLs confirmed \(hotlines\)\s*c URLs", after), after[:600]
+    assert (home / "reports" / "2026-Q3" / "assessment-2026-Q3-coalition.disclosure-audit.csv"
+            ).stat().st_mode & 0o077 == 0
