@@ -35,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/efc demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -208,7 +208,11 @@ class ContextBuilder:
         """Key judgements in the yardstick's words, after the analysts' narrative, keeping only
         those whose figures this edition publishes (a judgement on a dominated figure would
         describe one member)."""
-        drafted = draft(self.data, self.quarter, min_members=self.rules.min_contributors)
+        key = ("draft", self.quarter, self.rules.min_contributors)
+        if key not in self.data.derived:  # the same for every edition of the run: draft once
+            self.data.derived[key] = draft(self.data, self.quarter,
+                                           min_members=self.rules.min_contributors)
+        drafted = self.data.derived[key]
         final = apply_narrative(drafted.judgements, narrative if narrative and narrative.exists()
                                 else None, drafted.values, quarter=self.quarter)
         texts = [f"{j.text} (Confidence: {j.confidence}.)" for j in final.judgements
@@ -489,6 +493,40 @@ class ContextBuilder:
                       for i, text in enumerate(narrative.recommendations, start=1)],
         }
 
+    def data_quality_annex(self) -> dict:
+        """What arrived and what was wrong with it, as counts by state and rule only."""
+        data = self.data
+        files = [[state.replace("_", " "), fmt_count(n)]
+                 for state, n in zip(data.files_by_state["state"], data.files_by_state["files"],
+                                     strict=True)]
+        rules = [[severity, rule, fmt_count(n)] for severity, rule, n in
+                 data.problems_by_rule[["severity", "rule", "files"]].itertuples(index=False)]
+        flags = [[severity, rule, fmt_count(n)] for severity, rule, n in
+                 data.warehouse_flags[["severity", "rule", "rows"]].itertuples(index=False)]
+        return {
+            "id": "data_quality", "title": "Data quality",
+            "summary": ["Every file gets a receipt; rejected files load nothing. Warnings load "
+                        "the file and flag the rows. After each load, the warehouse suite "
+                        "checks indicators against each other and against each member's own "
+                        "history."],
+            "missing": None,
+            "tables": [
+                {"id": "files_by_state", "caption": "Files received up to the cut-off, by "
+                 "state", "columns": ["State", "Files"], "rows": files,
+                 "numeric": [False, True], "notes": []},
+                {"id": "problems_by_rule", "caption": "Files with problems, by rule",
+                 "columns": ["Severity", "Rule", "Files"], "rows": rules,
+                 "numeric": [False, False, True],
+                 "notes": ["Rule ids as members see them in their receipts."]},
+                {"id": "warehouse_flags", "caption": f"Warehouse checks flagged in "
+                 f"{self.quarter}, by rule", "columns": ["Severity", "Rule", "Rows"],
+                 "rows": flags or [["-", "none", "0"]], "numeric": [False, False, True],
+                 "notes": ["Cross-indicator rules and plausibility against each member's "
+                           "trailing 12-month median (status B and recorded breaks exempt)."]},
+            ],
+            "figures": [], "notes": [],
+        }
+
     def yardstick_annex(self) -> dict:
         return {
             "id": "yardstick", "title": "Probability yardstick and confidence",
@@ -547,7 +585,8 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
         "judgements are suppressed by disclosure control."]
     chapters = [builder.hotlines_chapter(), builder.payments_chapter(),
                 builder.enforcement_chapter(), builder.outlook_chapter(final)]
-    annexes = [builder.methodology_annex(), builder.yardstick_annex()]
+    annexes = [builder.methodology_annex(), builder.data_quality_annex(),
+               builder.yardstick_annex()]
     annexes.append(builder.disclosure_annex())  # last: it counts every other table's cells
     for tile in tiles:
         tile.pop("_qoq"), tile.pop("_yoy")

@@ -159,3 +159,20 @@ def test_assessment_reads_the_snapshot_while_an_ingest_holds_the_warehouse(sampl
                                 env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert [Path(line) for line in result.stdout.split()] == pdfs
+
+
+def test_data_quality_annex_equals_the_warehouse(sample_run):
+    import duckdb
+
+    home, _, pdfs = sample_run
+    with duckdb.connect(str(home / "warehouse.snapshot.duckdb"), read_only=True) as con:
+        states = dict(con.execute("select state, count(*) from submissions group by state"
+                                  ).fetchall())
+    # pypdf keeps the DRAFT watermark's letters out of the table rows
+    text = "\n".join(page.extract_text() for page in PdfReader(pdfs[0]).pages)
+    annex = text[text.index("Files received up to the cut-off"):]
+    for state, files in states.items():
+        assert re.search(rf"^{state.replace('_', ' ')} {files:,}$", annex, re.MULTILINE), state
+    outcomes = pd.read_csv(SAMPLE / "expected_outcomes.csv", dtype=str, keep_default_na=False)
+    for rule in outcomes["expected_rule"][outcomes["expected_rule"] != ""]:
+        assert re.search(rf"^error {rule} 1$", annex, re.MULTILINE), rule

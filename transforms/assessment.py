@@ -7,7 +7,8 @@ Every frame returned carries `contributors` so disclosure control can judge each
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.marts import refresh_marts
-from transforms.periods import shift_quarter
+from transforms.periods import quarter_months, shift_quarter
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class AssessmentData:
     indicators: pd.DataFrame
     series_breaks: pd.DataFrame
     submissions_used: pd.DataFrame  # submission_id, sha256, member_id, state
+    files_by_state: pd.DataFrame    # state, files: every file received by the cut-off
+    problems_by_rule: pd.DataFrame  # severity, rule, files: rule ids only, never values
+    warehouse_flags: pd.DataFrame   # severity, rule, rows: the quarter's flags at the cut-off
+    # Results derived once per run and shared by its editions (e.g. the drafted judgements).
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     def window(self, quarters: int) -> list[str]:
         """The `quarters` quarters ending with the assessed one, oldest first."""
@@ -57,7 +63,30 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
             "select distinct s.submission_id, s.sha256, s.member_id "
             "from current_observations o join submissions s using (submission_id) "
             "order by s.submission_id"),
+        files_by_state=frame(
+            "select state, count(*) as files from submissions where received_at <= ? "
+            "group by state order by state", [as_of]),
+        problems_by_rule=problems_by_rule(frame(
+            "select submission_id, problems from submissions where received_at <= ?",
+            [as_of])),
+        warehouse_flags=frame(
+            """select severity, rule, count(*) as rows from warehouse_flags
+               where run_at = (select max(run_at) from warehouse_flags where run_at <= ?)
+                 and (period = ? or period in (select unnest(?::varchar[])))
+               group by severity, rule order by severity, rule""",
+            [as_of, quarter, quarter_months(quarter)]),
     )
+
+
+def problems_by_rule(submissions: pd.DataFrame) -> pd.DataFrame:
+    """Files with at least one problem of each rule (from the receipts' masked problem lists)."""
+    pairs = {(sid, p["severity"], p["rule"])
+             for sid, problems in zip(submissions["submission_id"], submissions["problems"],
+                                      strict=True)
+             for p in json.loads(problems)}
+    frame = pd.DataFrame(sorted(pairs), columns=["submission_id", "severity", "rule"])
+    return (frame.groupby(["severity", "rule"]).size().rename("files").reset_index()
+            if not frame.empty else pd.DataFrame(columns=["severity", "rule", "files"]))
 
 
 def like_for_like_change(data: AssessmentData, indicator: str, quarter: str,
