@@ -26,19 +26,11 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from transforms.parsing import COLUMNS
+
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
-FULL_COLUMNS = (
-    "member_id",
-    "period",
-    "indicator",
-    "dimension",
-    "category",
-    "value",
-    "unit",
-    "status",
-    "note",
-)
+FULL_COLUMNS = COLUMNS  # the contract's columns, in its order
 COUNTRY_DIMENSIONS = frozenset(
     {"hosting_country", "recipient_country", "merchant_country", "beneficiary_country"}
 )

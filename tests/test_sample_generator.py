@@ -14,18 +14,9 @@ import pytest
 
 from sample_generator import generate_sample
 from sample_generator.generator import REFERENCE_DIR, iban, main
+from transforms.parsing import COLUMNS
 
-OBSERVATION_COLUMNS = [
-    "member_id",
-    "period",
-    "indicator",
-    "dimension",
-    "category",
-    "value",
-    "unit",
-    "status",
-    "note",
-]
+OBSERVATION_COLUMNS = list(COLUMNS)
 
 
 def reference(name: str) -> pd.DataFrame:

@@ -6,7 +6,6 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -40,12 +39,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan_inbox(inbox: Path, already_received: set[tuple[str, str, str]]) -> InboxScan:
-    """New regular files in member folders, in arrival order (modification time, then name).
+def scan_inbox(inbox: Path) -> InboxScan:
+    """Regular files in member folders, in arrival order (modification time, then name).
 
-    `already_received` holds (member_folder, file_name, sha256) of files handled before: the
-    inbox keeps its files, so each night sees them again. Links and special files are never
-    followed; dot-files are transfers still in progress.
+    The inbox keeps its files, so each night sees them again; the caller drops those already
+    received. Links and special files are never followed; dot-files are transfers still in
+    progress.
     """
     arrivals: list[Arrival] = []
     ignored: list[str] = []
@@ -64,11 +63,8 @@ def scan_inbox(inbox: Path, already_received: set[tuple[str, str, str]]) -> Inbo
                 ignored.append(f"{folder.name}/{entry.name}: not a regular file (link or special)")
                 continue
             path = Path(entry.path)
-            sha = file_sha256(path)
-            if (folder.name, entry.name, sha) in already_received:
-                continue
-            arrivals.append(Arrival(folder.name, entry.name, path, sha, info.st_size,
-                                    info.st_mtime_ns))
+            arrivals.append(Arrival(folder.name, entry.name, path, file_sha256(path),
+                                    info.st_size, info.st_mtime_ns))
     arrivals.sort(key=lambda a: (a.modified_ns // 1_000_000_000, a.member_folder, a.file_name))
     return InboxScan(arrivals, ignored)
 
@@ -88,8 +84,3 @@ def keep_bytes(data: bytes, sha256: str, folder: Path, *, private: bool = False)
     os.replace(partial, target)
     return target
 
-
-def received_now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC).replace(microsecond=0)

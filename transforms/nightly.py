@@ -61,7 +61,7 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
                          received_at: datetime) -> tuple[list[Submission], list[str]]:
     """New files in the inbox as submissions; byte-identical repeats are marked duplicates."""
     seen, first_by_sha = already_received(con)
-    scan = scan_inbox(settings.inbox, set())
+    scan = scan_inbox(settings.inbox)
     fresh = [a for a in scan.arrivals
              if (a.member_folder, name_key(a.file_name), a.sha256) not in seen]
     submissions = []
