@@ -76,8 +76,10 @@ def render_text(receipt: dict) -> str:
     problems = receipt.get("problems") or []
     if problems:
         lines.append("")
-        lines.append(f"Problems ({sum(1 for p in problems if p['severity'] == 'error')} errors, "
-                     f"{sum(1 for p in problems if p['severity'] == 'warning')} warnings):")
+        errors = sum(p["severity"] == "error" for p in problems)
+        warnings = sum(p["severity"] == "warning" for p in problems)
+        lines.append(f"Problems ({errors} error{'s' * (errors != 1)}, "
+                     f"{warnings} warning{'s' * (warnings != 1)}):")
         for p in problems:
             where = ", ".join(part for part in (
                 f"row {p['row']}" if p.get("row") else "",
