@@ -32,9 +32,13 @@ class AssessmentData:
     indicators: pd.DataFrame
     series_breaks: pd.DataFrame
     submissions_used: pd.DataFrame  # submission_id, sha256, member_id, state
-    files_by_state: pd.DataFrame    # state, files: every file received by the cut-off
-    problems_by_rule: pd.DataFrame  # severity, rule, files: rule ids only, never values
-    warehouse_flags: pd.DataFrame   # severity, rule, rows: the quarter's flags at the cut-off
+    # What arrived and what was wrong with it (empty where the data were built by hand).
+    files_by_state: pd.DataFrame = field(  # state, files: every file received by the cut-off
+        default_factory=lambda: pd.DataFrame(columns=["state", "files"]))
+    problems_by_rule: pd.DataFrame = field(  # severity, rule, files: rule ids, never values
+        default_factory=lambda: pd.DataFrame(columns=["severity", "rule", "files"]))
+    warehouse_flags: pd.DataFrame = field(  # severity, rule, rows: the quarter's flags
+        default_factory=lambda: pd.DataFrame(columns=["severity", "rule", "rows"]))
     # Results derived once per run and shared by its editions (e.g. the drafted judgements).
     derived: dict = field(default_factory=dict, compare=False, repr=False)
 
