@@ -113,6 +113,7 @@ class DisclosureRules:
     safety_range_pct: float = 30.0
     protection_floor: float = 1.0
     dominance_waived: tuple[str, ...] = ()
+    member_detail: bool = False  # may the edition say which members reported (coverage)?
 
     def describe(self) -> list[tuple[str, str]]:
         """(rule, parameters) pairs for the annex and the manifest; names no member."""
@@ -155,6 +156,7 @@ def load_rules(edition: str, path: Path = RULES_FILE) -> DisclosureRules:
             safety_range_pct=float(section["safety_range_pct"]),
             protection_floor=float(section["protection_floor"]),
             dominance_waived=tuple(sorted(str(m) for m in section.get("dominance_waived", []))),
+            member_detail=bool(section.get("member_detail", False)),
         )
     except KeyError as missing:
         raise ValueError(f"{path}: [{edition}] lacks {missing}") from None

@@ -493,6 +493,31 @@ class ContextBuilder:
                       for i, text in enumerate(narrative.recommendations, start=1)],
         }
 
+    def member_coverage_annex(self) -> dict:
+        """Which member sent its expected indicators, per quarter (coalition edition only)."""
+        quarters = self.data.window(4)
+        cov = self.data.coverage[self.data.coverage["quarter"].isin(quarters)]
+        per = cov.groupby(["member_id", "quarter"]).agg(
+            expected=("indicator", "count"), complete=("is_complete", "sum")).reset_index()
+        marks = per.assign(mark=[f"{c}/{e}" for c, e in zip(per["complete"], per["expected"],
+                                                             strict=True)])
+        grid = marks.pivot(index="member_id", columns="quarter", values="mark").reindex(
+            columns=quarters).fillna("-")
+        rows = [[member, *grid.loc[member].tolist()] for member in grid.index]
+        self._keep("member_coverage_detail", ["member_id", *quarters], rows)
+        return {
+            "id": "member_coverage", "title": "Member coverage detail",
+            "summary": ["Indicators received complete out of those expected under each "
+                        "member's reporting plan, per quarter."],
+            "missing": None,
+            "tables": [{"id": "member_coverage_detail",
+                        "caption": "Member coverage, last four quarters",
+                        "columns": ["Member", *quarters], "rows": rows,
+                        "numeric": [False] + [True] * len(quarters),
+                        "notes": ["- : nothing expected in that quarter."]}],
+            "figures": [], "notes": [],
+        }
+
     def data_quality_annex(self) -> dict:
         """What arrived and what was wrong with it, as counts by state and rule only."""
         data = self.data
@@ -587,6 +612,8 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
                 builder.enforcement_chapter(), builder.outlook_chapter(final)]
     annexes = [builder.methodology_annex(), builder.data_quality_annex(),
                builder.yardstick_annex()]
+    if rules.member_detail:
+        annexes.append(builder.member_coverage_annex())
     annexes.append(builder.disclosure_annex())  # last: it counts every other table's cells
     for tile in tiles:
         tile.pop("_qoq"), tile.pop("_yoy")

@@ -64,10 +64,15 @@ def planted_run(sample_home, tmp_path_factory):
     return home, [Path(p) for p in pdfs]
 
 
-def test_both_editions_are_built(planted_run):
+def test_both_editions_are_built_and_only_the_coalition_one_names_members(planted_run):
     _, pdfs = planted_run
     assert [p.name for p in pdfs] == ["assessment-2026-Q3-coalition.pdf",
                                       "assessment-2026-Q3-public.pdf"]
+    members = pd.read_csv(SAMPLE.parent.parent / "reference" / "members.csv")["member_id"]
+    coalition, public = ("\n".join(page.extract_text() for page in PdfReader(p).pages)
+                         for p in pdfs)
+    assert "Member coverage detail" in coalition and "hl-north" in coalition
+    assert not [m for m in members if m in public]
 
 
 def test_single_contributor_cell_appears_in_no_edition_and_no_attachment(planted_run):
