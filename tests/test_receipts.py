@@ -29,3 +29,12 @@ def test_receipt_has_the_contract_fields_and_reads_as_text():
     assert receipt["received_at"] == "2026-08-03T02:00:12Z"
     text = render_text(receipt)
     assert "REJECTED" in text and "row 14, column value" in text and "How to fix" in text
+
+
+def test_receipt_text_counts_every_problem_not_the_condensed_lines():
+    problems = condense([Problem("error", "value_non_negative", "negative", "fix", row=i + 2)
+                         for i in range(40)])
+    receipt = build_receipt(file="x.csv", sha256="ab" * 32, member_id="hl-north",
+                            received_at=datetime(2026, 8, 3, tzinfo=UTC), state="rejected",
+                            problems=problems)
+    assert "Problems (40 errors, 0 warnings)" in render_text(receipt)

@@ -76,8 +76,9 @@ def render_text(receipt: dict) -> str:
     problems = receipt.get("problems") or []
     if problems:
         lines.append("")
-        errors = sum(p["severity"] == "error" for p in problems)
-        warnings = sum(p["severity"] == "warning" for p in problems)
+        # a condensed entry stands for its repeated rows: count them all
+        errors = sum(p.get("repeated") or 1 for p in problems if p["severity"] == "error")
+        warnings = sum(p.get("repeated") or 1 for p in problems if p["severity"] == "warning")
         lines.append(f"Problems ({errors} error{'s' * (errors != 1)}, "
                      f"{warnings} warning{'s' * (warnings != 1)}):")
         for p in problems:
