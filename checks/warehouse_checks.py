@@ -8,10 +8,9 @@ plan expects are late. What is kept is rule counts and keys (member, period, ind
 
 from __future__ import annotations
 
-import calendar
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -36,7 +35,8 @@ from great_expectations.render import LegacyRendererType, RenderedStringTemplate
 from great_expectations.render.renderer.renderer import renderer
 
 from checks.validation import SUITES_DIR, load_suite_definition
-from transforms.periods import parse_period, quarter_months, quarter_of, shift_quarter
+from transforms.completeness import completeness, period_months
+from transforms.periods import quarter_of, shift_quarter
 from transforms.warehouse import SQL_DIR
 
 SUITE = "warehouse"
@@ -174,12 +174,6 @@ def member_period_totals(totals: pd.DataFrame, indicators: list[str]) -> pd.Data
     return wide
 
 
-def _months(periods: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    spans = periods.map(parse_period)
-    return (spans.map(lambda p: p.first_month).to_numpy(dtype="int64"),
-            spans.map(lambda p: p.last_month).to_numpy(dtype="int64"))
-
-
 def indicator_totals(totals: pd.DataFrame, series_breaks: pd.DataFrame, *,
                      trailing_months: int, min_history: int) -> pd.DataFrame:
     """Each total beside the median of the same member's own earlier totals of the indicator.
@@ -193,7 +187,7 @@ def indicator_totals(totals: pd.DataFrame, series_breaks: pd.DataFrame, *,
     series = [*key, "frequency"]
     frame = totals.loc[totals["value"].notna(), [*series, "period", "value", "status"]]
     frame = frame.reset_index(drop=True)
-    frame["first_month"], frame["last_month"] = _months(frame["period"])
+    frame["first_month"], frame["last_month"] = period_months(frame["period"])
 
     listed = series_breaks.merge(frame[key].drop_duplicates(), on="indicator",
                                  suffixes=("_listed", ""))
@@ -201,7 +195,7 @@ def indicator_totals(totals: pd.DataFrame, series_breaks: pd.DataFrame, *,
                         | (listed["member_id_listed"] == listed["member_id"])]
     starts = pd.concat([
         pd.DataFrame({"member_id": listed["member_id"], "indicator": listed["indicator"],
-                      "break_month": _months(listed["period"])[0]}),
+                      "break_month": period_months(listed["period"])[0]}),
         frame.loc[frame["status"] == "B", [*key, "first_month"]].rename(
             columns={"first_month": "break_month"}),
     ])
@@ -227,66 +221,6 @@ def indicator_totals(totals: pd.DataFrame, series_breaks: pd.DataFrame, *,
     judged = (frame["history_count"] >= min_history) & ~frame["is_break"]
     frame["trailing_median"] = stats["median"].where(judged)
     return frame.drop(columns=["first_month", "last_month", "series_since"])
-
-
-# ------------------------------------------------------------------ completeness
-
-
-def _period_end(last_month: int) -> date:
-    year, month0 = divmod(last_month, 12)
-    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
-
-
-def _by_month(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per month that each row's period spans (a quarter spans three)."""
-    first, last = _months(frame["period"])
-    spans = [list(range(a, b + 1)) for a, b in zip(first, last, strict=True)]
-    return frame.assign(month=spans).explode("month").astype({"month": "int64"})
-
-
-def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetime, today: date,
-                 due_days: int = 30) -> pd.DataFrame:
-    """Per member, indicator and period the reporting plan expects in `quarter`: did it arrive.
-
-    A period arrived when observations loaded by `as_of` cover all its months (a quarter
-    figure covers its three months); `received_on` is the day the last of them arrived.
-    `state` is on_time, arrived_late, overdue (not arrived `due_days` after the period ended)
-    or not_yet_due.
-    """
-    plan = con.execute(
-        "select reporting_plan.member_id, members.sector, reporting_plan.indicator, "
-        "reporting_plan.frequency, reporting_plan.from_period "
-        "from reporting_plan join members using (member_id)").df()
-    plan["period"] = [[quarter] if frequency == "quarter" else quarter_months(quarter)
-                      for frequency in plan["frequency"]]
-    expected = plan.explode("period", ignore_index=True)
-    expected = expected.loc[_months(expected["period"])[0]
-                            >= _months(expected["from_period"])[0]].reset_index(drop=True)
-
-    arrived = con.execute(
-        "select member_id, indicator, period, min(valid_from) as loaded_at "
-        "from observations where valid_from <= $as_of group by all", {"as_of": as_of}).df()
-    month_key = ["member_id", "indicator", "month"]
-    first_loaded = _by_month(arrived).groupby(month_key)["loaded_at"].min()
-    coverage = (_by_month(expected.reset_index(names="row")).join(first_loaded, on=month_key)
-                .groupby("row").agg(months=("month", "count"),
-                                    months_loaded=("loaded_at", "count"),
-                                    received_at=("loaded_at", "max")))
-
-    out = expected.join(coverage)
-    out["is_received"] = out["months_loaded"] == out["months"]
-    out["due_on"] = [_period_end(m) + timedelta(days=due_days)
-                     for m in _months(out["period"])[1]]
-    received_on = pd.to_datetime(out["received_at"], utc=True).dt.date
-    out["received_on"] = received_on.where(out["is_received"])
-    due = pd.Series(out["due_on"], index=out.index)
-    out["state"] = np.select(
-        [out["is_received"] & (received_on <= due), out["is_received"], due < today],
-        ["on_time", "arrived_late", "overdue"], default="not_yet_due")
-    out.insert(0, "quarter", quarter)
-    return out[["quarter", "member_id", "sector", "indicator", "frequency", "period",
-                "due_on", "is_received", "received_on", "state"]].sort_values(
-        ["member_id", "indicator", "period"], ignore_index=True)
 
 
 # ------------------------------------------------------------------ the nightly run

@@ -16,7 +16,6 @@ from great_expectations.core.run_identifier import RunIdentifier
 
 from checks.validation import SUITES_DIR, load_suite_definition
 from checks.warehouse_checks import (
-    completeness,
     expectation_suite,
     gx_context,
     run_suite,
@@ -24,6 +23,7 @@ from checks.warehouse_checks import (
     store_results,
 )
 from efc.settings import REPO_ROOT
+from transforms.completeness import completeness
 from transforms.inbox import Arrival
 from transforms.intake import Submission, examine, validate
 from transforms.loading import record_submission

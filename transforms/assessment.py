@@ -15,6 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from checks.validation import load_suite_definition
+from transforms.completeness import completeness
 from transforms.marts import refresh_marts
 from transforms.periods import quarter_months, shift_quarter
 
@@ -39,6 +41,11 @@ class AssessmentData:
         default_factory=lambda: pd.DataFrame(columns=["severity", "rule", "files"]))
     warehouse_flags: pd.DataFrame = field(  # severity, rule, rows: the quarter's flags
         default_factory=lambda: pd.DataFrame(columns=["severity", "rule", "rows"]))
+    # Each period the reporting plan expects in the quarter: arrived, late, revised (see
+    # transforms.completeness); the coverage matrix counts members from it.
+    reporting_periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[
+        "member_id", "sector", "indicator", "period", "is_received", "state", "is_revised"]))
+    reporting_due_days: int = 30  # a period is late this many days after it ends
     # Results derived once per run and shared by its editions (e.g. the drafted judgements).
     derived: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -51,6 +58,7 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                          as_of: datetime) -> AssessmentData:
     """Build the marts as of `as_of` in temp tables of a read-only connection and read them."""
     refresh_marts(con, as_of, temp=True)
+    due_days = load_suite_definition("warehouse")["meta"]["completeness"]["due_days"]
 
     def frame(sql: str, params: list | None = None) -> pd.DataFrame:
         return con.execute(sql, params or []).df()
@@ -79,6 +87,9 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                  and (period = ? or period in (select unnest(?::varchar[])))
                group by severity, rule order by severity, rule""",
             [as_of, quarter, quarter_months(quarter)]),
+        reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date(),
+                                       due_days=due_days),
+        reporting_due_days=due_days,
     )
 
 
@@ -131,3 +142,46 @@ def coverage_by_sector(data: AssessmentData, quarters: list[str]) -> pd.DataFram
     return per_member.groupby(["sector", "quarter"]).agg(
         members_expected=("member_id", "count"), members_complete=("is_complete", "sum"),
         members_partial=("is_partial", "sum")).reset_index()
+
+
+def coverage_matrix(data: AssessmentData) -> pd.DataFrame:
+    """Members per sector and month of the quarter: expected, submitted, late and revised.
+
+    A member is expected in a month when its plan asks for any period covering it (a quarterly
+    figure covers all three months), submitted when every such period arrived complete, late
+    when one arrived after its due day or is overdue, revised when a later file corrected one.
+    """
+    periods = data.reporting_periods
+    columns = ["sector", "month", "expected", "submitted", "late", "revised"]
+    if periods.empty:
+        return pd.DataFrame(columns=columns)
+    months = quarter_months(data.quarter)
+    rows = periods.assign(month=[months if "Q" in p else [p] for p in periods["period"]])
+    rows = rows.explode("month")
+    rows["is_late"] = rows["state"].isin(["arrived_late", "overdue"])
+    per_member = rows.groupby(["sector", "month", "member_id"]).agg(
+        submitted=("is_received", "all"), late=("is_late", "any"),
+        revised=("is_revised", "any")).reset_index()
+    return per_member.groupby(["sector", "month"]).agg(
+        expected=("member_id", "count"), submitted=("submitted", "sum"),
+        late=("late", "sum"), revised=("revised", "sum")).reset_index()[columns]
+
+
+def ratio_by_quarter(data: AssessmentData, numerator: str, denominator: str,
+                     quarters: list[str]) -> pd.DataFrame:
+    """One indicator's total over another's per quarter, from the members complete in both
+    (a member reporting only one of them cannot tilt the ratio)."""
+    values = data.member_values
+    totals = values[(values["dimension"] == "") & values["is_complete"]
+                    & values["value"].notna() & values["quarter"].isin(quarters)
+                    & values["indicator"].isin([numerator, denominator])]
+    wide = totals.pivot_table(index=["quarter", "member_id"], columns="indicator",
+                              values="value", aggfunc="sum").dropna()
+    if wide.empty or numerator not in wide or denominator not in wide:
+        return pd.DataFrame({"quarter": quarters, "ratio": np.nan, "members": 0})
+    sums = wide.groupby("quarter").agg(num=(numerator, "sum"), den=(denominator, "sum"),
+                                       members=(numerator, "count"))
+    sums["ratio"] = sums["num"] / sums["den"].where(sums["den"] > 0)
+    out = sums.reindex(quarters)
+    return pd.DataFrame({"quarter": quarters, "ratio": out["ratio"].to_numpy(),
+                         "members": out["members"].fillna(0).astype("int64").to_numpy()})

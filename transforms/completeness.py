@@ -1,0 +1,84 @@
+"""Which periods the reporting plan expects of each member, and whether and when they arrived.
+
+Read by the nightly warehouse suite (overdue periods are flagged) and by the quarterly
+assessment's coverage matrix (expected, submitted, late, revised), so both count alike.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from transforms.periods import parse_period, quarter_months
+
+
+def period_months(periods: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last month (as month indexes) of each period, monthly or quarterly."""
+    spans = periods.map(parse_period)
+    return (spans.map(lambda p: p.first_month).to_numpy(dtype="int64"),
+            spans.map(lambda p: p.last_month).to_numpy(dtype="int64"))
+
+
+def _period_end(last_month: int) -> date:
+    year, month0 = divmod(last_month, 12)
+    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
+
+
+def _by_month(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per month that each row's period spans (a quarter spans three)."""
+    first, last = period_months(frame["period"])
+    spans = [list(range(a, b + 1)) for a, b in zip(first, last, strict=True)]
+    return frame.assign(month=spans).explode("month").astype({"month": "int64"})
+
+
+def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetime, today: date,
+                 due_days: int = 30) -> pd.DataFrame:
+    """Per member, indicator and period the reporting plan expects in `quarter`: did it arrive.
+
+    A period arrived when observations loaded by `as_of` cover all its months (a quarter
+    figure covers its three months); `received_on` is the day the last of them arrived.
+    `state` is on_time, arrived_late, overdue (not arrived `due_days` after the period ended)
+    or not_yet_due; `is_revised`: a later file corrected some of it by `as_of`.
+    """
+    plan = con.execute(
+        "select reporting_plan.member_id, members.sector, reporting_plan.indicator, "
+        "reporting_plan.frequency, reporting_plan.from_period "
+        "from reporting_plan join members using (member_id)").df()
+    plan["period"] = [[quarter] if frequency == "quarter" else quarter_months(quarter)
+                      for frequency in plan["frequency"]]
+    expected = plan.explode("period", ignore_index=True)
+    expected = expected.loc[period_months(expected["period"])[0]
+                            >= period_months(expected["from_period"])[0]].reset_index(drop=True)
+
+    arrived = con.execute(
+        "select member_id, indicator, period, min(valid_from) as loaded_at, "
+        "count(distinct submission_id) > 1 as is_revised "
+        "from observations where valid_from <= $as_of group by all", {"as_of": as_of}).df()
+    month_key = ["member_id", "indicator", "month"]
+    first_loaded = _by_month(arrived).groupby(month_key).agg(
+        loaded_at=("loaded_at", "min"), is_revised=("is_revised", "any"))
+    months = _by_month(expected.reset_index(names="row")).join(first_loaded, on=month_key)
+    months["is_revised"] = months["is_revised"].eq(True)  # a month not loaded: not revised
+    coverage = months.groupby("row").agg(months=("month", "count"),
+                                         months_loaded=("loaded_at", "count"),
+                                         received_at=("loaded_at", "max"),
+                                         is_revised=("is_revised", "any"))
+
+    out = expected.join(coverage)
+    out["is_received"] = out["months_loaded"] == out["months"]
+    out["due_on"] = [_period_end(m) + timedelta(days=due_days)
+                     for m in period_months(out["period"])[1]]
+    received_on = pd.to_datetime(out["received_at"], utc=True).dt.date
+    out["received_on"] = received_on.where(out["is_received"])
+    due = pd.Series(out["due_on"], index=out.index)
+    out["state"] = np.select(
+        [out["is_received"] & (received_on <= due), out["is_received"], due < today],
+        ["on_time", "arrived_late", "overdue"], default="not_yet_due")
+    out.insert(0, "quarter", quarter)
+    return out[["quarter", "member_id", "sector", "indicator", "frequency", "period",
+                "due_on", "is_received", "received_on", "state", "is_revised"]].sort_values(
+        ["member_id", "indicator", "period"], ignore_index=True)
