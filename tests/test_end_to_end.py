@@ -176,3 +176,63 @@ def test_data_quality_annex_equals_the_warehouse(sample_run):
     outcomes = pd.read_csv(SAMPLE / "expected_outcomes.csv", dtype=str, keep_default_na=False)
     for rule in outcomes["expected_rule"][outcomes["expected_rule"] != ""]:
         assert re.search(rf"^error {rule} 1$", annex, re.MULTILINE), rule
+
+
+OUTLINE = ["1 Key judgements", "2 Scope, sources and methodology",
+           "3 Scale of reported material (hotlines)", "4 Commercial distribution",
+           "5 Hosting and infrastructure", "6 Payment methods and financial flows",
+           "7 Darknet", "8 Live-streaming and emerging threats", "9 Response and disruption",
+           "10 Outlook and intelligence gaps", "11 Recommendations",
+           "Annex A Indicator catalogue", "Annex B Data quality",
+           "Annex C Probability yardstick and confidence", "Annex D Traffic Light Protocol",
+           "Annex E Glossary"]
+
+
+def test_both_editions_follow_the_outline_and_say_why_a_chapter_is_empty(sample_run):
+    _, _, pdfs = sample_run
+    coalition, public = (PdfReader(p) for p in pdfs)
+    for reader, tail in ((coalition, ["Annex F Member coverage detail",
+                                      "Annex G Disclosure control"]),
+                         (public, ["Annex F Disclosure control"])):
+        titles = [item.title for item in reader.outline if not isinstance(item, list)]
+        assert titles == ["Contents", *OUTLINE, *tail]
+    # the public edition's stricter rules hide every darknet figure: the chapter says so
+    pages = [" ".join(page.extract_text().split()) for page in public.pages]
+    darknet = next(p for p in pages if "7 Darknet" in p and "Contents" not in p)
+    assert "No data for this chapter." in darknet and "suppressed" in darknet
+
+
+def test_coverage_matrix_equals_the_warehouse(sample_run):
+    """Members expected per sector and month, and members with a corrected period, counted
+    with SQL of their own over the snapshot; the attachment must agree."""
+    import duckdb
+
+    home, _, pdfs = sample_run
+    matrix = pd.read_csv(io.BytesIO(PdfReader(pdfs[0]).attachments["coverage_matrix.csv"][0]))
+    with duckdb.connect(str(home / "warehouse.snapshot.duckdb"), read_only=True) as con:
+        expected = con.execute("""
+            select m.sector, months.month, count(distinct p.member_id) as members
+            from reporting_plan p join members m using (member_id)
+            cross join (values ('2026-07'), ('2026-08'), ('2026-09')) months(month)
+            where months.month >= case when p.from_period like '%Q%'  -- YYYY-Qn: its 1st month
+                then substr(p.from_period, 1, 5) || lpad(cast(
+                    cast(substr(p.from_period, 7, 1) as integer) * 3 - 2 as varchar), 2, '0')
+                else p.from_period end
+            group by all""").df()
+        revised = con.execute("""
+            select m.sector, months.month, count(distinct o.member_id) as members
+            from (select member_id, period from observations where quarter = '2026-Q3'
+                  group by all having count(distinct submission_id) > 1) o
+            join members m using (member_id)
+            join (values ('2026-07'), ('2026-08'), ('2026-09')) months(month)
+              on o.period in (months.month, '2026-Q3')
+            group by all""").df()
+    labels = {"hotline": "Hotlines", "payment": "Payment providers",
+              "law_enforcement": "Law enforcement", "industry": "Industry", "ngo": "NGOs"}
+    got = matrix.set_index(["sector", "month"])
+    for row in expected.itertuples():
+        assert got.at[(labels[row.sector], row.month), "expected"] == row.members, row
+    assert len(got) == len(expected)
+    assert not revised.empty  # the sample carries a late correction
+    revised_got = got.loc[got["revised"] > 0, "revised"].to_dict()
+    assert revised_got == {(labels[r.sector], r.month): r.members for r in revised.itertuples()}
