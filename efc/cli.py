@@ -205,6 +205,29 @@ def latest_sample_quarter(settings: Settings) -> str | None:
     return row[0] if row else None
 
 
+# --- approve ---------------------------------------------------------------------------
+
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    """Record a reviewer's approval of the latest draft and write the final from it."""
+    from rendering.review import ReviewError, approve
+
+    started = time.monotonic()
+    try:
+        approved = approve(settings.reports_dir, args.quarter, args.edition, args.reviewer,
+                           version=args.version, lock_timeout_s=settings.lock_timeout_s)
+    except ReviewError as exc:
+        _say(f"efc approve: {exc}")
+        return EXIT_COULD_NOT_RUN
+    if args.json:
+        print(json.dumps(approved.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(approved.pdf)
+    _say(f"approved version {approved.version} of the {args.edition} edition of {args.quarter} "
+         f"(draft sha256 {approved.approval.draft_sha256[:12]}…) for "
+         f"{approved.approval.reviewer}; final written in {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
 # --- serve -----------------------------------------------------------------------------
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -334,6 +357,23 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true", help="print the result as JSON")
     assess.set_defaults(handler=cmd_assess)
 
+    approve = commands.add_parser(
+        "approve", help="approve the latest draft of an edition and write its final",
+        description="Record who approved the latest draft version of an edition (reviewer, "
+        "time, SHA-256 of the draft PDF) in EFC_HOME/reports/<quarter>/approvals.json, and "
+        "write the final: the same figures, without the DRAFT watermark, with the approval in "
+        "its document control. Exit 0 approved, 2 refused (no draft, already approved, not "
+        "the latest version).")
+    approve.add_argument("--quarter", required=True, type=_quarter, metavar="YYYY-Qn")
+    approve.add_argument("--edition", required=True, metavar="EDITION",
+                         help="coalition or public")
+    approve.add_argument("--reviewer", required=True, metavar="NAME",
+                         help="who approves, as printed in the document control")
+    approve.add_argument("--version", type=int, metavar="N",
+                         help="the version the reviewer read; refused unless it is the latest")
+    approve.add_argument("--json", action="store_true", help="print the approval as JSON")
+    approve.set_defaults(handler=cmd_approve)
+
     demo = commands.add_parser("demo", help="ingest the bundled sample and assess it",
                                description="Ingest data/sample into a fresh workspace and build "
                                "the assessment of its latest complete quarter.")
@@ -394,9 +434,10 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"efc {args.command}: {exc}")
         return EXIT_COULD_NOT_RUN
     except Exception as exc:  # the last line an operator sees must say what failed
+        from rendering.review import ReviewError  # e.g. another assess holds the quarter
         from transforms.warehouse import WarehouseBusy
 
-        if isinstance(exc, WarehouseBusy):
+        if isinstance(exc, WarehouseBusy | ReviewError):
             _say(f"efc {args.command}: {exc}")
             return EXIT_COULD_NOT_RUN
         raise

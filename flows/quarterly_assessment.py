@@ -45,8 +45,12 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
     for edition in EDITIONS:
         files = write_edition(data, settings, edition, forced)
         forced = files.pattern
+        standing = (f"version {files.version}, {files.status.lower()}"
+                    + ("" if files.issued else ": unchanged, no new version"))
+        logger.info("%s edition: %s", edition, standing)
         create_link_artifact(key=f"assessment-{quarter.lower()}-{edition}",
                              link=files.pdf.as_uri(), link_text=files.pdf.name,
-                             description=f"{edition} edition, cut-off {data.as_of:%Y-%m-%d %H:%M}")
+                             description=f"{edition} edition, {standing}, cut-off "
+                                         f"{data.as_of:%Y-%m-%d %H:%M}")
         pdfs.append(str(files.pdf))
     return pdfs

@@ -7,6 +7,7 @@ the PDF can carry them as CSV attachments.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,8 @@ CAVEATS = (
 )
 
 
+HOTLINE_VOLUMES = ("HL_REPORTS_RECEIVED", "HL_REPORTS_ASSESSED", "HL_URLS_CONFIRMED",
+                   "HL_URLS_COMMERCIAL", "HL_NTD_NOTICES_SENT", "HL_REFERRALS_TO_LE")
 TAKEDOWN_BUCKETS = {"same_day": "same day", "d1_3": "1-3 days", "d4_7": "4-7 days",
                     "d8_28": "8-28 days", "gt28": "over 28 days", "not_removed": "not removed"}
 SIGNAL_LABELS = {"new_category": "New", "rising_fast": "Rising fast",
@@ -190,7 +193,6 @@ class ContextBuilder:
         self.rules = rules
         self.forced = forced or SuppressionPattern()
         self.log = DisclosureLog()
-        self.tables = ReportTables()
         self.quarter = data.quarter
         self.trend = data.window(TREND_QUARTERS)
         self._protected: dict[tuple[str, str], pd.DataFrame] = {}
@@ -354,8 +356,7 @@ class ContextBuilder:
                       "series break.", breaks=breaks)
         rows = []
         volume = {}
-        for indicator in ("HL_REPORTS_RECEIVED", "HL_REPORTS_ASSESSED", "HL_URLS_CONFIRMED",
-                          "HL_URLS_COMMERCIAL", "HL_NTD_NOTICES_SENT", "HL_REFERRALS_TO_LE"):
+        for indicator in HOTLINE_VOLUMES:
             qoq = self.change(indicator, shift_quarter(self.quarter, -1), "hotline volumes")
             yoy = self.change(indicator, shift_quarter(self.quarter, -4), "hotline volumes")
             cell = self.series(indicator, [self.quarter], table="hotline volumes").iloc[0]
@@ -363,8 +364,6 @@ class ContextBuilder:
             rows.append([_name_of(self.data, indicator), fmt_count(cell["value"]),
                          str(int(cell["contributors"])), fmt_change_pct(qoq["change"]),
                          fmt_change_pct(yoy["change"])])
-        self._keep("hotline_volumes", ["indicator", "value", "members", "change_on_quarter",
-                                       "change_on_year"], rows)
         breaks_note = [
             f"Series break in {q}: {note}" for q, note in self._break_notes("HL_URLS_CONFIRMED")]
         return {
@@ -382,10 +381,39 @@ class ContextBuilder:
                              "Change on year"],
                  "rows": rows, "numeric": [False, True, True, True, True],
                  "notes": ["Changes compare members that reported in both quarters."]},
+                self.uncertainty_table(HOTLINE_VOLUMES, "hotline_uncertainty"),
             ],
             "figures": [line],
             "notes": breaks_note,
         }
+
+    def uncertainty_table(self, indicators: tuple[str, ...], table_id: str) -> dict:
+        """Change on a year earlier with its 95% interval and the coverage it speaks for,
+        shown only where both quarters' totals are published and enough members compare."""
+        base = shift_quarter(self.quarter, -4)
+        rows = []
+        for indicator in indicators:
+            key = ("count_change", indicator, self.quarter, base)
+            if key not in self.data.derived:  # the same for every edition of the run
+                self.data.derived[key] = statistics.count_change(
+                    self.data, indicator, self.quarter, base)
+            est = self.data.derived[key]
+            published = self.series(indicator, [base, self.quarter])["value"].notna().all()
+            shown = published and len(est.members) >= self.rules.min_contributors
+            rows.append([
+                _name_of(self.data, indicator),
+                fmt_change_pct(est.change) if shown else SUPPRESSED,
+                f"{fmt_change_pct(est.low)} to {fmt_change_pct(est.high)}"
+                if shown and math.isfinite(est.low) else "n/a" if shown else SUPPRESSED,
+                str(len(est.members)),
+                fmt_pct(est.comparable_coverage, 0)])
+        return _table(table_id, f"Change on {base} with uncertainty", [
+            "Indicator", "Change", "95% interval", "Members compared", "Coverage"], rows,
+            [False, True, True, True, True],
+            ["Like-for-like over members complete in both quarters; a member with a series "
+             "break between them is left out, so a change may differ from the table above. "
+             "Intervals allow for members varying more than chance would (negative binomial "
+             "bootstrap). Coverage: members compared out of those expected now."])
 
     def _break_notes(self, indicator: str) -> list[tuple[str, str]]:
         breaks = self.data.series_breaks[self.data.series_breaks["indicator"] == indicator]
@@ -411,8 +439,6 @@ class ContextBuilder:
             change = row.share - then["share"].get(row.category, np.nan)
             rows.append([str(rank), row.category, fmt_count(row.value), fmt_pct(row.share),
                          fmt_points(change), "" if row.category in previous_top else "new"])
-        self._keep("hosting_top10", ["rank", "country", "urls", "share", "change_points",
-                                     "entered_top10"], rows)
         notes = ["Share of all confirmed URLs with a hosting country; change in percentage "
                  "points on the previous quarter. ZZ: unknown; XO: onion service."]
         if hidden:
@@ -457,8 +483,6 @@ class ContextBuilder:
             yoy = self.change(indicator, shift_quarter(self.quarter, -4), "payment indicators")
             rows.append([_name_of(self.data, indicator), _fmt(unit)(cell["value"]),
                          str(int(cell["contributors"])), fmt_change_pct(yoy["change"])])
-        self._keep("payment_indicators", ["indicator", "value", "members", "change_on_year"],
-                   rows)
         by_method, by_method_withheld = self._breakdown(
             "PAY_FLAGGED_TXN_COUNT", "payment_method", "flagged_by_method",
             f"Flagged transactions by payment method, {self.quarter}", "Payment method",
@@ -553,7 +577,6 @@ class ContextBuilder:
         fmt = _fmt(_unit_of(self.data, indicator))
         rows = [[_label(row.category), fmt(row.value), fmt_pct(row.share),
                  str(int(row.contributors))] for row in cells.itertuples()]
-        self._keep(table_id, [dimension, "value", "share", "members"], rows)
         return _table(table_id, caption, [heading, "Value", "Share", "Members"], rows,
                       [False, True, True, True],
                       ["Share of the quarter's published total; c: suppressed."]), None
@@ -615,8 +638,6 @@ class ContextBuilder:
             "hotline")
         rows = self._indicator_rows(("HL_URLS_COMMERCIAL", "HL_DISGUISED_SITES",
                                      "HL_URLS_PAYMENT_HIDDEN"), "commercial indicators")
-        self._keep("commercial_indicators", ["indicator", "value", "members",
-                                             "change_on_year"], rows)
         return _section(
             "commercial", "Commercial distribution",
             summary=["Hotlines count the confirmed URLs that sell access or content, directly "
@@ -670,7 +691,6 @@ class ContextBuilder:
                 ["Share of the top 10", pct(hosting.topn_share_base), pct(hosting.topn_share),
                  fmt_points(hosting.topn_share - hosting.topn_share_base) if shown
                  else SUPPRESSED]]
-        self._keep("hosting_concentration", ["measure", previous, self.quarter, "change"], rows)
         return _table("hosting_concentration", f"Concentration of hosting, {previous} and "
                       f"{self.quarter}", ["Measure", previous, self.quarter, "Change"], rows,
                       [False, True, True, True],
@@ -724,7 +744,6 @@ class ContextBuilder:
                              "count of cases", "law enforcement", emerging, self.rules),
             gaps_note="Gaps are suppressed cells.")
         rows = self._signal_rows()
-        self._keep("signals", ["signal", "indicator", "category", "detail"], rows)
         return _section(
             "livestreaming", "Live-streaming and emerging threats",
             summary=["Live-streamed abuse is paid for in small remittances, so it shows in "
@@ -801,8 +820,6 @@ class ContextBuilder:
         rows = self._indicator_rows(("HL_NTD_NOTICES_SENT", "IND_NOTICES_RECEIVED",
                                      "IND_ITEMS_REMOVED", "IND_HASH_MATCH_BLOCKS"),
                                     "notices and removals")
-        self._keep("notices_and_removals", ["indicator", "value", "members",
-                                            "change_on_year"], rows)
         police = self.enforcement_section()
         return _section(
             "response", "Response and disruption",
@@ -823,20 +840,15 @@ class ContextBuilder:
         rows = [[SECTOR_LABELS.get(r.sector, r.sector), r.quarter, str(r.members_expected),
                  str(int(r.members_complete)), str(int(r.members_partial))]
                 for r in coverage.sort_values(["sector", "quarter"]).itertuples()]
-        self._keep("member_coverage", ["sector", "quarter", "members_expected",
-                                       "members_complete", "members_partial"], rows)
         matrix = figures.coverage_matrix(self.data)
         matrix_rows = [[SECTOR_LABELS.get(r.sector, r.sector), r.month, str(r.expected),
                         str(int(r.submitted)), str(int(r.late)), str(int(r.revised))]
                        for r in matrix.itertuples()]
-        self._keep("coverage_matrix", ["sector", "month", "expected", "submitted", "late",
-                                       "revised"], matrix_rows)
         breaks = self.data.series_breaks
         break_rows = [[_name_of(self.data, r.indicator), r.period,
                        "all members" if pd.isna(r.member_id) or not r.member_id
                        else ("one member" if not self.rules.member_detail else r.member_id),
                        str(r.note)] for r in breaks.sort_values("period").itertuples()]
-        self._keep("series_breaks", ["indicator", "period", "member", "note"], break_rows)
         members = self.data.members.groupby("sector")["member_id"].count()
         due_days = self.data.reporting_due_days
         return _section(
@@ -878,7 +890,6 @@ class ContextBuilder:
 
     def outlook_chapter(self, narrative: Narrative) -> dict:
         gaps = self._intelligence_gaps()
-        self._keep("intelligence_gaps", ["area", "gap"], gaps)
         return _section(
             "outlook", "Outlook and intelligence gaps",
             summary=narrative.outlook or [
@@ -972,7 +983,6 @@ class ContextBuilder:
         grid = marks.pivot(index="member_id", columns="quarter", values="mark").reindex(
             columns=quarters).fillna("-")
         rows = [[member, *grid.loc[member].tolist()] for member in grid.index]
-        self._keep("member_coverage_detail", ["member_id", *quarters], rows)
         return {
             "id": "member_coverage", "title": "Member coverage detail",
             "summary": ["Indicators received complete out of those expected under each "
@@ -1057,18 +1067,30 @@ class ContextBuilder:
             "figures": [], "notes": [],
         }
 
-    def _keep(self, name: str, columns: list[str], rows: list[list[str]]) -> None:
-        self.tables.frames[name] = pd.DataFrame(rows, columns=columns)
+    @staticmethod
+    def printed_tables(sections: list[dict], tiles: list[dict]) -> ReportTables:
+        """Every table as printed, and the KPI tiles, for the CSV attachments: what a reader
+        can take away is exactly what the edition shows, suppressions included."""
+        frames = {"key_indicators": pd.DataFrame(
+            [[t["label"], t["value"], t["unit"], t["qoq"], t["yoy"]] for t in tiles],
+            columns=["Indicator", "Value", "Unit", "Change on quarter", "Change on year"])}
+        for section in sections:
+            for table in section["tables"]:
+                if table["id"] in frames:
+                    raise ValueError(f"two tables are called {table['id']!r}")
+                frames[table["id"]] = pd.DataFrame(table["rows"], columns=table["columns"])
+        return ReportTables(frames)
 
 
 def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
-                  code_version: str, catalogue_version: str, status: str = "DRAFT",
-                  version: str = "1", forced: SuppressionPattern | None = None,
+                  code_version: str, catalogue_version: str,
+                  forced: SuppressionPattern | None = None,
                   narrative: Path | None = None) -> tuple[dict, ReportTables, DisclosureLog]:
     """The whole report context for one edition, its tables and its suppression log.
 
     `forced` carries the cells another edition (or an earlier issue) hid, so that no two
-    publications can be differenced.
+    publications can be differenced. The context says what the edition says; which issue it
+    is (version, status, approval) is added by `rendering.review.stamp` before rendering.
     """
     builder = ContextBuilder(data, rules, forced)
     tiles = builder.kpis()
@@ -1091,16 +1113,15 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     context = {
         "title": "Strategic assessment: commercial sexual exploitation of children online",
         "quarter": data.quarter, "edition": rules.label, "tlp": rules.tlp,
-        "version": version, "status": status, "cut_off": cut_off,
+        "cut_off": cut_off,
         "generated_on": cut_off[:10], "code_version": code_version,
         "catalogue_version": catalogue_version,
-        "document_control": [
-            ("Edition", rules.label), ("Handling", rules.tlp), ("Version", version),
-            ("Status", status), ("Data cut-off", cut_off),
+        "document_control": [  # after the issue's own rows (version, status, approval)
+            ("Edition", rules.label), ("Handling", rules.tlp), ("Data cut-off", cut_off),
             ("Catalogue version", catalogue_version), ("Code version", code_version),
             ("Disclosure parameters", rules.version),
         ],
         "key_findings": findings,
         "kpis": tiles, "chapters": chapters, "annexes": annexes, "caveats": list(CAVEATS),
     }
-    return context, builder.tables, builder.log
+    return context, builder.printed_tables(chapters + annexes, tiles), builder.log

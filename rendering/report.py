@@ -1,14 +1,13 @@
 """One edition of the quarterly assessment, from a read-only warehouse snapshot to files.
 
 Writes under EFC_HOME/reports/<quarter>/: the PDF, the HTML edition from the same templates,
-the printed tables as CSV and a manifest that says exactly what the report was made from.
+the printed tables as CSV and a manifest that says exactly what the report was made from, as
+a numbered version that `rendering.review` keeps and a reviewer approves.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from checks.disclosure import DisclosureLog, SuppressionPattern, load_rules
+from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern, load_rules
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
-from rendering.pdf import render_html, write_pdf
+from rendering.review import EditionBuild, History
 from transforms.assessment import AssessmentData, read_assessment_data
 from transforms.catalogue import catalogue_version
 
@@ -29,12 +28,16 @@ CUT_OFF_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """What one edition wrote, and the cells it hid (the next edition hides them too)."""
+    """Where an edition stands (the stable paths of its latest version) and the cells it hid
+    (the next edition hides them too)."""
 
     pdf: Path
     html: Path
     manifest: Path
     pattern: SuppressionPattern
+    version: int
+    status: str  # DRAFT or FINAL
+    issued: bool  # False: the data had not changed, the latest version stands
 
 
 def code_version() -> str:
@@ -66,75 +69,82 @@ def read_data(con: duckdb.DuckDBPyConnection, quarter: str,
     return read_assessment_data(con, quarter, as_of or default_cut_off(con))
 
 
-def previous_pattern(manifest_path: Path) -> SuppressionPattern | None:
-    """The cells an earlier issue of the same quarter and edition hid, from its manifest."""
-    if not manifest_path.exists():
-        return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return SuppressionPattern.from_dict(manifest.get("disclosure", {}).get("pattern", {}))
-
-
-def write_audit(log: DisclosureLog, path: Path) -> Path:
+def audit_csv(log: DisclosureLog) -> bytes:
     """Every hidden cell's attacker interval and required protection, for the secretariat.
 
     It holds true values, so it stays in the workspace: never attached, never published.
     """
     audits = [audit.assign(table=table) for table, audit in sorted(log.audits.items())]
     frame = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n")
-    os.chmod(path, 0o600)
-    return path
+    return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
-def write_edition(data: AssessmentData, settings: Settings, edition: str,
-                  forced: SuppressionPattern | None = None) -> ReportFiles:
-    """Render one edition to PDF and HTML with its tables and manifest.
+def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRules,
+                  inherited: SuppressionPattern,
+                  forced: SuppressionPattern | None = None) -> EditionBuild:
+    """What one edition says about the data, with its tables, manifest and disclosure audit.
 
-    `forced`: cells an earlier edition of the same run hid; they stay hidden here.
+    `inherited`: cells hidden because an earlier issue hid them; `forced`: cells an earlier
+    edition of the same run hid. Both stay hidden here.
     """
-    rules = load_rules(edition)
-    out_dir = settings.reports_dir / data.quarter
-    stem = f"assessment-{data.quarter}-{edition}"
-    previous = previous_pattern(out_dir / f"{stem}.manifest.json")
-    if previous is not None:  # a re-issue hides at least what the earlier issue hid
-        forced = previous | forced if forced else previous
+    hide = inherited | forced if forced else inherited
     cut_off = data.as_of.astimezone(UTC).strftime(CUT_OFF_FORMAT)
     version = catalogue_version(settings.reference_dir)
     code = code_version()
     narrative = settings.home / "narratives" / f"{data.quarter}.md"
-    context, tables, log = build_context(data, rules, cut_off=cut_off, code_version=code,
-                                         catalogue_version=version, forced=forced,
+    content, tables, log = build_context(data, rules, cut_off=cut_off, code_version=code,
+                                         catalogue_version=version, forced=hide,
                                          narrative=narrative)
-    pattern = log.pattern | forced if forced else log.pattern
-    attachments = [(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n").encode())
-                   for name, frame in sorted(tables.frames.items())]
+    pattern = log.pattern | hide
+    attachments = {f"{name}.csv": frame.to_csv(index=False, lineterminator="\n").encode()
+                   for name, frame in sorted(tables.frames.items())}
     manifest = {
-        "quarter": data.quarter, "edition": edition, "tlp": rules.tlp, "cut_off": cut_off,
+        "quarter": data.quarter, "edition": rules.edition, "tlp": rules.tlp, "cut_off": cut_off,
         "narrative_sha256": hashlib.sha256(narrative.read_bytes()).hexdigest()
         if narrative.exists() else None,
         "code_version": code, "catalogue_version": version,
         "disclosure": {"version": rules.version, "rules": dict(rules.describe()),
-                       "pattern": pattern.to_dict()},
+                       "pattern": pattern.to_dict(), "inherited": inherited.to_dict()},
         "cells_hidden": [{"table": t, "rule": r, "hidden": h, "published": p}
                          for t, r, h, p in log.rows()],
         "submissions": [{"submission_id": int(r.submission_id), "member_id": r.member_id,
                          "sha256": r.sha256} for r in data.submissions_used.itertuples()],
-        "attachments": {name: hashlib.sha256(body).hexdigest() for name, body in attachments},
+        "attachments": {name: hashlib.sha256(body).hexdigest()
+                        for name, body in attachments.items()},
     }
-    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    html = render_html(context)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = out_dir / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
-    manifest_path = out_dir / f"{stem}.manifest.json"
-    manifest_path.write_bytes(manifest_bytes)
-    tables_dir = out_dir / f"{stem}-tables"
-    tables_dir.mkdir(exist_ok=True)
-    for name, body in attachments:
-        (tables_dir / name).write_bytes(body)
-    write_audit(log, out_dir / f"{stem}.disclosure-audit.csv")
-    pdf_path = write_pdf(html, out_dir / f"{stem}.pdf", title=f"{context['title']} "
-                         f"({data.quarter}, {rules.label})",
-                         attachments=attachments + [("manifest.json", manifest_bytes)])
-    return ReportFiles(pdf=pdf_path, html=html_path, manifest=manifest_path, pattern=pattern)
+    return EditionBuild(content=content, tables=attachments, manifest=manifest,
+                        audit=audit_csv(log), pattern=pattern, inherited=inherited)
+
+
+def write_edition(data: AssessmentData, settings: Settings, edition: str,
+                  forced: SuppressionPattern | None = None) -> ReportFiles:
+    """Issue one edition: a new draft version when what it says has changed, else none.
+
+    Drafts are reproducible, so the edition is first rebuilt as the latest version was built
+    (hiding the same inherited cells) and compared with it. A changed edition is issued hiding
+    every cell the earlier issues hid. `forced`: cells an earlier edition of the same run hid.
+    """
+    rules = load_rules(edition)
+    history = History(settings.reports_dir, data.quarter, edition)
+    with history.lock(settings.lock_timeout_s):
+        latest = history.latest()
+        hidden_before = history.hidden_before()
+        inherited = latest.inherited() if latest else hidden_before
+        build = build_edition(data, settings, rules, inherited, forced)
+        unchanged = (latest is not None and covers(build.pattern, hidden_before)
+                     and build.content_sha256 == latest.record()["content_sha256"])
+        if unchanged:
+            version = latest
+        else:
+            if inherited != hidden_before:
+                build = build_edition(data, settings, rules, hidden_before, forced)
+            version = history.issue(build, latest)
+        history.publish(version)
+    return ReportFiles(pdf=history.pdf, html=history.html, manifest=history.manifest,
+                       pattern=build.pattern, version=version.number,
+                       status=history.status(version), issued=not unchanged)
+
+
+def covers(pattern: SuppressionPattern, other: SuppressionPattern) -> bool:
+    """True when `pattern` hides every cell `other` hides."""
+    return all(cells <= pattern.forced(table) for table, cells in other.tables.items())

@@ -11,7 +11,7 @@ import pytest
 from efc.cli import build_parser, main
 from tests.conftest import SAMPLE
 
-COMMANDS = ["check", "ingest", "assess", "demo", "serve", "submissions", "template",
+COMMANDS = ["check", "ingest", "assess", "approve", "demo", "serve", "submissions", "template",
             "quarantine"]
 
 

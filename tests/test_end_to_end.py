@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -229,10 +230,56 @@ def test_coverage_matrix_equals_the_warehouse(sample_run):
             group by all""").df()
     labels = {"hotline": "Hotlines", "payment": "Payment providers",
               "law_enforcement": "Law enforcement", "industry": "Industry", "ngo": "NGOs"}
-    got = matrix.set_index(["sector", "month"])
+    got = matrix.set_index(["Sector", "Month"])
     for row in expected.itertuples():
-        assert got.at[(labels[row.sector], row.month), "expected"] == row.members, row
+        assert got.at[(labels[row.sector], row.month), "Expected"] == row.members, row
     assert len(got) == len(expected)
     assert not revised.empty  # the sample carries a late correction
-    revised_got = got.loc[got["revised"] > 0, "revised"].to_dict()
+    revised_got = got.loc[got["Revised"] > 0, "Revised"].to_dict()
     assert revised_got == {(labels[r.sector], r.month): r.members for r in revised.itertuples()}
+
+
+class _Tables(HTMLParser):
+    """The cells of every <table> inside a `tbl-<name>` block of the HTML edition."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._name = self._row = self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div" and (attrs.get("id") or "").startswith("tbl-"):
+            self._name = attrs["id"][4:]
+            self.tables[self._name] = []
+        elif tag == "tr" and self._name:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._name].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._name = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def test_attached_tables_equal_the_printed_tables(sample_run):
+    _, _, pdfs = sample_run
+    for pdf in pdfs:
+        parser = _Tables()
+        parser.feed(pdf.with_suffix(".html").read_text(encoding="utf-8"))
+        attachments = {name[:-4]: body[0] for name, body in PdfReader(pdf).attachments.items()
+                       if name.endswith(".csv")}
+        assert set(attachments) == set(parser.tables) | {"key_indicators"}, pdf.name
+        for name, printed in parser.tables.items():
+            rows = list(csv.reader(io.StringIO(attachments[name].decode("utf-8"))))
+            assert rows == printed, (pdf.name, name)  # header and cells, "c" where hidden
