@@ -568,7 +568,10 @@ def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
         low, high = math.log(1e-9), math.log(MAX_ALPHA)
         if excess(high) > 0:
             return MAX_ALPHA, df
-        return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
+        try:
+            return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
+        except ValueError:  # a fit broke down (NaN chi-square: lumpy values beside zeros):
+            return math.nan, df  # no dispersion, so no interval is printed
 
 
 def _chi2_target(df: int) -> float:
