@@ -3,7 +3,9 @@
 GX renders the site from the validation results in its store. Ours is a folder of JSON files
 beside the site (`validation_results/`) that keeps the latest run of each suite, so a night
 without new files still shows the submission suite's last verdicts next to tonight's
-warehouse checks. Submission results keep counts only; warehouse results name keys.
+warehouse checks. Submission results keep counts only (the nightly run passes on the result of
+the validation that judged the files, `validate_batch`, so the batch is not validated twice);
+warehouse results name keys.
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from __future__ import annotations
 import copy
 import shutil
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.resource_identifiers import (
@@ -22,9 +23,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
-from checks.validation import SUITES_DIR, load_suite_definition, rule_columns, suite_parameters
-from checks.warehouse_checks import expectation_suite, gx_context, run_suite
-from transforms.catalogue import Catalogue
+from checks.warehouse_checks import expectation_suite, gx_context
 
 SITE = "efc"
 RESULTS_FOLDER = "validation_results"
@@ -41,22 +40,6 @@ def _docs_context(data_docs_dir: Path):
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
                                "show_cta_footer": False},
     }})
-
-
-def submission_suite_result(observations: pd.DataFrame, catalogue: Catalogue, today: date, *,
-                            suites_dir: Path = SUITES_DIR) -> ExpectationSuiteValidationResult:
-    """The submission suite over a night's observations, run by a GX ValidationDefinition.
-
-    Counts only: no failing value of a member's file reaches the docs.
-    """
-    definition = load_suite_definition("submission", suites_dir)
-    suite = expectation_suite(definition["name"], definition["expectations"],
-                              definition.get("meta"))
-    checked = rule_columns(observations, catalogue).reset_index(drop=True)
-    return run_suite(gx_context(), suite, checked,
-                     run_id=RunIdentifier(run_name=suite.name, run_time=datetime.now(UTC)),
-                     result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
-                     parameters=suite_parameters(catalogue, today))
 
 
 def _key(result: ExpectationSuiteValidationResult, run_id: RunIdentifier

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ import pandas as pd
 from checks.problems import Problem
 from transforms.catalogue import Catalogue
 from transforms.periods import month_index
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuiteValidationResult
 
 SUITES_DIR = Path(__file__).parent / "suites"
 
@@ -41,53 +45,115 @@ def load_suite_definition(name: str, suites_dir: Path = SUITES_DIR) -> dict:
     return json.loads((suites_dir / f"{name}.json").read_text(encoding="utf-8"))
 
 
+# Columns of codes, each with few distinct values: rule_columns turns them into categoricals
+# once, so its groupings and GX's engine (which copies the frame per expectation) work on
+# integer codes rather than hashing a million Python strings again and again.
+CODE_COLUMNS = ["member_id", "period", "indicator", "dimension", "category", "unit", "status"]
+# The columns that decide every catalogue lookup of a row: the lookups run once per distinct
+# combination (thousands in a night's batch) instead of once per row (a million).
+ROW_KIND = ["member_id", "indicator", "dimension", "category", "unit", "status"]
+
+
 def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Add the columns the submission suite reads; nulls mean "not applicable" to GX.
 
     `frame` is canonical observations of one or more files, with `submission_key` and
-    `folder_member` (the inbox folder each file arrived in).
+    `folder_member` (the inbox folder each file arrived in). The code columns and the
+    derived text columns come back as categoricals.
     """
-    out = frame.copy()
-    sector = out["member_id"].map(catalogue.sector_of_member)
-    known_indicator = out["indicator"].isin(catalogue.unit_of_indicator.keys())
-    out["sector_indicator"] = (sector + "|" + out["indicator"]).where(
-        sector.notna() & known_indicator)
-    indicator_dimension = out["indicator"] + "|" + out["dimension"]
-    out["indicator_dimension"] = indicator_dimension.where(known_indicator)
-    dimension_ok = indicator_dimension.isin(catalogue.indicator_dimensions)
-    has_breakdown = (out["dimension"] != "") | (out["category"] != "")
-    out["dimension_category"] = (out["dimension"] + "|" + out["category"]).where(
-        has_breakdown & (dimension_ok | (out["dimension"] == "")))
-    out["indicator_unit"] = (out["indicator"] + "|" + out["unit"]).where(
-        known_indicator & (out["unit"] != ""))
+    out = frame.reset_index(drop=True).astype(dict.fromkeys(CODE_COLUMNS, "category"))
+    kind = _group_ids(out, ROW_KIND)
+    kinds = _kind_columns(out.iloc[np.unique(kind, return_index=True)[1]][ROW_KIND], catalogue)
+    for column in ["sector_indicator", "indicator_dimension", "dimension_category",
+                   "indicator_unit"]:
+        out[column] = _per_row(kinds[column], kind)
+    out["indicator_frequencies"] = _indicator_frequencies(out)
 
-    frequencies = out.groupby(["submission_key", "member_id", "indicator"])[
-        "frequency"].transform(lambda s: "+".join(sorted(set(s.dropna()))))
-    out["indicator_frequencies"] = frequencies.where(out["frequency"].notna())
-
-    missing_value = out["value"].isna()
+    value = out["value"].to_numpy()
+    kind_flag = {column: kinds[column].to_numpy(dtype=bool)[kind] for column in [
+        "may_be_empty", "is_count", "is_breakdown", "is_part", "is_exhaustive_part"]}
     # An unreadable value was reported when it was read; here only an empty one counts.
-    out["value_required"] = (out["value_text"] != "") | out["status"].isin(["M", "L"])
-    is_count = out["indicator"].map(catalogue.unit_of_indicator) == "count"
-    out["count_fraction"] = (out["value"] % 1).where(is_count & ~missing_value)
+    out["value_required"] = (out["value_text"] != "").to_numpy() | kind_flag["may_be_empty"]
+    out["count_fraction"] = np.where(kind_flag["is_count"] & ~np.isnan(value), value % 1, np.nan)
 
-    group = ["submission_key", "member_id", "period", "indicator"]
-    totals = out.loc[out["dimension"] == "", group + ["value"]].drop_duplicates(
-        group).rename(columns={"value": "total"})
-    out = out.merge(totals, on=group, how="left")
+    group = _group_ids(out, ["submission_key", "member_id", "period", "indicator"])
+    total = _first_total(group, value, kind_flag["is_breakdown"])
     # A category's median may exceed the overall median: only additive indicators have parts.
-    is_category = ((out["dimension"] != "") & out["total"].notna() & out["value"].notna()
-                   & out["indicator"].isin(catalogue.additive_indicators))
-    out["share_of_total"] = (out["value"] / out["total"].replace(0, np.nan)).where(
-        is_category & (out["total"] > 0))
-    out.loc[is_category & (out["total"] == 0), "share_of_total"] = np.where(
-        out.loc[is_category & (out["total"] == 0), "value"] > 0, np.inf, 0.0)
-    exhaustive = indicator_dimension.isin(catalogue.exhaustive).to_numpy() & is_category
-    sums = out.loc[exhaustive].groupby(group + ["dimension"])["value"].transform("sum")
+    is_category = kind_flag["is_part"] & ~np.isnan(total) & ~np.isnan(value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share_of_total"] = np.select(
+            [is_category & (total > 0), is_category & (total == 0)],
+            [value / total, np.where(value > 0, np.inf, 0.0)], np.nan)
+    exhaustive = kind_flag["is_exhaustive_part"] & is_category
+    dimension = out["dimension"].cat.codes.to_numpy()
+    parts = pd.Series(value[exhaustive]).groupby(
+        [group[exhaustive], dimension[exhaustive]]).transform("sum").to_numpy()
     out["breakdown_gap"] = np.nan
-    out.loc[exhaustive, "breakdown_gap"] = sums - out.loc[exhaustive, "total"]
-    out["estimated_status"] = out["status"].where(out["status"].isin(["E", "P"]))
-    return out.drop(columns="total")
+    out.loc[exhaustive, "breakdown_gap"] = parts - total[exhaustive]
+    out["estimated_status"] = _per_row(kinds["estimated_status"], kind)
+    return out
+
+
+def _group_ids(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """A group number (0..n-1) per row."""
+    return frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _per_row(per_kind: pd.Series, kind: np.ndarray) -> pd.Categorical:
+    """Each row's value of its kind, as a categorical (nulls stay null)."""
+    codes, categories = pd.factorize(per_kind)
+    return pd.Categorical.from_codes(codes[kind], categories)
+
+
+def _kind_columns(kinds: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """The catalogue's verdict inputs for each distinct row kind (one row per kind number)."""
+    kinds = kinds.astype("str").reset_index(drop=True)
+    indicator, dimension, category = kinds["indicator"], kinds["dimension"], kinds["category"]
+    sector = kinds["member_id"].map(catalogue.sector_of_member)
+    known_indicator = indicator.isin(catalogue.unit_of_indicator.keys())
+    indicator_dimension = indicator + "|" + dimension
+    dimension_ok = indicator_dimension.isin(catalogue.indicator_dimensions)
+    is_breakdown = dimension != ""
+    return pd.DataFrame({
+        "sector_indicator": (sector + "|" + indicator).where(sector.notna() & known_indicator),
+        "indicator_dimension": indicator_dimension.where(known_indicator),
+        "dimension_category": (dimension + "|" + category).where(
+            (is_breakdown | (category != "")) & (dimension_ok | ~is_breakdown)),
+        "indicator_unit": (indicator + "|" + kinds["unit"]).where(
+            known_indicator & (kinds["unit"] != "")),
+        "may_be_empty": kinds["status"].isin(["M", "L"]),
+        "is_count": indicator.map(catalogue.unit_of_indicator) == "count",
+        "is_breakdown": is_breakdown,
+        "is_part": is_breakdown & indicator.isin(catalogue.additive_indicators),
+        "is_exhaustive_part": indicator_dimension.isin(catalogue.exhaustive),
+        "estimated_status": kinds["status"].where(kinds["status"].isin(["E", "P"])),
+    })
+
+
+def _first_total(group: np.ndarray, value: np.ndarray, is_breakdown: np.ndarray) -> np.ndarray:
+    """Per row, the value of the first total row (dimension '') of its group; NaN if none."""
+    total_rows = np.flatnonzero(~is_breakdown)
+    groups, first = np.unique(group[total_rows], return_index=True)
+    totals = np.full(group.max(initial=-1) + 1, np.nan)
+    totals[groups] = value[total_rows[first]]
+    return totals[group]
+
+
+def _indicator_frequencies(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the frequencies its indicator is reported in within its file ("month",
+    "month+quarter"); null where the row's own period is unreadable.
+
+    Joined once per distinct (file, member, indicator, frequency), not once per row.
+    """
+    group = _group_ids(frame, ["submission_key", "member_id", "indicator"])
+    reported = pd.DataFrame({"group": group, "frequency": frame["frequency"]}).dropna(
+        subset="frequency").drop_duplicates()
+    mixed = reported.duplicated("group", keep=False)
+    joined = pd.concat([
+        reported[~mixed].set_index("group")["frequency"],
+        reported[mixed].sort_values("frequency").groupby("group")["frequency"].agg("+".join)])
+    found = joined.astype("str").reindex(group).set_axis(frame.index)
+    return found.where(frame["frequency"].notna())
 
 
 def suite_parameters(catalogue: Catalogue, today: date) -> dict:
@@ -132,14 +198,22 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _shown(row: pd.Series, kwargs: dict, member_column: str | None) -> tuple[str, str]:
-    """(the member's own cell, the derived figure the rule judged) for one failing row."""
+def _texts(column: pd.Series) -> list[str]:
+    return [_text(value) for value in column.tolist()]
+
+
+def _shown(failed: pd.DataFrame, kwargs: dict, member_column: str | None
+           ) -> tuple[list[str], list[str]]:
+    """(the member's own cell, the derived figure the rule judged) for each failing row."""
     if "column_list" in kwargs:
-        key = " / ".join(str(row[c]) for c in kwargs["column_list"][2:])
-        return key, key
+        keys = [" / ".join(map(str, key)) for key in zip(
+            *(failed[c].tolist() for c in kwargs["column_list"][2:]), strict=True)]
+        return keys, keys
     judged = kwargs.get("column") or kwargs.get("column_A")
-    cell = row["value_text"] if member_column == "value" else row.get(member_column, row[judged])
-    return _text(cell), _text(row[judged])
+    cell = "value_text" if member_column == "value" else \
+        member_column if member_column in failed else judged
+    detail = _texts(failed[judged])
+    return (detail if cell == judged else _texts(failed[cell])), detail
 
 
 @dataclass(frozen=True)
@@ -156,15 +230,65 @@ def _severity(expectation: dict) -> str:
         else "error"
 
 
-def run_with_great_expectations(definition: dict, checked: pd.DataFrame,
-                                parameters: dict) -> list[Outcome]:
-    """The engine of record: Great Expectations' pandas engine over the whole batch."""
+def columns_read(definition: dict) -> list[str]:
+    """The columns a suite's expectations read, in order of first use."""
+    names: list[str] = []
+    for expectation in definition["expectations"]:
+        kwargs = expectation["kwargs"]
+        for name in [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"),
+                     *kwargs.get("column_list", [])]:
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def gx_frame(checked: pd.DataFrame, definition: dict) -> pd.DataFrame:
+    """The columns the suite reads, in dtypes GX's pandas engine handles fast.
+
+    GX copies the whole frame several times per expectation (null filters, failing-row
+    lookups): a narrow frame of categoricals copies in a fraction of the time of a wide one of
+    Python strings. GX compares nullable Int64 value by value, float64 at once. Both columns of
+    an equality pair share one set of categories, as pandas compares categoricals only then.
+    """
+    frame = checked[columns_read(definition)]
+    columns: dict[str, pd.Series] = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.StringDtype):
+            columns[name] = column.astype("category")
+        elif isinstance(column.dtype, pd.Int64Dtype):
+            columns[name] = column.astype("float64")
+    for expectation in definition["expectations"]:
+        kwargs = expectation["kwargs"]
+        if "column_A" not in kwargs:
+            continue
+        a, b = (columns.get(kwargs[c], frame[kwargs[c]]) for c in ("column_A", "column_B"))
+        if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+            shared = pd.CategoricalDtype(a.cat.categories.union(b.cat.categories))
+            columns[kwargs["column_A"]], columns[kwargs["column_B"]] = (
+                a.astype(shared), b.astype(shared))
+    return frame.assign(**columns)
+
+
+# What the Data Docs may show of a submission result: counts, never a value or a row number.
+COUNT_KEYS = ("element_count", "unexpected_count", "unexpected_percent",
+              "unexpected_percent_total", "unexpected_percent_nonmissing", "missing_count",
+              "missing_percent")
+
+
+def run_with_great_expectations(definition: dict, checked: pd.DataFrame, parameters: dict
+                                ) -> tuple[list[Outcome], ExpectationSuiteValidationResult]:
+    """The engine of record: Great Expectations' pandas engine over the whole batch.
+
+    Returns the failing rows of each expectation, and GX's result reduced to counts (the Data
+    Docs show it, so the nightly run need not validate the batch a second time).
+    """
     _, batch_definition = _batch_definition()
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": checked})
+    batch = batch_definition.get_batch(
+        batch_parameters={"dataframe": gx_frame(checked, definition)})
     result = batch.validate(
         _expectation_suite(definition),
         result_format={"result_format": "COMPLETE", "include_unexpected_rows": False,
-                       "partial_unexpected_count": 0},
+                       "return_unexpected_index_query": False, "partial_unexpected_count": 0},
         expectation_parameters=parameters,
     )
     by_rule = {e["meta"]["rule"]: e for e in definition["expectations"]}
@@ -178,23 +302,60 @@ def run_with_great_expectations(definition: dict, checked: pd.DataFrame,
         expectation = by_rule[meta["rule"]]
         outcomes.append(Outcome(expectation, _severity(expectation), np.sort(np.asarray(
             item.result.get("unexpected_index_list") or [], dtype="int64"))))
-    return sorted(outcomes, key=lambda o: order[o.expectation["meta"]["rule"]])
+        item.result = {k: v for k, v in item.result.items() if k in COUNT_KEYS}
+    return sorted(outcomes, key=lambda o: order[o.expectation["meta"]["rule"]]), result
 
 
-def validate_observations(
+def per_submission(checked: pd.DataFrame, outcomes: list[Outcome], suite: str
+                   ) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
+    """Each failing row as a problem of its own file and line; every rule's count per file."""
+    submission_keys, position = np.unique(checked["submission_key"].to_numpy(),
+                                          return_inverse=True)
+    keys = submission_keys.tolist()
+    problems: dict[int, list[Problem]] = {key: [] for key in keys}
+    results: list[RuleResult] = []
+    for outcome in outcomes:
+        meta = outcome.expectation["meta"]
+        failed_by_key = np.bincount(position[outcome.failing], minlength=len(keys)).tolist()
+        results += [RuleResult(key, suite, meta["rule"], outcome.severity, failed == 0, failed)
+                    for key, failed in zip(keys, failed_by_key, strict=True)]
+        failing = checked.iloc[outcome.failing]
+        values, details = _shown(failing, outcome.expectation["kwargs"], meta.get("column"))
+        message = meta.get("message", meta["rule"])
+        for key, row, value, detail in zip(failing["submission_key"].tolist(),
+                                           failing["source_row"].tolist(), values, details,
+                                           strict=True):
+            problems[key].append(Problem(
+                severity=outcome.severity, rule=meta["rule"], row=row, column=meta.get("column"),
+                value=value, message=message.format(value=value, detail=detail),
+                fix=meta.get("fix", "")))
+    return problems, results
+
+
+@dataclass(frozen=True)
+class BatchValidation:
+    """A suite's verdicts on a batch: what each submission is told, and what is stored."""
+
+    problems: dict[int, list[Problem]]  # by submission_key
+    results: list[RuleResult]
+    suite_result: ExpectationSuiteValidationResult | None  # GX's, counts only; None offline
+
+
+def validate_batch(
     frame: pd.DataFrame, catalogue: Catalogue, today: date, suite: str = "submission",
     *, suites_dir: Path = SUITES_DIR, engine: str = "great_expectations",
-) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
-    """Run the suite over a batch; return problems per submission_key and per-rule results.
+) -> BatchValidation:
+    """Run the suite over a batch: problems per submission_key, per-rule results, GX's result.
 
     `engine="pandas"` reads the same suite file without importing Great Expectations, for
     `efc check`, which must start fast; tests hold both engines to the same verdicts.
     """
     definition = load_suite_definition(suite, suites_dir)
-    checked = rule_columns(frame, catalogue).reset_index(drop=True)
+    checked = rule_columns(frame, catalogue)
     parameters = suite_parameters(catalogue, today)
+    suite_result = None
     if engine == "great_expectations":
-        outcomes = run_with_great_expectations(definition, checked, parameters)
+        outcomes, suite_result = run_with_great_expectations(definition, checked, parameters)
     elif engine == "pandas":
         from checks.expectations import run_with_pandas
 
@@ -202,23 +363,15 @@ def validate_observations(
     else:
         raise ValueError(f"unknown validation engine {engine!r}")
 
-    keys = checked["submission_key"].to_numpy()
-    problems: dict[int, list[Problem]] = {int(k): [] for k in np.unique(keys)}
-    results: list[RuleResult] = []
-    for outcome in outcomes:
-        meta = outcome.expectation["meta"]
-        counts = pd.Series(keys[outcome.failing]).value_counts() if len(outcome.failing) \
-            else pd.Series(dtype=int)
-        for key in problems:
-            failed = int(counts.get(key, 0))
-            results.append(RuleResult(key, suite, meta["rule"], outcome.severity,
-                                      failed == 0, failed))
-        for index in outcome.failing:
-            row = checked.iloc[int(index)]
-            value, detail = _shown(row, outcome.expectation["kwargs"], meta.get("column"))
-            problems[int(row["submission_key"])].append(Problem(
-                severity=outcome.severity, rule=meta["rule"], row=int(row["source_row"]),
-                column=meta.get("column"), value=value,
-                message=meta.get("message", meta["rule"]).format(value=value, detail=detail),
-                fix=meta.get("fix", "")))
-    return problems, results
+    problems, results = per_submission(checked, outcomes, suite)
+    return BatchValidation(problems, results, suite_result)
+
+
+def validate_observations(
+    frame: pd.DataFrame, catalogue: Catalogue, today: date, suite: str = "submission",
+    *, suites_dir: Path = SUITES_DIR, engine: str = "great_expectations",
+) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
+    """`validate_batch` without GX's own result: problems per submission_key, rule results."""
+    validation = validate_batch(frame, catalogue, today, suite, suites_dir=suites_dir,
+                                engine=engine)
+    return validation.problems, validation.results

@@ -44,10 +44,8 @@ def check_warehouse(con, as_of: datetime, today):
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def publish_data_docs(settings: Settings, submissions, catalogue, today, warehouse,
-                      started: datetime):
-    return nightly.publish_data_docs(settings, submissions, catalogue, today, warehouse,
-                                     started)
+def publish_data_docs(settings: Settings, submission_result, warehouse, started: datetime):
+    return nightly.publish_data_docs(settings, submission_result, warehouse, started)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -75,13 +73,14 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> 
             submissions, summary.ignored = discover_submissions(con, settings, started)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
             submissions = examine_submissions(submissions, catalogue, settings)
-            submissions = validate_submissions(submissions, catalogue, started.date())
+            submissions, submission_result = validate_submissions(submissions, catalogue,
+                                                                  started.date())
             summary = load_submissions(con, submissions, summary)
             warehouse = check_warehouse(con, datetime.now(UTC), started.date())
             summary.warehouse_flags.update(warehouse.flagged["rule"].tolist())
             refresh_aggregates(con, settings)
             summary.receipts_written = issue_receipts(con, settings, started)
-        publish_data_docs(settings, submissions, catalogue, started.date(), warehouse, started)
+        publish_data_docs(settings, submission_result, warehouse, started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
         return Failed(message=str(busy))

@@ -220,9 +220,13 @@ def scaled_style(style: FileStyle) -> FileStyle:
     """
     kind = "csv" if style.kind == "xlsx" else style.kind
     extension = {"csv": ".csv", "json": ".json"}[kind]
+    columns = style.columns
+    if kind == "json" and "period" not in columns:  # a quarter's file: each row names its month
+        columns = ("period", *columns)
     return replace(
         style,
         kind=kind,
+        columns=columns,
         name="batch_{period}" + extension,
         title=None,
         notes_sheet=None,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from checks.data_docs import build_data_docs, submission_suite_result
+from checks.data_docs import build_data_docs
+from checks.validation import validate_batch
 from checks.warehouse_checks import run_warehouse_suite
 from tests.test_validation import GOOD, frame_of
 from tests.test_warehouse_checks import AS_OF, TODAY, open_warehouse, put
@@ -43,7 +44,8 @@ def runs(tmp_path_factory, catalogue):
     bad[3][5] = "-1"
     observations = pd.concat([frame_of(GOOD, key=0), frame_of([tuple(r) for r in bad], key=1)],
                              ignore_index=True)
-    return warehouse, submission_suite_result(observations, catalogue, TODAY)
+    # The nightly run's own validation of the files, passed on to the docs (not run again).
+    return warehouse, validate_batch(observations, catalogue, TODAY).suite_result
 
 
 def test_docs_list_the_latest_run_of_each_suite(runs, tmp_path, capsys, caplog):
@@ -82,4 +84,5 @@ def test_submission_docs_keep_to_counts(runs):
     failed = [r for r in submission.results if not r.success]
     assert [r.expectation_config.meta["rule"] for r in failed] == ["value_non_negative"]
     assert failed[0].result["unexpected_count"] == 1
-    assert not failed[0].result.get("partial_unexpected_list")
+    assert not [key for r in submission.results for key in r.result
+                if "list" in key or "rows" in key or "query" in key]  # no values, no row numbers

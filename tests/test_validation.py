@@ -93,6 +93,17 @@ def test_each_rule_fails_on_its_bad_row(batch_outcome, case):
     assert (rule, row + 2) in failing, failing
 
 
+def test_problems_quote_the_members_cell_and_the_figure_judged(batch_outcome):
+    """A problem shows the member's own cell; its message may add the derived figure judged."""
+    shown = {(p.rule, p.value): p.message for found in batch_outcome.values() for p in found}
+    assert shown["value_non_negative", "-1"] == "The value -1 is negative."
+    assert shown["count_whole_number", "100.5"] == "A count must be a whole number; found 100.5."
+    assert shown["dimension_allowed", "payment_method"].endswith(
+        "(HL_MEDIAN_TAKEDOWN_DAYS|payment_method).")
+    assert shown["category_within_total", "160"].endswith("(1.6 times the total).")
+    assert shown["categories_sum_to_total", "50"].endswith("differ from it by -10).")
+
+
 def test_duplicate_keys_and_mixed_frequency(catalogue):
     rows = GOOD + [GOOD[3]] + [("hl-north", "2026-Q3", "HL_UNIQUE_DOMAINS", "", "", "5", "",
                                 "", "")]
