@@ -9,16 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from checks.problems import Problem
 from checks.screening import screen_cells, screen_frame
-from checks.validation import RuleResult, validate_observations
+from checks.validation import RuleResult, validate_batch
 from transforms.catalogue import Catalogue
 from transforms.inbox import Arrival
 from transforms.observations import canonical_observations, uppercase_country_codes
 from transforms.parsing import parse_file
+
+if TYPE_CHECKING:  # efc check must not import Great Expectations
+    from great_expectations.core import ExpectationSuiteValidationResult
 
 STATES = ("accepted", "accepted_with_warnings", "rejected", "duplicate", "superseded")
 
@@ -126,16 +130,21 @@ def examine_name(submission: Submission) -> list[Problem]:
 
 
 def validate(submissions: list[Submission], catalogue: Catalogue, today: date,
-             *, engine: str = "great_expectations") -> None:
-    """Validate every readable submission of a batch in one run of the suite."""
+             *, engine: str = "great_expectations") -> ExpectationSuiteValidationResult | None:
+    """Validate every readable submission of a batch in one run of the suite.
+
+    Returns GX's own result of that run (counts only) for the Data Docs, so the nightly run
+    need not validate the batch a second time; None offline or when nothing was readable.
+    """
     frames = [s.observations for s in submissions
               if s.observations is not None and s.duplicate_of is None]
     if not frames:
-        return
-    problems, results = validate_observations(pd.concat(frames, ignore_index=True),
-                                              catalogue, today, engine=engine)
+        return None
+    validation = validate_batch(pd.concat(frames, ignore_index=True), catalogue, today,
+                                engine=engine)
     by_key = {s.key: s for s in submissions}
-    for key, found in problems.items():
+    for key, found in validation.problems.items():
         by_key[key].problems.extend(found)
-    for result in results:
+    for result in validation.results:
         by_key[result.submission_key].rule_results.append(result)
+    return validation.suite_result

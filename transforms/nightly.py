@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from checks.data_docs import build_data_docs
-from checks.validation import validate_batch
 from checks.warehouse_checks import WarehouseValidation, run_warehouse_suite, store_results
 from efc.settings import Settings
 from transforms import intake
@@ -120,22 +118,9 @@ def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
 
 def validate_submissions(submissions: list[Submission], catalogue: Catalogue, today: date
                          ) -> tuple[list[Submission], ExpectationSuiteValidationResult | None]:
-    """Validate every readable file of the night in one GX run, as `intake.validate` does.
-
-    Also returns that run's result, counts only, for the Data Docs: a second run over the
-    same batch would cost as much again.
-    """
-    batch = [s for s in submissions if s.observations is not None and s.duplicate_of is None]
-    if not batch:
-        return submissions, None
-    validation = validate_batch(pd.concat([s.observations for s in batch], ignore_index=True),
-                                catalogue, today)
-    by_key = {s.key: s for s in batch}
-    for key, found in validation.problems.items():
-        by_key[key].problems.extend(found)
-    for result in validation.results:
-        by_key[result.submission_key].rule_results.append(result)
-    return submissions, validation.suite_result
+    """Validate every readable file of the night in one GX run; that run's result (counts
+    only) goes on to the Data Docs, which would otherwise cost a second run."""
+    return submissions, intake.validate(submissions, catalogue, today)
 
 
 def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submission],
