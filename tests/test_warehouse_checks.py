@@ -3,6 +3,7 @@ bad figure and passes on a good one; warnings load and are reported; the file on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -23,10 +24,11 @@ from checks.warehouse_checks import (
     store_results,
 )
 from efc.settings import REPO_ROOT
+from transforms import nightly
 from transforms.completeness import completeness
 from transforms.inbox import Arrival
 from transforms.intake import Submission, examine, validate
-from transforms.loading import record_submission
+from transforms.loading import record_submissions
 from transforms.periods import parse_period
 from transforms.warehouse import load_reference, migrate
 
@@ -261,7 +263,7 @@ def test_a_warning_loads_and_is_reported(empty_warehouse, catalogue):
     examine(submission, data, catalogue, max_file_bytes=10**6, max_rows=10**6)
     validate([submission], catalogue, TODAY)
     assert submission.state == "accepted"
-    submission_id = record_submission(con, submission, AS_OF)
+    [submission_id] = record_submissions(con, [submission], [AS_OF], {})
 
     validation = run_warehouse_suite(con, as_of=AS_OF, today=TODAY)
     store_results(con, validation, AS_OF)
@@ -278,6 +280,51 @@ def test_a_warning_loads_and_is_reported(empty_warehouse, catalogue):
     stored = con.execute("select count(*) from validation_results where suite = 'warehouse'"
                          ).fetchone()[0]
     assert stored == len(validation.results)
+
+
+def examined(key: int, member: str, data: bytes, catalogue) -> Submission:
+    arrival = Arrival(member, f"file-{key}.csv", Path(f"/nonexistent/file-{key}.csv"),
+                      hashlib.sha256(data).hexdigest(), len(data), 0)
+    submission = Submission(key=key, arrival=arrival, received_at=AS_OF)
+    return examine(submission, data, catalogue, max_file_bytes=10**6, max_rows=10**6)
+
+
+@pytest.mark.parametrize("chunk_files", [1, 2, 50])
+def test_corrections_apply_in_arrival_order_whatever_the_chunks(tmp_path, catalogue, monkeypatch,
+                                                               chunk_files):
+    """A later file of the night replaces what an earlier one said, in its chunk or across."""
+    monkeypatch.setattr(nightly, "LOAD_CHUNK_FILES", chunk_files)
+    header = "member_id,period,indicator,value\n"
+    files = [("hl-north", "HL_REPORTS_ASSESSED,50\nhl-north,2026-07,HL_URLS_CONFIRMED,40"),
+             ("hl-north", "HL_URLS_CONFIRMED,45"),   # corrects part of file 0
+             ("hl-south", "HL_URLS_CONFIRMED,10"),   # another member: untouched
+             ("hl-north", "HL_REPORTS_ASSESSED,55"),  # file 0 is now wholly replaced
+             ("hl-north", "HL_URLS_CONFIRMED,47")]   # and so is file 1
+    submissions = [examined(key, member, f"{header}{member},2026-07,{rest}\n".encode(), catalogue)
+                   for key, (member, rest) in enumerate(files)]
+    con = open_warehouse(tmp_path / "warehouse.duckdb")
+    summary = nightly.load_submissions(
+        con, submissions, nightly.NightlySummary(started_at=AS_OF, inbox="inbox"))
+
+    assert summary.files_by_state == {"accepted": 3, "superseded": 2}
+    states = con.execute("""
+        select s.state, newer.file_name from submissions s
+        left join submissions newer on newer.submission_id = s.superseded_by
+        order by s.submission_id""").fetchall()
+    assert states == [("superseded", "file-3.csv"), ("superseded", "file-4.csv"),
+                      ("accepted", None), ("accepted", None), ("accepted", None)]
+    assert con.execute("""
+        select member_id, indicator, value from observations where valid_to is null
+        order by all""").fetchall() == [("hl-north", "HL_REPORTS_ASSESSED", 55.0),
+                                        ("hl-north", "HL_URLS_CONFIRMED", 47.0),
+                                        ("hl-south", "HL_URLS_CONFIRMED", 10.0)]
+    closed = con.execute("""
+        select old.value, old.valid_to = new.valid_from from observations old
+        join observations new on new.member_id = old.member_id
+            and new.indicator = old.indicator and new.valid_from = old.valid_to
+        order by old.valid_from, old.indicator""").fetchall()
+    assert closed == [(50.0, True), (40.0, True), (45.0, True)]  # each closed by its successor
+    con.close()
 
 
 def test_an_empty_warehouse_runs(empty_warehouse):

@@ -1,4 +1,4 @@
-"""Recording submissions and loading their observations: one transaction per submission.
+"""Recording submissions and loading their observations: one transaction per chunk of files.
 
 A crash or a rerun never double-counts: a file's submission row and its observations commit
 together, and a file already recorded is recognised on the next scan of the inbox.
@@ -38,84 +38,132 @@ def already_received(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str
     return seen, first
 
 
-def record_submission(con: duckdb.DuckDBPyConnection, submission: Submission,
-                      loaded_at: datetime) -> int:
-    """Store one submission, and its observations if accepted, in a single transaction."""
-    state = submission.state
-    problems = condense(submission.problems)
-    observations = submission.observations if state.startswith("accepted") else None
+def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
+                       loaded_at: list[datetime], ids: dict[int, int]) -> list[int]:
+    """Store a chunk of submissions, in arrival order, and their observations in one transaction.
+
+    `loaded_at` holds each submission's load time, strictly increasing; `ids` maps the keys of
+    submissions recorded earlier in the night to their ids (a duplicate within the night names
+    its first copy by key) and gains this chunk's. One transaction per chunk, not per file,
+    keeps a night of thousands of files to a few hundred statements; a crash still loses only
+    whole files, which the rerun finds unrecorded and loads.
+    """
     con.execute("begin transaction")
     try:
-        submission_id = con.execute(
-            """
-            insert into submissions (sha256, member_id, file_name, file_name_sha256, file_format,
-                size_bytes, received_at, state, state_changed_at, observation_count,
-                error_count, warning_count, duplicate_of, problems)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            returning submission_id
-            """,
-            [submission.arrival.sha256, submission.member_id, submission.shown_file_name,
-             name_key(submission.arrival.file_name), submission.file_format,
-             submission.arrival.size_bytes, submission.received_at, state, loaded_at,
-             0 if observations is None else len(observations),
-             sum(p.severity == "error" for p in submission.problems),
-             sum(p.severity == "warning" for p in submission.problems),
-             submission.duplicate_of, json.dumps(problems, ensure_ascii=False)],
-        ).fetchone()[0]
-        if submission.rule_results:
-            results = pd.DataFrame([r.__dict__ for r in submission.rule_results]).assign(
-                submission_id=submission_id, run_at=loaded_at)
-            con.register("rule_results", results)
-            con.execute("""
-                insert into validation_results
-                select submission_id, run_at, suite, rule, severity, success, unexpected_count
-                from rule_results""")
-            con.unregister("rule_results")
-        if observations is not None:
-            _load_observations(con, submission_id, observations, loaded_at)
+        chunk_ids = []
+        for submission, at in zip(chunk, loaded_at, strict=True):
+            if submission.duplicate_of is not None and submission.duplicate_of < 0:
+                submission.duplicate_of = ids[-1 - submission.duplicate_of]
+            chunk_ids.append(_insert_submission(con, submission, at))
+            ids[submission.key] = chunk_ids[-1]
+        _insert_rule_results(con, chunk, chunk_ids, loaded_at)
+        _load_observations(con, chunk, chunk_ids, loaded_at)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return submission_id
+    return chunk_ids
 
 
-def _load_observations(con: duckdb.DuckDBPyConnection, submission_id: int,
-                       observations: pd.DataFrame, loaded_at: datetime) -> None:
-    """Close the rows this submission corrects, add its own, mark fully replaced files."""
-    frame = observations[OBSERVATION_COLUMNS].assign(submission_id=submission_id)
-    frame["note"] = frame["note"].where(frame["note"] != "")
-    con.register("incoming", frame)
-    closed = con.execute(
+def _insert_submission(con: duckdb.DuckDBPyConnection, submission: Submission,
+                       loaded_at: datetime) -> int:
+    state = submission.state
+    return con.execute(
         """
-        update observations set valid_to = $loaded_at
-        where valid_to is null
-          and (member_id, period, indicator) in (
-              select distinct member_id, period, indicator from incoming)
-        """, {"loaded_at": loaded_at}).fetchone()[0]
+        insert into submissions (sha256, member_id, file_name, file_name_sha256, file_format,
+            size_bytes, received_at, state, state_changed_at, observation_count,
+            error_count, warning_count, duplicate_of, problems)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        returning submission_id
+        """,
+        [submission.arrival.sha256, submission.member_id, submission.shown_file_name,
+         name_key(submission.arrival.file_name), submission.file_format,
+         submission.arrival.size_bytes, submission.received_at, state, loaded_at,
+         len(submission.observations) if state.startswith("accepted") else 0,
+         sum(p.severity == "error" for p in submission.problems),
+         sum(p.severity == "warning" for p in submission.problems),
+         submission.duplicate_of, json.dumps(condense(submission.problems), ensure_ascii=False)],
+    ).fetchone()[0]
+
+
+def _insert_rule_results(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
+                         ids: list[int], loaded_at: list[datetime]) -> None:
+    rows = [{**r.__dict__, "submission_id": submission_id, "run_at": at}
+            for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
+            for r in submission.rule_results]
+    if not rows:
+        return
+    con.register("rule_results", pd.DataFrame(rows))
+    con.execute("""
+        insert into validation_results
+        select submission_id, run_at, suite, rule, severity, success, unexpected_count
+        from rule_results""")
+    con.unregister("rule_results")
+
+
+def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
+                       ids: list[int], loaded_at: list[datetime]) -> None:
+    """Add the chunk's accepted observations and close the rows each one corrects.
+
+    A row is open until a later submission reports its member, period and indicator again:
+    earlier loads are closed at the chunk's first such submission, and rows of the chunk at the
+    next one within it. A submission left with no open row is marked superseded by the
+    submission that closed its last.
+    """
+    frames = [submission.observations[OBSERVATION_COLUMNS].assign(
+                  submission_id=submission_id, valid_from=at)
+              for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
+              if submission.state.startswith("accepted")]
+    if not frames:
+        return
+    incoming = pd.concat(frames, ignore_index=True)
+    incoming["note"] = incoming["note"].where(incoming["note"] != "")
+    incoming["valid_from"] = pd.to_datetime(incoming["valid_from"], utc=True)
+    con.register("incoming", incoming)
+    con.execute(
+        """
+        update observations set valid_to = firsts.valid_from
+        from (select member_id, period, indicator, min(valid_from) as valid_from
+              from incoming group by member_id, period, indicator) as firsts
+        where observations.valid_to is null
+          and observations.member_id = firsts.member_id
+          and observations.period = firsts.period
+          and observations.indicator = firsts.indicator
+        """)
     con.execute(
         """
         insert into observations (submission_id, member_id, period, frequency, quarter,
             indicator, dimension, category, value, status, note, valid_from, valid_to)
-        select submission_id, member_id, period, frequency, quarter, indicator, dimension,
-            category, value, status, note, $loaded_at, null
+        with reports as (
+            select distinct member_id, period, indicator, submission_id, valid_from
+            from incoming),
+        closings as (
+            select *, lead(valid_from) over (partition by member_id, period, indicator
+                                             order by valid_from) as valid_to
+            from reports)
+        select incoming.submission_id, incoming.member_id, incoming.period,
+            incoming.frequency, incoming.quarter, incoming.indicator, incoming.dimension,
+            incoming.category, incoming.value, incoming.status, incoming.note,
+            incoming.valid_from, closings.valid_to
         from incoming
-        """, {"loaded_at": loaded_at})
+        join closings using (member_id, period, indicator, submission_id)
+        """)
     con.unregister("incoming")
-    if not closed:
-        return
     con.execute(
         """
-        update submissions set state = 'superseded', superseded_by = $new_id,
-            state_changed_at = $loaded_at
-        where state in ('accepted', 'accepted_with_warnings')
-          and submission_id <> $new_id
-          and submission_id in (
-              select submission_id from observations where valid_to = $loaded_at)
-          and not exists (
-              select 1 from observations still
-              where still.submission_id = submissions.submission_id and still.valid_to is null)
-        """, {"new_id": submission_id, "loaded_at": loaded_at})
+        update submissions set state = 'superseded', superseded_by = closer.submission_id,
+            state_changed_at = closer.valid_from
+        from (select submission_id, max(valid_to) as last_closed
+              from observations
+              where submission_id in (
+                  select submission_id from observations where valid_to >= $first)
+              group by submission_id
+              having count(*) = count(valid_to)) as gone,
+             (select unnest($ids) as submission_id, unnest($loaded_at) as valid_from) as closer
+        where submissions.submission_id = gone.submission_id
+          and closer.valid_from = gone.last_closed
+          and submissions.state in ('accepted', 'accepted_with_warnings')
+        """, {"first": loaded_at[0], "ids": ids, "loaded_at": loaded_at})
 
 
 def receipts_since(con: duckdb.DuckDBPyConnection, changed_at: datetime | None) -> list[dict]:

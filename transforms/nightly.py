@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from transforms import intake
 from transforms.catalogue import Catalogue
 from transforms.inbox import keep_bytes, scan_inbox
 from transforms.intake import Submission
-from transforms.loading import already_received, name_key, receipts_since, record_submission
+from transforms.loading import already_received, name_key, receipts_since, record_submissions
 from transforms.marts import refresh_marts
 from transforms.receipts import receipt_name, write_receipt
 from transforms.warehouse import now_utc, publish_snapshot
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("efc.nightly")
 PROGRESS_EVERY = 25
+# Files per load transaction: few statements per night, and a crash redoes at most one chunk.
+LOAD_CHUNK_FILES = 50
+LOAD_CHUNK_OBSERVATIONS = 50_000
 
 
 @dataclass
@@ -125,27 +129,41 @@ def validate_submissions(submissions: list[Submission], catalogue: Catalogue, to
 
 def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submission],
                      summary: NightlySummary) -> NightlySummary:
-    """Record every submission in its own transaction, in arrival order."""
+    """Record every submission in arrival order, a chunk of files per transaction."""
     ids: dict[int, int] = {}
     last = now_utc()
-    for done, submission in enumerate(submissions, start=1):
-        if done % PROGRESS_EVERY == 0:
-            log.info("loaded %d/%d files", done, len(submissions))
-        if submission.duplicate_of is not None and submission.duplicate_of < 0:
-            submission.duplicate_of = ids[-1 - submission.duplicate_of]
-        loaded_at = max(now_utc(), last + timedelta(microseconds=1))
-        last = loaded_at
-        ids[submission.key] = record_submission(con, submission, loaded_at)
-        if submission.state.startswith("accepted"):
-            summary.observations_loaded += len(submission.observations)
-        if submission.state == "rejected":
-            summary.problems_by_rule.update(
-                {p.rule for p in submission.problems if p.severity == "error"})
+    for chunk in _load_chunks(submissions):
+        loaded_at = []
+        for _ in chunk:  # strictly increasing: the order in which corrections apply
+            last = max(now_utc(), last + timedelta(microseconds=1))
+            loaded_at.append(last)
+        record_submissions(con, chunk, loaded_at, ids)
+        log.info("loaded %d/%d files", len(ids), len(submissions))
+        for submission in chunk:
+            if submission.state.startswith("accepted"):
+                summary.observations_loaded += len(submission.observations)
+            if submission.state == "rejected":
+                summary.problems_by_rule.update(
+                    {p.rule for p in submission.problems if p.severity == "error"})
     if ids:  # final states: a correction later in the batch supersedes an earlier file
         summary.files_by_state.update(dict(con.execute(
             "select state, count(*) from submissions where submission_id between ? and ? "
             "group by state", [min(ids.values()), max(ids.values())]).fetchall()))
     return summary
+
+
+def _load_chunks(submissions: list[Submission]) -> Iterator[list[Submission]]:
+    """Consecutive runs of at most LOAD_CHUNK_FILES files and about LOAD_CHUNK_OBSERVATIONS."""
+    chunk: list[Submission] = []
+    size = 0
+    for submission in submissions:
+        chunk.append(submission)
+        size += 0 if submission.observations is None else len(submission.observations)
+        if len(chunk) == LOAD_CHUNK_FILES or size >= LOAD_CHUNK_OBSERVATIONS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date
