@@ -34,8 +34,10 @@ $(STAMP): pyproject.toml | system-deps
 demo: $(STAMP)
 	$(BIN)/efc demo
 
+# One worker per core (pytest-xdist); a test file stays on one worker with its fixtures. On 2
+# cores the suite took 684 s in one process and 432 s in two.
 test: $(STAMP)
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
