@@ -7,12 +7,15 @@ Prefect flows, importing them only when called.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import shutil
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -69,6 +72,35 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
+@contextlib.contextmanager
+def _prefect_api_booting() -> Iterator[None]:
+    """Boot Prefect's local API while the block imports the pipeline, not one after the other.
+
+    Without PREFECT_API_URL, Prefect starts its API in a server subprocess on a flow's first
+    call and waits ~10 s for it; importing the flow's modules (Great Expectations, WeasyPrint,
+    statsmodels) costs ~10 s more in this process. Started here, the two overlap on two cores.
+    The server module is imported before the thread starts, so the thread itself imports
+    nothing; a failed start is left to the flow's own call, which reports it.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():  # a running server: nothing to boot
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def start() -> None:
+        with contextlib.suppress(Exception):
+            SubprocessASGIServer().start()
+
+    booting = threading.Thread(target=start, name="prefect-api-boot", daemon=True)
+    booting.start()
+    try:
+        yield
+    finally:
+        booting.join()
+
+
 # --- check -----------------------------------------------------------------------------
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,8 +138,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 def run_ingest(settings: Settings, inbox: Path | None, label: str) -> dict:
     _quiet_prefect()
     _show_progress()
-    from flows.nightly_aggregation import nightly_aggregation
-
+    with _prefect_api_booting():
+        from flows.nightly_aggregation import nightly_aggregation
     state = nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label,
                                 return_state=True)
     if state.is_failed():
@@ -139,7 +171,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
     _quiet_prefect()
-    from flows.quarterly_assessment import quarterly_assessment
+    with _prefect_api_booting():
+        from flows.quarterly_assessment import quarterly_assessment
 
     return quarterly_assessment(quarter=quarter, as_of=as_of)
 
