@@ -561,9 +561,10 @@ def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
         if poisson.pearson_chi2 <= target:
             return 0.0, df
 
-        def excess(log_alpha: float) -> float:
+        def excess(log_alpha: float) -> float:  # started from the Poisson fit: fewer steps
             family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
-            return float(sm.GLM(y, exog, family=family).fit().pearson_chi2) - target
+            fit = sm.GLM(y, exog, family=family).fit(start_params=poisson.params)
+            return float(fit.pearson_chi2) - target
 
         low, high = math.log(1e-9), math.log(MAX_ALPHA)
         if excess(high) > 0:
