@@ -70,7 +70,7 @@ BENCH = Path(__file__).resolve().parent
 class Row:
     scale: str
     step: str
-    seconds: float
+    seconds: float | None  # None: a row that is not a timing (peak memory)
     observations: int | None = None
     files: int | None = None
     floor_s: float | None = None
@@ -101,7 +101,7 @@ def print_table(rows: list[Row]) -> None:
     for r in rows:
         met = "" if r.met is None else ("yes" if r.met else "NO")
         say(f"{r.scale:<6}{fmt(r.observations, ',d'):>13}{fmt(r.files, ',d'):>7}  "
-            f"{r.step:<38}{r.seconds:>9.2f}{fmt(r.per_second, ',.0f'):>10}"
+            f"{r.step:<38}{fmt(r.seconds, '.2f'):>9}{fmt(r.per_second, ',.0f'):>10}"
             f"{fmt(r.floor_s, '.2f'):>9}{r.versus:>10}  {r.goal:<22}{met:<6}"
             f"{fmt(r.peak_mb, ',.0f'):>8}")
 
@@ -441,7 +441,7 @@ def measure_scale(inputs: Inputs, folder: Path, runner: Runner, prefect_s: float
 
 def memory_row(name: str, rows: list[Row]) -> Row:
     peak = max(r.peak_mb or 0 for r in rows)
-    return Row(name, "peak memory, any step", 0.0, goal=f"<{MEMORY_GOAL_MB} MB"
+    return Row(name, "peak memory, any step", None, goal=f"<{MEMORY_GOAL_MB} MB"
                + ("" if name == "5M" else " (at 5M)"), met=peak < MEMORY_GOAL_MB, peak_mb=peak)
 
 
