@@ -40,6 +40,7 @@ class Settings:
     max_file_bytes: int
     max_rows: int
     lock_timeout_s: int
+    workers: int  # processes that examine a large night's files
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,6 +54,7 @@ class Settings:
             max_file_bytes=_int_from_env("EFC_MAX_FILE_MB", 50) * 1024 * 1024,
             max_rows=_int_from_env("EFC_MAX_ROWS", 1_000_000),
             lock_timeout_s=_int_from_env("EFC_LOCK_TIMEOUT_S", 60),
+            workers=_int_from_env("EFC_WORKERS", os.cpu_count() or 1),
         )
         if not (settings.reference_dir / "members.csv").is_file():
             raise SettingsError(

@@ -114,3 +114,40 @@ def test_receipt_text_is_readable(workspace, prefect_harness, state):
     nightly_aggregation()
     text = next((workspace.receipts_dir / "hl-north").glob("*.txt")).read_text()
     assert "ACCEPTED" in text and "ok.csv" in text
+
+
+def test_files_examined_in_worker_processes_are_judged_as_in_one(tmp_path, catalogue,
+                                                                  monkeypatch):
+    """Two worker processes give back every file in arrival order, examined and kept alike."""
+    import shutil
+    from dataclasses import replace
+
+    from efc.settings import Settings
+    from tests.conftest import SAMPLE
+    from transforms import nightly
+    from transforms.warehouse import migrate
+
+    monkeypatch.setattr(nightly, "FILES_PER_WORKER", 5)
+    inbox = tmp_path / "inbox"
+    for member in ("hl-north", "pay-remit", "le-beta"):  # identifying and faulty files among them
+        shutil.copytree(SAMPLE / member, inbox / member)
+    (inbox / "le-beta" / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    outcomes = {}
+    for workers in (1, 2):
+        monkeypatch.setenv("EFC_HOME", str(tmp_path / f"home-{workers}"))
+        settings = replace(Settings.from_env().with_inbox(inbox), workers=workers)
+        settings.ensure_folders()
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            migrate(con)
+            found, _ = nightly.discover_submissions(con, settings, nightly.now_utc())
+        examined = nightly.examine_submissions(found, catalogue, settings)
+        outcomes[workers] = (
+            [(s.key, s.member_id, s.state, s.is_identifying, [p.rule for p in s.problems],
+              None if s.observations is None else s.observations.to_csv(index=False))
+             for s in examined],
+            sorted(p.name for p in settings.archive_dir.iterdir()),
+            sorted(p.name for p in settings.quarantine_dir.iterdir()))
+    assert [key for key, *_ in outcomes[2][0]] == list(range(len(outcomes[2][0])))
+    assert {state for _, _, state, *_ in outcomes[2][0]} >= {"accepted", "rejected"}
+    assert outcomes[2][2], "the identifying and unreadable files are quarantined"
+    assert outcomes[1] == outcomes[2]

@@ -6,6 +6,7 @@ member's offline check and the nightly run judge a file the same way.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,8 +17,9 @@ import pandas as pd
 from checks.problems import Problem
 from checks.screening import screen_cells, screen_frame
 from checks.validation import RuleResult, validate_batch
+from efc.settings import Settings
 from transforms.catalogue import Catalogue
-from transforms.inbox import Arrival
+from transforms.inbox import Arrival, keep_bytes
 from transforms.observations import canonical_observations, uppercase_country_codes
 from transforms.parsing import parse_file
 
@@ -100,6 +102,34 @@ def examine(submission: Submission, data: bytes | None, catalogue: Catalogue,
         submission.observations = observations.assign(
             submission_key=submission.key, folder_member=submission.member_id)
     return submission
+
+
+def examine_received(submission: Submission, catalogue: Catalogue, settings: Settings
+                     ) -> tuple[Submission, str | None]:
+    """Read one received file, examine it and keep its bytes: archived, or quarantined if
+    identifying. A pure step per file, so that a night's files can be examined in parallel.
+
+    A reader failure rejects the file rather than stopping the night; its traceback comes
+    back for the run's log.
+    """
+    arrival = submission.arrival
+    data = arrival.path.read_bytes()
+    failure = None
+    if submission.duplicate_of is None:
+        too_large = arrival.size_bytes > settings.max_file_bytes
+        try:
+            examine(submission, None if too_large else data, catalogue,
+                    max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows)
+        except Exception:  # one unreadable file must not stop the night for the others
+            failure = traceback.format_exc()
+            could_not_examine(submission)
+    else:
+        examine_name(submission)
+    if submission.is_identifying:
+        keep_bytes(data, arrival.sha256, settings.quarantine_dir, private=True)
+    else:
+        keep_bytes(data, arrival.sha256, settings.archive_dir)
+    return submission, failure
 
 
 def could_not_examine(submission: Submission) -> Submission:
