@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -42,11 +43,11 @@ def _docs_context(data_docs_dir: Path):
     }})
 
 
-def _key(result: ExpectationSuiteValidationResult, run_id: RunIdentifier
+def _key(result: ExpectationSuiteValidationResult, run_id: RunIdentifier, part: str
          ) -> ValidationResultIdentifier:
     batch = (result.meta.get("active_batch_definition") or {}).get("data_asset_name")
     return ValidationResultIdentifier(ExpectationSuiteIdentifier(result.suite_name), run_id,
-                                      batch or result.suite_name)
+                                      (batch or result.suite_name) + part)
 
 
 def build_data_docs(data_docs_dir: Path, runs: Sequence[ExpectationSuiteValidationResult], *,
@@ -54,18 +55,24 @@ def build_data_docs(data_docs_dir: Path, runs: Sequence[ExpectationSuiteValidati
     """Add `runs` (GX results of one run) to the site and rebuild it; return its index.html.
 
     Each suite keeps only its latest run: a run replaces the earlier results of its suites.
+    A suite validated in several parts (a large night's batches) keeps every part.
     """
     data_docs_dir.mkdir(parents=True, exist_ok=True)
     context = _docs_context(data_docs_dir)
     store = context.validation_results_store
     run_id = RunIdentifier(run_name=run_name, run_time=run_time)
+    parts = Counter(run.suite_name for run in runs)
+    for key in store.list_keys():
+        if key.expectation_suite_identifier.name in parts:
+            store.remove_key(key)
+    seen: Counter = Counter()
     for run in runs:
         result = copy.copy(run)
         result.meta = {**run.meta, "run_id": run_id, "validation_time": run_id.run_time}
-        for key in store.list_keys():
-            if key.expectation_suite_identifier.name == result.suite_name:
-                store.remove_key(key)
-        store.set(_key(result, run_id), result)
+        seen[run.suite_name] += 1
+        part = (f"-part-{seen[run.suite_name]}-of-{parts[run.suite_name]}"
+                if parts[run.suite_name] > 1 else "")
+        store.set(_key(result, run_id, part), result)
 
     for key in store.list_keys():  # the suites' pages, from the expectations each result ran
         result = store.get(key)

@@ -44,8 +44,8 @@ def check_warehouse(con, as_of: datetime, today):
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def publish_data_docs(settings: Settings, submission_result, warehouse, started: datetime):
-    return nightly.publish_data_docs(settings, submission_result, warehouse, started)
+def publish_data_docs(settings: Settings, submission_results, warehouse, started: datetime):
+    return nightly.publish_data_docs(settings, submission_results, warehouse, started)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -71,16 +71,19 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> 
     try:
         with writer(settings) as con:
             submissions, summary.ignored = discover_submissions(con, settings, started)
+            summary.files_found = len(submissions)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
-            submissions = examine_submissions(submissions, catalogue, settings)
-            submissions, submission_result = validate_submissions(submissions, catalogue,
-                                                                  started.date())
-            summary = load_submissions(con, submissions, summary)
+            submission_results = []
+            for part in nightly.night_parts(submissions):
+                part = examine_submissions(part, catalogue, settings)
+                part, result = validate_submissions(part, catalogue, started.date())
+                summary = load_submissions(con, part, summary)
+                submission_results += [result] if result is not None else []
             warehouse = check_warehouse(con, datetime.now(UTC), started.date())
             summary.warehouse_flags.update(warehouse.flagged["rule"].tolist())
             refresh_aggregates(con, settings)
             summary.receipts_written = issue_receipts(con, settings, started)
-        publish_data_docs(settings, submission_result, warehouse, started)
+        publish_data_docs(settings, submission_results, warehouse, started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
         return Failed(message=str(busy))

@@ -151,3 +151,30 @@ def test_files_examined_in_worker_processes_are_judged_as_in_one(tmp_path, catal
     assert {state for _, _, state, *_ in outcomes[2][0]} >= {"accepted", "rejected"}
     assert outcomes[2][2], "the identifying and unreadable files are quarantined"
     assert outcomes[1] == outcomes[2]
+
+
+def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace,
+                                                                        prefect_harness,
+                                                                        monkeypatch):
+    """Parts of two files: a copy and a correction arrive in parts after their original."""
+    from flows.nightly_aggregation import nightly_aggregation
+    from transforms import nightly
+
+    monkeypatch.setattr(nightly, "PART_FILES", 2)
+    inbox = workspace.inbox
+    for name, member, confirmed, nl, age in [("a-july.csv", "hl-north", 100, 60, 400),
+                                             ("b-july.csv", "hl-south", 10, 4, 300),
+                                             ("c-copy.csv", "hl-north", 100, 60, 200),
+                                             ("d-fixed.csv", "hl-north", 130, 70, 100)]:
+        set_mtime(write(inbox / member / name, rows(member, "2026-07", confirmed, nl)), age)
+
+    summary = nightly_aggregation()
+    assert summary["files_by_state"] == {"accepted": 2, "duplicate": 1, "superseded": 1}
+    assert summary["observations_loaded"] == 9  # three files of three rows; the copy adds none
+    north = receipts(workspace, "hl-north")
+    original = north["a-july.csv"]["submission_id"]
+    assert north["c-copy.csv"]["duplicate_of"] == original
+    assert north["a-july.csv"]["superseded_by"] == north["d-fixed.csv"]["submission_id"]
+    pages = (workspace.data_docs_dir / "validations" / "submission").rglob("*.html")
+    assert sorted(p.name for p in pages) == ["observations-part-1-of-2.html",
+                                             "observations-part-2-of-2.html"]

@@ -263,7 +263,7 @@ def test_a_warning_loads_and_is_reported(empty_warehouse, catalogue):
     examine(submission, data, catalogue, max_file_bytes=10**6, max_rows=10**6)
     validate([submission], catalogue, TODAY)
     assert submission.state == "accepted"
-    [submission_id] = record_submissions(con, [submission], [AS_OF], {})
+    [submission_id] = record_submissions(con, [submission], [AS_OF])
 
     validation = run_warehouse_suite(con, as_of=AS_OF, today=TODAY)
     store_results(con, validation, AS_OF)

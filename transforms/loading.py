@@ -39,23 +39,23 @@ def already_received(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str
 
 
 def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
-                       loaded_at: list[datetime], ids: dict[int, int]) -> list[int]:
+                       loaded_at: list[datetime]) -> list[int]:
     """Store a chunk of submissions, in arrival order, and their observations in one transaction.
 
-    `loaded_at` holds each submission's load time, strictly increasing; `ids` maps the keys of
-    submissions recorded earlier in the night to their ids (a duplicate within the night names
-    its first copy by key) and gains this chunk's. One transaction per chunk, not per file,
-    keeps a night of thousands of files to a few hundred statements; a crash still loses only
-    whole files, which the rerun finds unrecorded and loads.
+    `loaded_at` holds each submission's load time, strictly increasing. One transaction per
+    chunk, not per file, keeps a night of thousands of files to a few hundred statements; a
+    crash still loses only whole files, which the rerun finds unrecorded and loads.
     """
     con.execute("begin transaction")
     try:
         chunk_ids = []
         for submission, at in zip(chunk, loaded_at, strict=True):
             if submission.duplicate_of is not None and submission.duplicate_of < 0:
-                submission.duplicate_of = ids[-1 - submission.duplicate_of]
+                # a copy of a file received earlier tonight, and so recorded before it
+                submission.duplicate_of = con.execute(
+                    "select min(submission_id) from submissions where sha256 = ?",
+                    [submission.arrival.sha256]).fetchone()[0]
             chunk_ids.append(_insert_submission(con, submission, at))
-            ids[submission.key] = chunk_ids[-1]
         _insert_rule_results(con, chunk, chunk_ids, loaded_at)
         _load_observations(con, chunk, chunk_ids, loaded_at)
         con.execute("commit")

@@ -38,6 +38,9 @@ FILES_PER_WORKER = 100
 # Files per load transaction: few statements per night, and a crash redoes at most one chunk.
 LOAD_CHUNK_FILES = 50
 LOAD_CHUNK_OBSERVATIONS = 50_000
+# A night is handled in parts of this size (about 150k observations of typical files).
+PART_FILES = 1_000
+PART_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -46,6 +49,8 @@ class NightlySummary:
 
     started_at: datetime
     inbox: str
+    files_found: int = 0
+    files_loaded: int = 0
     files_by_state: Counter = field(default_factory=Counter)
     problems_by_rule: Counter = field(default_factory=Counter)
     observations_loaded: int = 0
@@ -136,27 +141,42 @@ def validate_submissions(submissions: list[Submission], catalogue: Catalogue, to
 
 def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submission],
                      summary: NightlySummary) -> NightlySummary:
-    """Record every submission in arrival order, a chunk of files per transaction."""
-    ids: dict[int, int] = {}
+    """Record submissions in arrival order, a chunk of files per transaction; the night's file
+    states are counted afresh, since a later file can supersede an earlier one."""
     last = now_utc()
     for chunk in _load_chunks(submissions):
         loaded_at = []
         for _ in chunk:  # strictly increasing: the order in which corrections apply
             last = max(now_utc(), last + timedelta(microseconds=1))
             loaded_at.append(last)
-        record_submissions(con, chunk, loaded_at, ids)
-        log.info("loaded %d/%d files", len(ids), len(submissions))
+        record_submissions(con, chunk, loaded_at)
+        summary.files_loaded += len(chunk)
+        log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
         for submission in chunk:
             if submission.state.startswith("accepted"):
                 summary.observations_loaded += len(submission.observations)
             if submission.state == "rejected":
                 summary.problems_by_rule.update(
                     {p.rule for p in submission.problems if p.severity == "error"})
-    if ids:  # final states: a correction later in the batch supersedes an earlier file
-        summary.files_by_state.update(dict(con.execute(
-            "select state, count(*) from submissions where submission_id between ? and ? "
-            "group by state", [min(ids.values()), max(ids.values())]).fetchall()))
+    summary.files_by_state = Counter(dict(con.execute(
+        "select state, count(*) from submissions where received_at = ? group by state",
+        [summary.started_at]).fetchall()))
     return summary
+
+
+def night_parts(submissions: list[Submission]) -> Iterator[list[Submission]]:
+    """The night in consecutive parts of at most PART_FILES files and about PART_BYTES, each
+    examined, validated and loaded before the next, so memory stays flat however many arrive."""
+    part: list[Submission] = []
+    size = 0
+    for submission in submissions:
+        part.append(submission)
+        size += submission.arrival.size_bytes
+        if len(part) == PART_FILES or size >= PART_BYTES:
+            yield part
+            part, size = [], 0
+    if part:
+        yield part
 
 
 def _load_chunks(submissions: list[Submission]) -> Iterator[list[Submission]]:
@@ -182,15 +202,15 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date
 
 
 def publish_data_docs(settings: Settings,
-                      submission_result: ExpectationSuiteValidationResult | None,
+                      submission_results: list[ExpectationSuiteValidationResult],
                       warehouse: WarehouseValidation, started: datetime) -> Path:
     """GX's own Data Docs site under EFC_HOME/data_docs, listing tonight's runs.
 
-    `submission_result` is tonight's submission validation (None without new files: the site
-    keeps showing the last one).
+    `submission_results` are tonight's submission validations, one per part of the night
+    (none without new files: the site keeps showing the last night's).
     """
-    runs = [submission_result] if submission_result is not None else []
-    return build_data_docs(settings.data_docs_dir, [*runs, *warehouse.suite_results],
+    return build_data_docs(settings.data_docs_dir, [*submission_results,
+                                                    *warehouse.suite_results],
                            run_name=f"nightly-{started:%Y%m%dT%H%M%SZ}", run_time=started)
 
 
