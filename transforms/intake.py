@@ -107,7 +107,7 @@ def examine(submission: Submission, data: bytes | None, catalogue: Catalogue,
 def examine_received(submission: Submission, catalogue: Catalogue, settings: Settings
                      ) -> tuple[Submission, str | None]:
     """Read one received file, examine it and keep its bytes: archived, or quarantined if
-    identifying. A pure step per file, so that a night's files can be examined in parallel.
+    identifying. It touches this file alone, so a night's files can be examined in parallel.
 
     A reader failure rejects the file rather than stopping the night; its traceback comes
     back for the run's log.
