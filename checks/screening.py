@@ -11,7 +11,7 @@ ordinary notes full of counts, amounts, dates and periods raise no alarm.
 Decisions worth knowing:
 - Phone numbers need a `+`/`00` international prefix, or national formatting with at least
   9 digits that `phonenumbers` accepts as VALID for an EU, UK or US region. A bare run of
-  digits without a leading 0 is a number. A national number grouped exactly like a
+  digits without a leading 0 is a number, and so is such a run with cents (`1229136.70`). A national number grouped exactly like a
   thousands-separated count (`612 345 678`) is read as a count unless a word such as `Tel`,
   `phone` or `mobile` stands just before it. Dates, year ranges and periods never are phones.
 - A dotted quad right after `version`, `Abschnitt`, `section`, `Art.`, `§` … is a release
@@ -163,6 +163,7 @@ _DATE_INSIDE = re.compile(
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}([ .,'])\d{3}(?:\1\d{3})*")
 _THOUSANDS_PREFIX = re.compile(r"[1-9]\d{0,2}([ .,'])\d{3}(?:\1\d{3})*(?!\d)")
 _US_SHAPE = re.compile(r"\(?[2-9]\d{2}\)?[ .-]?[2-9]\d{2}[ .-]\d{4}")
+_DECIMAL_AMOUNT = re.compile(r"[1-9]\d*[.,]\d{1,2}")  # 1229136.70: an amount, not a phone
 _DOTTED_THOUSANDS_INTL = re.compile(r"\+\s?\d{1,3}(?:[.,]\d{3})+")
 
 _phonenumbers: Any = None
@@ -417,7 +418,7 @@ def _national_phone_regions(candidate: str, digits: str) -> tuple[str, ...]:
         return PHONE_REGIONS[:-1]  # NANP numbers never start with 0
     if _US_SHAPE.fullmatch(candidate):
         return ("US", *PHONE_REGIONS[:-1])
-    if candidate.isdigit():
+    if candidate.isdigit() or _DECIMAL_AMOUNT.fullmatch(candidate):
         return ()  # a bare run of digits without a leading 0 is a number, not a phone
     return PHONE_REGIONS[:-1]  # grouped like a phone in a country without trunk prefix
 

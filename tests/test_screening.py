@@ -191,6 +191,7 @@ def test_generated_checksum_identifiers_are_all_caught() -> None:
     "DE", "FR", "NL", "ZZ", "AT, DE, FR", "KW31 2026", "ratio 3:1", "24/7",
     "z.B./bzw. EUR/Monat i.d.R./Jahr", "Richtlinie 2011/93/EU Art. 25", "§ 184b StGB",
     "123456789012", "Anzahl: 1234567890 Meldungen",
+    "1229136.70", "1229136,70 EUR",  # amounts with cents (found at 5M generated observations)
     "Werte je Quartal: 2.541.149 / 68.135 / 2.703.710.762 / 2.567.709 Meldungen.",
     "Volumes trimestriels : 85 788 ; 4 028 769 779 ; 3 012 024 507 ; 92.",
     "2 061 363 672 signalements",
