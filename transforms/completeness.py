@@ -17,10 +17,16 @@ from transforms.periods import parse_period, quarter_months
 
 
 def period_months(periods: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The first and last month (as month indexes) of each period, monthly or quarterly."""
-    spans = periods.map(parse_period)
-    return (spans.map(lambda p: p.first_month).to_numpy(dtype="int64"),
-            spans.map(lambda p: p.last_month).to_numpy(dtype="int64"))
+    """The first and last month (as month indexes) of each period, monthly or quarterly.
+
+    Each distinct period is parsed once: a history repeats a few hundred periods over
+    hundreds of thousands of rows.
+    """
+    codes, distinct = pd.factorize(periods)
+    spans = [parse_period(period) for period in distinct]
+    first = np.array([span.first_month for span in spans], dtype="int64")
+    last = np.array([span.last_month for span in spans], dtype="int64")
+    return first[codes], last[codes]
 
 
 def _period_end(last_month: int) -> date:
@@ -31,8 +37,10 @@ def _period_end(last_month: int) -> date:
 def _by_month(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per month that each row's period spans (a quarter spans three)."""
     first, last = period_months(frame["period"])
-    spans = [list(range(a, b + 1)) for a, b in zip(first, last, strict=True)]
-    return frame.assign(month=spans).explode("month").astype({"month": "int64"})
+    months = last - first + 1
+    offset = np.arange(months.sum()) - np.repeat(np.cumsum(months) - months, months)
+    return frame.loc[frame.index.repeat(months)].assign(
+        month=np.repeat(first, months) + offset)
 
 
 def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetime, today: date,
