@@ -11,9 +11,10 @@ ordinary notes full of counts, amounts, dates and periods raise no alarm.
 Decisions worth knowing:
 - Phone numbers need a `+`/`00` international prefix, or national formatting with at least
   9 digits that `phonenumbers` accepts as VALID for an EU, UK or US region. A bare run of
-  digits without a leading 0 is a number, and so is such a run with cents (`1229136.70`). A national number grouped exactly like a
-  thousands-separated count (`612 345 678`) is read as a count unless a word such as `Tel`,
-  `phone` or `mobile` stands just before it. Dates, year ranges and periods never are phones.
+  digits without a leading 0 is a number, and so is such a run with cents (`1229136.70`).
+  A national number grouped exactly like a thousands-separated count (`612 345 678`) is
+  read as a count unless a word such as `Tel`, `phone` or `mobile` stands just before it.
+  Dates, year ranges and periods never are phones.
 - A dotted quad right after `version`, `Abschnitt`, `section`, `Art.`, `§` … is a release
   or section number. A dotted quad whose last three groups have three digits each
   (`1.234.123.100`) is an IP address, unless a decimal comma, a currency or a percent sign
