@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import fcntl
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.disclosure import SuppressionPattern
+from efc.locks import exclusive_lock
 from rendering.pdf import render_html, write_pdf
 
 DRAFT, FINAL = "DRAFT", "FINAL"  # rendering.pdf draws the DRAFT watermark unless FINAL
@@ -373,23 +372,14 @@ class History:
         """One issuer or approver of a quarter at a time, so version numbers stay in order."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / ".review.lock"
-        with open(path, "a+") as handle:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise ReviewError(
-                            f"another `efc assess` or `efc approve` of {self.quarter} is still "
-                            f"running (it holds {path}); waited {timeout_s} s. Try again when "
-                            "it has finished.") from None
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+
+        def busy() -> ReviewError:
+            return ReviewError(
+                f"another `efc assess` or `efc approve` of {self.quarter} is still running (it "
+                f"holds {path}); waited {timeout_s} s. Try again when it has finished.")
+
+        with exclusive_lock(path, timeout_s, busy):
+            yield
 
     def issue(self, build: EditionBuild, latest: Version | None) -> Version:
         """Write `build` as the next version, a draft with its change log against `latest`.

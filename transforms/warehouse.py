@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from efc.locks import exclusive_lock
 from efc.settings import Settings
 from transforms.catalogue import REFERENCE_FILES, catalogue_version, read_reference
 
@@ -32,27 +31,15 @@ def now_utc() -> datetime:
 def writer_lock(settings: Settings) -> Iterator[None]:
     """Hold the warehouse's advisory write lock, waiting at most EFC_LOCK_TIMEOUT_S for it."""
     settings.ensure_folders()
-    lock_file = open(settings.lock_path, "a+")  # noqa: SIM115 - held for the whole block
-    deadline = time.monotonic() + settings.lock_timeout_s
-    while True:
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                lock_file.close()
-                raise WarehouseBusy(
-                    f"the warehouse {settings.warehouse_path} is being written by another "
-                    f"process (an ingest or demo still running); waited "
-                    f"{settings.lock_timeout_s} s. Try again when it has finished, or raise "
-                    f"EFC_LOCK_TIMEOUT_S."
-                ) from None
-            time.sleep(0.2)
-    try:
+
+    def busy() -> WarehouseBusy:
+        return WarehouseBusy(
+            f"the warehouse {settings.warehouse_path} is being written by another process (an "
+            f"ingest or demo still running); waited {settings.lock_timeout_s} s. Try again "
+            "when it has finished, or raise EFC_LOCK_TIMEOUT_S.")
+
+    with exclusive_lock(settings.lock_path, settings.lock_timeout_s, busy):
         yield
-    finally:
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
-        lock_file.close()
 
 
 @contextlib.contextmanager
