@@ -26,6 +26,8 @@ from transforms.parsing import parse_file
 if TYPE_CHECKING:  # efc check must not import Great Expectations
     from great_expectations.core import ExpectationSuiteValidationResult
 
+# `duplicate_of` of a copy of a file received earlier the same night, before its id is known.
+COPY_OF_TONIGHTS = -1
 STATES = ("accepted", "accepted_with_warnings", "rejected", "duplicate", "superseded")
 
 

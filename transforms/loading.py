@@ -13,7 +13,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from transforms.intake import Submission
+from transforms.intake import COPY_OF_TONIGHTS, Submission
 from transforms.receipts import build_receipt, condense
 
 OBSERVATION_COLUMNS = ["member_id", "period", "frequency", "quarter", "indicator", "dimension",
@@ -50,8 +50,7 @@ def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     try:
         chunk_ids = []
         for submission, at in zip(chunk, loaded_at, strict=True):
-            if submission.duplicate_of is not None and submission.duplicate_of < 0:
-                # a copy of a file received earlier tonight, and so recorded before it
+            if submission.duplicate_of == COPY_OF_TONIGHTS:  # its original was recorded first
                 submission.duplicate_of = con.execute(
                     "select min(submission_id) from submissions where sha256 = ?",
                     [submission.arrival.sha256]).fetchone()[0]

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import multiprocessing
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +22,7 @@ from efc.settings import Settings
 from transforms import intake
 from transforms.catalogue import Catalogue
 from transforms.inbox import scan_inbox
-from transforms.intake import Submission
+from transforms.intake import COPY_OF_TONIGHTS, Submission
 from transforms.loading import already_received, name_key, receipts_since, record_submissions
 from transforms.marts import refresh_marts
 from transforms.receipts import receipt_name, write_receipt
@@ -83,16 +83,16 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
     fresh = [a for a in scan.arrivals
              if (a.member_folder, name_key(a.file_name), a.sha256) not in seen]
     submissions = []
-    batch_first: dict[str, int] = {}
+    first_tonight: set[str] = set()
     for key, arrival in enumerate(fresh):
         submission = Submission(key=key, arrival=arrival, received_at=received_at,
                                 shown_file_name=arrival.file_name)
         if arrival.sha256 in first_by_sha:
             submission.duplicate_of = first_by_sha[arrival.sha256]
-        elif arrival.sha256 in batch_first:
-            submission.duplicate_of = -1 - batch_first[arrival.sha256]  # resolved on loading
+        elif arrival.sha256 in first_tonight:
+            submission.duplicate_of = COPY_OF_TONIGHTS  # its original's id is known on loading
         else:
-            batch_first[arrival.sha256] = key
+            first_tonight.add(arrival.sha256)
         submissions.append(submission)
     return submissions, [_withheld_if_identifying(entry) for entry in scan.ignored]
 
@@ -167,30 +167,29 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
 def night_parts(submissions: list[Submission]) -> Iterator[list[Submission]]:
     """The night in consecutive parts of at most PART_FILES files and about PART_BYTES, each
     examined, validated and loaded before the next, so memory stays flat however many arrive."""
-    part: list[Submission] = []
-    size = 0
-    for submission in submissions:
-        part.append(submission)
-        size += submission.arrival.size_bytes
-        if len(part) == PART_FILES or size >= PART_BYTES:
-            yield part
-            part, size = [], 0
-    if part:
-        yield part
+    return _runs(submissions, PART_FILES, PART_BYTES, lambda s: s.arrival.size_bytes)
 
 
 def _load_chunks(submissions: list[Submission]) -> Iterator[list[Submission]]:
     """Consecutive runs of at most LOAD_CHUNK_FILES files and about LOAD_CHUNK_OBSERVATIONS."""
-    chunk: list[Submission] = []
+    return _runs(submissions, LOAD_CHUNK_FILES, LOAD_CHUNK_OBSERVATIONS,
+                 lambda s: 0 if s.observations is None else len(s.observations))
+
+
+def _runs(submissions: list[Submission], most_files: int, about_size: int,
+          size_of: Callable[[Submission], int]) -> Iterator[list[Submission]]:
+    """Consecutive runs of at most `most_files` submissions; a run ends once its size (as
+    `size_of` measures it) reaches `about_size`."""
+    run: list[Submission] = []
     size = 0
     for submission in submissions:
-        chunk.append(submission)
-        size += 0 if submission.observations is None else len(submission.observations)
-        if len(chunk) == LOAD_CHUNK_FILES or size >= LOAD_CHUNK_OBSERVATIONS:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
+        run.append(submission)
+        size += size_of(submission)
+        if len(run) == most_files or size >= about_size:
+            yield run
+            run, size = [], 0
+    if run:
+        yield run
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date
