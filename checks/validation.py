@@ -365,13 +365,3 @@ def validate_batch(
 
     problems, results = per_submission(checked, outcomes, suite)
     return BatchValidation(problems, results, suite_result)
-
-
-def validate_observations(
-    frame: pd.DataFrame, catalogue: Catalogue, today: date, suite: str = "submission",
-    *, suites_dir: Path = SUITES_DIR, engine: str = "great_expectations",
-) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
-    """`validate_batch` without GX's own result: problems per submission_key, rule results."""
-    validation = validate_batch(frame, catalogue, today, suite, suites_dir=suites_dir,
-                                engine=engine)
-    return validation.problems, validation.results

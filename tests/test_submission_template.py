@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from checks.screening import screen_cells, screen_frame
-from checks.validation import validate_observations
+from checks.validation import validate_batch
 from efc.settings import REPO_ROOT
 from transforms.catalogue import load_catalogue, read_reference
 from transforms.observations import canonical_observations, uppercase_country_codes
@@ -55,8 +55,8 @@ def judged(name: str, data: bytes, member: str) -> tuple[list, list]:
                             parsed.rows["source_row"].tolist(), header_row=parsed.header_row)
     frame, value_problems = canonical_observations(parsed.rows)
     frame = uppercase_country_codes(frame, catalogue.code_list_of_dimension)
-    problems, _ = validate_observations(
-        frame.assign(submission_key=0, folder_member=member), catalogue, TODAY)
+    problems = validate_batch(frame.assign(submission_key=0, folder_member=member), catalogue,
+                              TODAY).problems
     return screened + value_problems, problems[0]
 
 

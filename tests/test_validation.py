@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from checks.validation import SUITES_DIR, validate_observations
+from checks.validation import SUITES_DIR, validate_batch
 from efc.settings import REPO_ROOT
 from transforms.catalogue import load_catalogue
 from transforms.observations import canonical_observations, uppercase_country_codes
@@ -41,7 +41,7 @@ def catalogue_codes() -> dict[str, str]:
 
 
 def rules_failing(rows, catalogue, folder="hl-north", **kwargs) -> list[tuple[str, int | None]]:
-    problems, _ = validate_observations(frame_of(rows, folder), catalogue, TODAY, **kwargs)
+    problems = validate_batch(frame_of(rows, folder), catalogue, TODAY, **kwargs).problems
     return [(p.rule, p.row) for p in problems[0]]
 
 
@@ -82,8 +82,7 @@ def batch_outcome(catalogue):
     """All cases as one batch (one GX run), each case its own submission."""
     frames = [frame_of(replace(row, **changes), key=key)
               for key, (row, changes, _) in enumerate(CASES)]
-    problems, _ = validate_observations(pd.concat(frames, ignore_index=True), catalogue, TODAY)
-    return problems
+    return validate_batch(pd.concat(frames, ignore_index=True), catalogue, TODAY).problems
 
 
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[rule for *_, rule in CASES])
@@ -112,8 +111,8 @@ def test_duplicate_keys_and_mixed_frequency(catalogue):
 
 
 def test_warning_severity_comes_from_the_suite(catalogue):
-    problems, results = validate_observations(
-        frame_of(replace(3, status="P")), catalogue, TODAY)
+    validation = validate_batch(frame_of(replace(3, status="P")), catalogue, TODAY)
+    problems, results = validation.problems, validation.results
     assert {p.severity for p in problems[0]} == {"warning"}
     assert any(r.rule == "value_estimated" and not r.success for r in results)
 
@@ -135,7 +134,7 @@ def test_the_suite_on_disk_is_the_one_that_runs(catalogue, tmp_path: Path):
 def test_failures_map_back_to_each_submission_of_a_batch(catalogue):
     batch = pd.concat([frame_of(GOOD, key=0), frame_of(replace(3, value="-1"), key=1)],
                       ignore_index=True)
-    problems, _ = validate_observations(batch, catalogue, TODAY)
+    problems = validate_batch(batch, catalogue, TODAY).problems
     assert problems[0] == []
     assert [(p.rule, p.row) for p in problems[1]] == [("value_non_negative", 5)]
 
@@ -147,7 +146,9 @@ def test_offline_engine_gives_the_same_verdicts_as_great_expectations(catalogue)
     frames.append(frame_of(GOOD + [GOOD[3]] + [
         ("hl-north", "2026-Q3", "HL_UNIQUE_DOMAINS", "", "", "5", "", "", "")], key=len(CASES)))
     batch = pd.concat(frames, ignore_index=True)
-    by_gx, results_gx = validate_observations(batch, catalogue, TODAY)
-    by_pandas, results_pandas = validate_observations(batch, catalogue, TODAY, engine="pandas")
+    gx = validate_batch(batch, catalogue, TODAY)
+    by_gx, results_gx = gx.problems, gx.results
+    offline = validate_batch(batch, catalogue, TODAY, engine="pandas")
+    by_pandas, results_pandas = offline.problems, offline.results
     assert by_pandas == by_gx
     assert results_pandas == results_gx
