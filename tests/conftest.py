@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,20 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+@contextlib.contextmanager
+def efc_home(home: Path) -> Iterator[None]:
+    """EFC_HOME set to `home` for the block (flows read their settings from the environment)."""
+    old = os.environ.get("EFC_HOME")
+    os.environ["EFC_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("EFC_HOME", None)
+        else:
+            os.environ["EFC_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def sample_home(tmp_path_factory, prefect_harness) -> Path:
     """A workspace with data/sample ingested once by the nightly flow (shared: treat as read-only
@@ -51,14 +67,7 @@ def sample_home(tmp_path_factory, prefect_harness) -> Path:
     from flows.nightly_aggregation import nightly_aggregation
 
     home = tmp_path_factory.mktemp("sample") / "home"
-    old = os.environ.get("EFC_HOME")
-    os.environ["EFC_HOME"] = str(home)
-    try:
+    with efc_home(home):
         summary = nightly_aggregation(inbox=str(SAMPLE), run_label="tests")
-    finally:
-        if old is None:
-            os.environ.pop("EFC_HOME", None)
-        else:
-            os.environ["EFC_HOME"] = old
     (home / "nightly_summary.json").write_text(__import__("json").dumps(summary))
     return home

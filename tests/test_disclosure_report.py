@@ -3,7 +3,6 @@ edition: not the PDF text, not any attachment."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, efc_home
 from transforms.observations import canonical_observations
 from transforms.parsing import parse_file
 
@@ -50,16 +49,9 @@ def planted_run(sample_home, tmp_path_factory):
     original = next((SAMPLE / "hl-south").glob("*2026-08*"))
     (inbox / "hl-south").mkdir(parents=True)
     (inbox / "hl-south" / "correction-2026-08.csv").write_text(planted_correction(original))
-    old = os.environ.get("EFC_HOME")
-    os.environ["EFC_HOME"] = str(home)
-    try:
+    with efc_home(home):
         summary = nightly_aggregation(inbox=str(inbox), run_label="planted")
         pdfs = quarterly_assessment(quarter="2026-Q3")
-    finally:
-        if old is None:
-            os.environ.pop("EFC_HOME", None)
-        else:
-            os.environ["EFC_HOME"] = old
     assert summary["files_by_state"] == {"accepted": 1}, summary
     return home, [Path(p) for p in pdfs]
 

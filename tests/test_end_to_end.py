@@ -15,7 +15,7 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, efc_home
 
 QUARTER = "2026-Q3"
 MONTHS = ["2026-07", "2026-08", "2026-09"]
@@ -83,21 +83,12 @@ def raw_quarter_totals(indicators: set[str]) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def sample_run(sample_home):
-    import os
-
-    old = os.environ.get("EFC_HOME")
-    os.environ["EFC_HOME"] = str(sample_home)
-    try:
+    with efc_home(sample_home):
         from flows.quarterly_assessment import quarterly_assessment
 
         pdfs = quarterly_assessment(quarter=QUARTER)
         summary = json.loads((sample_home / "nightly_summary.json").read_text())
         yield sample_home, summary, [Path(p) for p in pdfs]
-    finally:
-        if old is None:
-            os.environ.pop("EFC_HOME", None)
-        else:
-            os.environ["EFC_HOME"] = old
 
 
 def test_every_faulty_sample_file_is_rejected_for_its_rule(sample_run):

@@ -27,7 +27,7 @@ from efc.cli import main
 from efc.settings import Settings
 from rendering import report
 from rendering.review import Approval, Change, Issue, changed_figures, stamp
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, efc_home
 from transforms.observations import canonical_observations
 from transforms.parsing import parse_file
 from transforms.warehouse import reader
@@ -140,9 +140,7 @@ def review(sample_home, tmp_path_factory):
 
     home = tmp_path_factory.mktemp("review") / "home"
     shutil.copytree(sample_home, home, ignore=shutil.ignore_patterns("reports"))
-    old = os.environ.get("EFC_HOME")
-    os.environ["EFC_HOME"] = str(home)
-    try:
+    with efc_home(home):
         settings = Settings.from_env()
         run = {"settings": settings, "v1": assess(settings)}
         first = run["v1"].pdf.read_bytes()
@@ -167,11 +165,6 @@ def review(sample_home, tmp_path_factory):
         run["ingest"] = nightly_aggregation(inbox=str(inbox), run_label="late-correction")
         run["v2"] = assess(settings)
         yield run
-    finally:
-        if old is None:
-            os.environ.pop("EFC_HOME", None)
-        else:
-            os.environ["EFC_HOME"] = old
 
 
 def test_a_draft_is_watermarked_on_every_page_and_says_so(review):
