@@ -13,8 +13,10 @@ Two entry points, one set of rules per edition (`checks/disclosure_rules.toml`):
 Primary rules, on each member's contribution to a cell (a margin's contribution is the member's
 sum over the cells it adds up):
 
-- threshold: fewer than `min_contributors` members with a value in the cell. A member that
-  reported 0 is a contributor; the dominance rules catch a cell that is all one member's.
+- threshold: fewer than `min_contributors` members with a non-zero value in the cell. A member
+  that reported 0 (or nothing, status M/L) contributes nothing: beside one member's 3, two zeros
+  leave a one-member cell whose value both zero-reporters know is the other's. A cell that is 0
+  with no contributor at all discloses nothing about anyone and is published.
 - small_count: a cell of a listed indicator (victims, arrests, cases) below `small_count_min`.
 - dominance_nk: the `nk_n` largest contributions exceed `nk_k` % of the cell.
 - dominance_p: the rest of the cell, beyond the largest and second-largest contributions, is
@@ -406,7 +408,8 @@ def _cells(contributions: pd.DataFrame, keys: tuple[str, ...], totals: tuple[str
         remaining, codes_of_cells[i] = np.divmod(remaining, width[i])
     cells = {k: labels[i][codes_of_cells[i]] for i, k in enumerate(keys)}
     cells.update(
-        value=np.add.reduceat(contribution, starts), contributors=counts,
+        value=np.add.reduceat(contribution, starts),
+        contributors=np.add.reduceat((contribution > 0).astype("int64"), starts),
         sensitive=np.bincount(cell[pair_sensitive[order]], minlength=n_cells) > 0,
         largest=largest,
         second=np.where(largest_is_top, top2, top1),  # who attacks the largest protected one
@@ -456,7 +459,7 @@ def _primary_rules(cells: dict[str, np.ndarray], rules: DisclosureRules
     safety = rules.safety_range_pct / 100.0 * value
     tolerance = TOLERANCE * max(float(value.max(initial=0.0)), 1.0)
     broken = {
-        "threshold": (cells["contributors"] < rules.min_contributors, safety),
+        "threshold": ((value > 0) & (cells["contributors"] < rules.min_contributors), safety),
         "small_count": (cells["sensitive"] & (value < rules.small_count_min),
                         np.maximum(rules.small_count_min - value, safety)),
         "dominance_nk": ((value > 0) & (nk_excess > tolerance), nk_excess),

@@ -67,7 +67,8 @@ def required_upper(cell: dict, rules: DisclosureRules, tolerance: float) -> floa
     members = cell["members"]
     total = sum(members.values())
     levels = []
-    if len(members) < rules.min_contributors:
+    non_zero = [m for m, v in members.items() if v > 0]
+    if total > 0 and len(non_zero) < rules.min_contributors:
         levels.append(rules.safety_range_pct / 100 * total)
     if cell["indicators"] & set(rules.small_count_indicators) and total < rules.small_count_min:
         levels.append(max(rules.small_count_min - total, rules.safety_range_pct / 100 * total))
@@ -145,7 +146,7 @@ def check_gate(contributions: pd.DataFrame, keys: tuple[str, ...], totals: tuple
     assert set(published) == set(truth)
     for key, value in published.items():
         members = truth[key]["members"]
-        assert records[key]["contributors"] == len(members)
+        assert records[key]["contributors"] == sum(v > 0 for v in members.values())
         if value is not None:  # no published cell breaks a rule, and it is the true sum
             assert required_upper(truth[key], rules, 1e-7 * scale) == 0.0, key
             assert value == pytest.approx(sum(members.values()))
@@ -238,6 +239,24 @@ def test_public_edition_hides_what_the_coalition_edition_hid_and_stays_protected
 
 
 # -- worked by hand ----------------------------------------------------------------------------
+
+
+def test_zero_reporters_are_not_contributors():
+    # "voucher": hl-a reported 4, hl-b and hl-c reported 0. Either zero-reporter knows the whole
+    # cell is hl-a's, so it is a one-contributor cell. "card": three non-zero members, safe.
+    # "mobile": all zeros, nobody's figure is revealed by a published 0.
+    contributions = frame([("voucher", "hl-a", 4), ("voucher", "hl-b", 0), ("voucher", "hl-c", 0),
+                           ("card", "hl-a", 40), ("card", "hl-b", 35), ("card", "hl-c", 30),
+                           ("mobile", "hl-a", 0), ("mobile", "hl-b", 0), ("mobile", "hl-c", 0)],
+                          ("method", "member_id", "value"))
+    result = protect_table(contributions, rules=COALITION, log=DisclosureLog(), table="options",
+                           row="method", totals=())
+    cells = result.cells.set_index("method")
+    assert cells["contributors"].to_dict() == {"card": 3, "mobile": 0, "voucher": 1}
+    assert cells.loc["voucher", "suppressed_by"] == "threshold"
+    assert pd.isna(cells.loc["voucher", "value"])
+    assert cells.loc["card", "value"] == 105 and cells.loc["mobile", "value"] == 0
+
 
 
 def test_one_way_table_worked_by_hand():

@@ -21,7 +21,8 @@ select
     dimension,
     category,
     sum(value) as value,
-    count(*) as contributors,
+    -- a member that reported 0 contributes nothing (disclosure control's definition)
+    count(*) filter (where value > 0) as contributors,
     list(distinct sector order by sector) as sectors,
     max(value) filter (where contribution_rank = 1) as largest_contribution,
     coalesce(max(value) filter (where contribution_rank = 2), 0) as second_contribution,
