@@ -206,6 +206,7 @@ class DisclosureLog:
 
     hidden: Counter = field(default_factory=Counter)  # (table, rule) -> cells
     published: Counter = field(default_factory=Counter)  # table -> cells
+    published_values: set[float] = field(default_factory=set)  # for the release check
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)
     pattern: SuppressionPattern = field(default_factory=SuppressionPattern)
 
@@ -242,6 +243,8 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules, log: DisclosureLog, tab
     for rule, n in reason[hidden].value_counts().items():
         log.hidden[(table, rule)] += int(n)
     log.published[table] += int((~hidden).sum())
+    for column in value_columns:
+        log.published_values.update(out[column].dropna().astype("float64").tolist())
     return out
 
 
@@ -330,6 +333,7 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     for rule, n in Counter(reason[hidden]).items():
         log.hidden[(table, rule)] += n
     log.published[table] += int((~hidden).sum())
+    log.published_values.update(values[~hidden].tolist())
     log.audits[table] = (audit if table not in log.audits
                          else pd.concat([log.audits[table], audit], ignore_index=True))
     log.pattern.add(table, result.hidden)

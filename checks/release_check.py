@@ -1,0 +1,211 @@
+"""The release check ("airlock"): every artefact of an edition is searched before it leaves.
+
+Disclosure control (`checks.disclosure`) decides which cells may be published; this check
+does not trust that every path from a figure to a page went through it. It reads what was
+actually rendered (the PDF's text, the HTML, each attachment, the manifest, alt texts) and
+looks for two things an edition must never hold:
+
+- the true value of a cell the edition's audit marks suppressed, in the forms a value is
+  printed in: ``43210``, ``43,210``, ``43 210`` (a space, no-break or thin space),
+  ``43.2k``, and its share of the table's published total (``12.3%``);
+- in an edition without member detail (the public one), any member code.
+
+Free text is matched on values of three or more significant digits and shares printed with
+their unit and at least one decimal, so that page numbers, dates, counts of members and
+chapter numbers do not block an edition. Structured outputs (attachments, the manifest) are
+read cell by cell: a cell whose whole content is such a value is a hit. A number that is also
+the value of a cell the edition publishes is not a hit (the reader cannot tell the two apart,
+and the gate has shown that value safe); small suppressed values (fewer than three
+significant digits) are left to the gate, since a search for them would hit every
+coincidence.
+
+A hit blocks the edition: it is not written, the message names the cell and the artefact
+(never the value), and the check's report goes to the private audit folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MIN_SIGNIFICANT_DIGITS = 3
+# A number as the report prints one: grouped by comma or (no-break, thin) space, or plain;
+# optionally a "k" (thousands) or "%" suffix. The look-arounds keep digits of longer tokens
+# (dates such as 2026-09-30, codes such as HL_URLS, versions such as 1.2.3) out.
+_NUMBER = re.compile(
+    r"(?<![\w.,\-/:])"
+    r"(?P<number>\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<suffix>\s?%|k\b)?"
+    r"(?![\w/]|[.,]\d|-\d)")
+_YEARS = range(1900, 2101)
+
+
+@dataclass(frozen=True)
+class SuppressedCell:
+    """A hidden cell's identity and true value (and its share of the table's total, if any)."""
+
+    table: str
+    key: tuple[str, ...]
+    value: float
+    share: float | None = None
+
+    def name(self) -> str:
+        return f"{self.table} [{', '.join(self.key)}]"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing an edition must not print, where it was found (the value itself left out)."""
+
+    artefact: str
+    what: str
+    context: str
+
+    def message(self) -> str:
+        return f"{self.what} in {self.artefact}: …{self.context}…"
+
+
+@dataclass
+class ReleaseReport:
+    """The check's outcome for one edition: blocked when anything was found."""
+
+    edition: str
+    artefacts: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.findings)
+
+    def to_dict(self) -> dict:
+        return {"edition": self.edition, "blocked": self.blocked, "artefacts": self.artefacts,
+                "findings": [{"artefact": f.artefact, "what": f.what, "context": f.context}
+                             for f in self.findings]}
+
+
+def suppressed_cells(audits: Mapping[str, pd.DataFrame],
+                     totals: Mapping[str, float] | None = None) -> list[SuppressedCell]:
+    """The hidden cells of an edition from its disclosure audits (one frame per table).
+
+    `totals`: the published total of a table, where shares of it are printed.
+    """
+    cells = []
+    for table, audit in sorted(audits.items()):
+        keys = [c for c in audit.columns if c not in _AUDIT_COLUMNS]
+        total = (totals or {}).get(table)
+        for row in audit.to_dict("records"):
+            value = float(row["value"])
+            share = value / total if total and math.isfinite(total) and total > 0 else None
+            cells.append(SuppressedCell(table, tuple(str(row[k]) for k in keys), value, share))
+    return cells
+
+
+_AUDIT_COLUMNS = {"status", "suppressed_by", "value", "lower", "upper", "protection_lower",
+                  "protection_upper", "ok", "table"}
+
+
+def significant_digits(value: float) -> int:
+    """Significant digits of a value as a count would print it (trailing zeros not counted)."""
+    digits = f"{abs(value):.6f}".replace(".", "").strip("0")
+    return len(digits)
+
+
+def check_release(edition: str, *, texts: Mapping[str, str],
+                  tables: Mapping[str, bytes], documents: Mapping[str, object],
+                  suppressed: Iterable[SuppressedCell], published_values: Iterable[float],
+                  member_codes: Iterable[str] = ()) -> ReleaseReport:
+    """Search an edition's artefacts; `member_codes` are searched for only when given.
+
+    `texts`: free text by artefact (PDF text, HTML, alt texts); `tables`: CSV attachments;
+    `documents`: JSON-like structures (the manifest), read value by value.
+    """
+    report = ReleaseReport(edition=edition)
+    targets = [c for c in suppressed if math.isfinite(c.value)
+               and significant_digits(c.value) >= MIN_SIGNIFICANT_DIGITS]
+    safe = np.unique(np.array([float(v) for v in published_values
+                               if math.isfinite(float(v))], dtype="float64"))
+    codes = sorted(set(member_codes), key=len, reverse=True)
+    code_pattern = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w-])",
+                               re.IGNORECASE) if codes else None)
+
+    def search(artefact: str, text: str, *, whole_cell: bool) -> None:
+        for match in _NUMBER.finditer(text):
+            if whole_cell and match.group(0).strip() != text.strip():
+                continue
+            for cell in _matching_cells(match, targets, safe):
+                report.findings.append(Finding(
+                    artefact, f"suppressed cell {cell.name()}",
+                    _context(text, match.start(), match.end())))
+        if code_pattern is not None:
+            for match in code_pattern.finditer(text):
+                report.findings.append(Finding(artefact, f"member code {match.group(1)}",
+                                               _context(text, match.start(), match.end())))
+
+    for artefact, text in sorted(texts.items()):
+        report.artefacts.append(artefact)
+        search(artefact, text, whole_cell=False)
+    for artefact, body in sorted(tables.items()):
+        report.artefacts.append(artefact)
+        for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
+            for cell in row:
+                search(artefact, cell, whole_cell=True)
+    for artefact, document in sorted(documents.items()):
+        report.artefacts.append(artefact)
+        for cell in _leaves(document):
+            search(artefact, cell, whole_cell=True)
+    return report
+
+
+def _matching_cells(match: re.Match, targets: list[SuppressedCell],
+                    safe: np.ndarray) -> list[SuppressedCell]:
+    """The suppressed cells a printed number could be, given its precision and unit."""
+    text, suffix = match.group("number"), (match.group("suffix") or "").strip()
+    plain = re.sub(r"[, \u00a0\u202f]", "", text)
+    grouped = plain != text
+    number = float(plain)
+    decimals = len(plain.split(".")[1]) if "." in plain else 0
+    half_step = 0.5 * 10 ** -decimals
+    if suffix == "%":
+        if decimals == 0:  # "12%" is every other share in the report
+            return []
+        return [c for c in targets if c.share is not None
+                and abs(c.share * 100 - number) <= half_step + 1e-9]
+    if suffix == "k":
+        scale = 1000.0
+    else:
+        scale = 1.0
+        if not grouped and decimals == 0 and int(number) in _YEARS:
+            return []  # a year, not a count
+    value, tolerance = number * scale, half_step * scale + 1e-9
+    nearest = np.searchsorted(safe, value - tolerance)
+    if nearest < len(safe) and safe[nearest] <= value + tolerance:
+        return []  # also a published value: not evidence of a leak
+    return [c for c in targets if abs(c.value - value) <= tolerance]
+
+
+def _leaves(document: object) -> Iterable[str]:
+    """Every key and scalar value of a JSON-like structure, as text."""
+    if isinstance(document, Mapping):
+        for key, value in document.items():
+            yield str(key)
+            yield from _leaves(value)
+    elif isinstance(document, (list, tuple)):
+        for value in document:
+            yield from _leaves(value)
+    elif document is not None:
+        yield document if isinstance(document, str) else json.dumps(document)
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    """The words around a hit with the hit itself masked, so the message leaks nothing."""
+    before = text[max(0, start - width):start]
+    after = text[end:end + width]
+    return " ".join(f"{before}[…]{after}".split())

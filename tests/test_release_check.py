@@ -1,0 +1,87 @@
+"""The release check finds suppressed values and member codes in what an edition prints."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from checks.disclosure import DisclosureLog, load_rules, protect_table
+from checks.release_check import check_release, significant_digits, suppressed_cells
+
+COALITION = load_rules("coalition")
+
+
+def planted_table() -> tuple[DisclosureLog, dict]:
+    """LI is one hotline's (43,210 of it; two others reported 0): it must be hidden."""
+    rows = [("NL", "hl-a", 20_000), ("NL", "hl-b", 15_000), ("NL", "hl-c", 12_345),
+            ("LI", "hl-a", 43_210), ("LI", "hl-b", 0), ("LI", "hl-c", 0),
+            ("US", "hl-a", 9_000), ("US", "hl-b", 8_000), ("US", "hl-c", 7_500)]
+    log = DisclosureLog()
+    result = protect_table(pd.DataFrame(rows, columns=["country", "member_id", "value"]),
+                           rules=COALITION, log=log, table="hosting", row="country")
+    cells = result.cells.set_index("country")
+    return log, cells
+
+
+def run(texts=None, tables=None, documents=None, codes=()):
+    log, cells = planted_table()
+    total = float(cells.loc["Total", "value"]) if pd.notna(cells.loc["Total", "value"]) else None
+    return check_release("public", texts=texts or {}, tables=tables or {},
+                         documents=documents or {},
+                         suppressed=suppressed_cells(log.audits, {"hosting": total} if total
+                                                     else None),
+                         published_values=log.published_values, member_codes=codes)
+
+
+def test_the_gate_hides_the_planted_cell():
+    log, cells = planted_table()
+    assert pd.isna(cells.loc["LI", "value"]) and cells.loc["LI", "suppressed_by"] == "threshold"
+    assert 43_210 in set(log.audits["hosting"]["value"])
+
+
+@pytest.mark.parametrize("printed", ["43210", "43,210", "43 210", "43\u202f210", "43.2k",
+                                     "43,210.0"])
+def test_a_suppressed_value_in_free_text_blocks(printed):
+    report = run(texts={"pdf": f"Liechtenstein hosted {printed} URLs this quarter."})
+    assert report.blocked
+    assert report.findings[0].what == "suppressed cell hosting [LI]"
+    assert printed not in report.findings[0].message()  # the message never repeats the value
+
+
+def test_published_values_pages_and_years_do_not_block():
+    log, cells = planted_table()
+    published = [f"{v:,.0f}" for v in cells["value"].dropna()]
+    text = (f"Page 12 of 47. In 2026-Q3 (cut-off 2026-10-02) the Netherlands hosted "
+            f"{published[0]} URLs; chapter 5.2; 3 members; the year 2026.")
+    assert not run(texts={"pdf": text}).blocked
+
+
+def test_a_share_of_the_published_total_blocks_when_printed_with_a_decimal():
+    log, cells = planted_table()
+    total = cells.loc["Total", "value"]
+    if pd.isna(total):
+        pytest.skip("the planted total is itself hidden")
+    share = 43_210 / total * 100
+    assert run(texts={"html": f"LI: {share:.1f}% of all URLs"}).blocked
+    assert not run(texts={"html": f"LI: {share:.0f}% of all URLs"}).blocked
+
+
+def test_attachments_and_manifests_are_read_cell_by_cell():
+    csv_body = b"country,URLs\nNL,\"47,345\"\nLI,43210\n"
+    assert run(tables={"hosting.csv": csv_body}).blocked
+    assert not run(tables={"hosting.csv": b"country,URLs\nNL,c\nLI,c\n"}).blocked
+    manifest = {"cells": [{"table": "hosting", "value": 43210}]}
+    assert run(documents={"manifest.json": manifest}).blocked
+    assert not run(documents={"manifest.json": json.loads('{"pages": 47}')}).blocked
+
+
+def test_member_codes_block_an_edition_that_names_no_member():
+    report = run(texts={"pdf": "Files from HL-North were late."}, codes=["hl-north", "hl-a"])
+    assert report.blocked and report.findings[0].what == "member code HL-North"
+    assert not run(texts={"pdf": "Files from hotlines were late."}, codes=["hl-north"]).blocked
+
+
+def test_significant_digits():
+    assert [significant_digits(v) for v in (43210, 150, 7, 1229136.7, 0.05)] == [4, 2, 1, 8, 1]
