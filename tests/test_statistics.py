@@ -14,7 +14,7 @@ from scipy import stats
 from statsmodels.stats import proportion
 
 from transforms import statistics as st
-from transforms.assessment import AssessmentData, like_for_like_change
+from transforms.assessment import AssessmentData, like_for_like_change, series_breaks_in
 from transforms.periods import shift_quarter
 
 QUARTER = "2026-Q3"
@@ -241,6 +241,24 @@ def test_a_series_break_splits_the_trend_instead_of_bending_it():
                for r in rows]
     assert st.trend(build(flagged), "HL_URLS_CONFIRMED", QUARTERS[-8:]).level_shifts == \
         ("hl-a from 2025-Q3",)
+
+
+def test_a_status_b_break_is_one_break_for_the_models_and_the_chart_markers():
+    """Issue 17: the chart markers read only the catalogue while the models also counted
+    status `B`; both now come from `assessment.series_breaks`."""
+    rows = simulate(seed=5, step=("hl-b", "2025-Q3", 1.4), noise=0.02)
+    flagged = [r | {"has_series_break": r["member_id"] == "hl-b" and r["quarter"] == "2025-Q3"
+                    and r["indicator"] == "HL_URLS_CONFIRMED"} for r in rows]
+    data = build(flagged, breaks=[("HL_URLS_CONFIRMED", "", "2024-Q2", "new code list")])
+    window = QUARTERS[-8:]
+    assert st.break_quarters(data, "HL_URLS_CONFIRMED") == {"hl-b": {"2025-Q3"},
+                                                             None: {"2024-Q2"}}
+    assert series_breaks_in(data, "HL_URLS_CONFIRMED", window) == ["2025-Q3"]
+    assert series_breaks_in(data, "HL_URLS_CONFIRMED", QUARTERS) == ["2024-Q2", "2025-Q3"]
+    assert series_breaks_in(data, "HL_REPORTS_RECEIVED", QUARTERS) == []
+    shifts = st.trend(data, "HL_URLS_CONFIRMED", window).level_shifts
+    markers = series_breaks_in(data, "HL_URLS_CONFIRMED", window)
+    assert [s.rsplit(" from ", 1)[1] for s in shifts] == markers
 
 
 # -- shares --------------------------------------------------------------------------------

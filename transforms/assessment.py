@@ -15,10 +15,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from checks.validation import load_suite_definition
-from transforms.completeness import completeness
+from transforms.completeness import completeness, reporting_due_days
 from transforms.marts import refresh_marts
-from transforms.periods import quarter_months, shift_quarter
+from transforms.periods import parse_period, quarter_months, shift_quarter
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,6 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                          as_of: datetime) -> AssessmentData:
     """Build the marts as of `as_of` in temp tables of a read-only connection and read them."""
     refresh_marts(con, as_of, temp=True)
-    due_days = load_suite_definition("warehouse")["meta"]["completeness"]["due_days"]
 
     def frame(sql: str, params: list | None = None) -> pd.DataFrame:
         return con.execute(sql, params or []).df()
@@ -87,9 +85,8 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                  and (period = ? or period in (select unnest(?::varchar[])))
                group by severity, rule order by severity, rule""",
             [as_of, quarter, quarter_months(quarter)]),
-        reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date(),
-                                       due_days=due_days),
-        reporting_due_days=due_days,
+        reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date()),
+        reporting_due_days=reporting_due_days(con),
     )
 
 
@@ -120,16 +117,31 @@ def like_for_like_change(data: AssessmentData, indicator: str, quarter: str,
             "contributors": len(both), "members_now": len(now), "members_then": len(then)}
 
 
+def series_breaks(data: AssessmentData, indicator: str) -> dict[str | None, set[str]]:
+    """Quarters from which each member's series of the indicator starts afresh (key None:
+    every member), from the catalogue's `series_breaks` and from values sent with status `B`.
+
+    The one place breaks are worked out: the models split a series there and the charts mark
+    the same quarters, so a marker cannot miss a break a model used.
+    """
+    found: dict[str | None, set[str]] = {}
+    catalogue = data.series_breaks[data.series_breaks["indicator"] == indicator]
+    for member, period in zip(catalogue["member_id"], catalogue["period"], strict=True):
+        parsed = parse_period(str(period))
+        if parsed is not None:
+            key = None if pd.isna(member) or member == "" else str(member)
+            found.setdefault(key, set()).add(parsed.quarter)
+    values = data.member_values
+    flagged = values[(values["indicator"] == indicator) & values["has_series_break"]]
+    for member, quarter in zip(flagged["member_id"], flagged["quarter"], strict=True):
+        found.setdefault(str(member), set()).add(str(quarter))
+    return found
+
+
 def series_breaks_in(data: AssessmentData, indicator: str, quarters: list[str]) -> list[str]:
-    """Quarters in the window where a recorded series break of the indicator falls."""
-    breaks = data.series_breaks[data.series_breaks["indicator"] == indicator]
-    found = []
-    for period in breaks["period"]:
-        quarter = f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}" if "Q" not in period \
-            else period
-        if quarter in quarters:
-            found.append(quarter)
-    return sorted(set(found))
+    """Quarters in the window where a series break of the indicator falls, for any member."""
+    return sorted({q for own in series_breaks(data, indicator).values() for q in own
+                   if q in quarters})
 
 
 def coverage_by_sector(data: AssessmentData, quarters: list[str]) -> pd.DataFrame:

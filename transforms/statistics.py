@@ -49,8 +49,8 @@ from statsmodels.stats.proportion import (
 )
 from statsmodels.tools.sm_exceptions import ModelWarning, PerfectSeparationWarning
 
-from transforms.assessment import AssessmentData, like_for_like_change
-from transforms.periods import parse_period, shift_quarter
+from transforms.assessment import AssessmentData, like_for_like_change, series_breaks
+from transforms.periods import shift_quarter
 
 ALPHA = 0.05  # two-sided: intervals are 95%
 UNATTRIBUTABLE = ("ZZ", "XO")  # hosting "countries" that are not countries
@@ -315,32 +315,13 @@ class Signal:
 # -- member-level inputs -----------------------------------------------------------------
 
 
-def _quarter_of(period: str) -> str | None:
-    parsed = parse_period(str(period))
-    return parsed.quarter if parsed else None
-
-
 def break_quarters(data: AssessmentData, indicator: str) -> dict[str | None, set[str]]:
-    """Quarters from which each member's series starts afresh (key None: every member).
-
-    Breaks come from the catalogue (`series_breaks`) and from status `B` in submissions.
-    """
+    """Quarters from which each member's series starts afresh (key None: every member), as
+    `assessment.series_breaks` works them out (catalogue and status `B`), once per frame."""
     frames = _frames(data)
-    if indicator in frames.breaks:
-        return frames.breaks[indicator]
-    found: dict[str | None, set[str]] = {}
-    catalogue = data.series_breaks[data.series_breaks["indicator"] == indicator]
-    for row in catalogue.itertuples():
-        member = None if pd.isna(row.member_id) or row.member_id == "" else row.member_id
-        if (quarter := _quarter_of(row.period)) is not None:
-            found.setdefault(member, set()).add(quarter)
-    values = indicator_rows(data, indicator)
-    flagged = values[values["has_series_break"]]
-    for member, quarter in flagged[["member_id", "quarter"]].drop_duplicates().itertuples(
-            index=False):
-        found.setdefault(member, set()).add(quarter)
-    frames.breaks[indicator] = found
-    return found
+    if indicator not in frames.breaks:
+        frames.breaks[indicator] = series_breaks(data, indicator)
+    return frames.breaks[indicator]
 
 
 def _breaks_between(breaks: dict[str | None, set[str]], member: str, after: str,
