@@ -31,17 +31,17 @@ from rendering.formatting import (
     fmt_pct,
     fmt_points,
 )
-from transforms import assessment as figures
-from transforms import statistics
-from transforms.assessment import AssessmentData
-from transforms.judgements import (
+from rendering.judgements import (
     CONFIDENCE_RULES,
     EVIDENCE_NOTE,
     EVIDENCE_TO_YARDSTICK,
     YARDSTICK,
     draft,
 )
-from transforms.narrative import Narrative, apply_narrative
+from rendering.narrative import Narrative, apply_narrative
+from transforms import assessment as figures
+from transforms import statistics
+from transforms.assessment import AssessmentData
 from transforms.periods import shift_quarter
 
 TREND_QUARTERS = 12

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from rendering import judgements as jd
+from rendering.narrative import NarrativeError, apply_narrative
 from tests.test_statistics import QUARTER, build, simulate
-from transforms import judgements as jd
-from transforms.narrative import NarrativeError, apply_narrative
 
 FIXTURE = Path(__file__).parent / "fixtures" / "narrative_example.md"
 PLANTED = {"HL_URLS_CONFIRMED": 0.4, "HL_REPORTS_RECEIVED": 0.3}

@@ -25,7 +25,7 @@ A narrative is a Markdown file with TOML front matter (read with `tomllib`), for
     - One item per bullet.
 
 Drafted judgements are kept as drafted unless dropped or reworded. Texts name figures as
-`{name}` (see `transforms.judgements.named_values`); an unknown name is an error, so a
+`{name}` (see `rendering.judgements.Draft.values`); an unknown name is an error, so a
 sentence never carries a stale or invented figure. Everything comes back as plain text:
 nothing is interpreted as Markdown or HTML (the template escapes it like any other text).
 """
@@ -37,7 +37,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from transforms.judgements import (
+from rendering.judgements import (
     CONFIDENCE_LEVELS,
     TERMS,
     Judgement,

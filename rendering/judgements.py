@@ -13,7 +13,9 @@ trend only the stronger is drafted. Confidence (high / moderate / low) is judged
 separately, from coverage and data quality (`CONFIDENCE_RULES`).
 
 Every figure in a drafted sentence is a named value (`{urls_confirmed.change_yoy}`), filled
-from `named_values`, so an analyst's rewording and the draft print the same current figure.
+from `Draft.values`, so an analyst's rewording and the draft print the same current figure.
+The drafting lives beside the report it is written for: it words figures with
+`rendering.formatting`, and only the report reads it.
 """
 
 from __future__ import annotations
@@ -596,14 +598,3 @@ def _filled(judgement: Judgement, values: Mapping[str, str]) -> Judgement:
     """The judgement's text: its template with the named values filled in."""
     return replace(judgement, text=fill_values(judgement.template, values))
 
-
-def draft_judgements(data: AssessmentData, quarter: str | None = None, *,
-                     min_members: int = MIN_MEMBERS) -> list[Judgement]:
-    """Candidate key judgements, strongest evidence first, then largest change."""
-    return draft(data, quarter, min_members=min_members).judgements
-
-
-def named_values(data: AssessmentData, quarter: str | None = None, *,
-                 min_members: int = MIN_MEMBERS) -> dict[str, str]:
-    """Every figure a narrative may name, formatted for print (`c` where too few members)."""
-    return draft(data, quarter, min_members=min_members).values
