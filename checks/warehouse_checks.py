@@ -305,7 +305,7 @@ def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, toda
 
     quarter = quarter_of(today)
     coverage = pd.concat([
-        completeness(con, q, as_of=as_of, today=today, **meta["completeness"])
+        completeness(con, q, as_of=as_of, today=today)
         for q in (shift_quarter(quarter, -1), quarter)], ignore_index=True)
     overdue = coverage.loc[coverage["state"] == "overdue"]
     flags += [(OVERDUE_RULE, "warning", m, p, i) for m, p, i in zip(

@@ -233,14 +233,14 @@ def test_completeness_of_a_quarter(empty_warehouse):
     put(con, "hl-west", "2025-07", "HL_URLS_CONFIRMED", 10, loaded_at=at("2025-12-01"))
     as_of, today = at("2025-11-28"), date(2025, 11, 28)
 
-    q3 = completeness(con, "2025-Q3", as_of=as_of, today=today, due_days=30)
+    q3 = completeness(con, "2025-Q3", as_of=as_of, today=today)
     assert states(q3, "hl-north", "HL_URLS_CONFIRMED") == {
         "2025-07": "on_time", "2025-08": "arrived_late", "2025-09": "overdue"}
     assert states(q3, "le-alpha", "LE_CASES_OPENED") == {"2025-Q3": "on_time"}
     assert set(states(q3, "pay-cardnet", "PAY_SAR_FILED").values()) == {"on_time"}
     assert states(q3, "hl-west", "HL_URLS_CONFIRMED")["2025-07"] == "overdue"  # after as_of
 
-    q4 = completeness(con, "2025-Q4", as_of=as_of, today=today, due_days=30)
+    q4 = completeness(con, "2025-Q4", as_of=as_of, today=today)
     assert set(q4["state"]) == {"not_yet_due"}
     assert "hl-east" not in set(completeness(con, "2024-Q2", as_of=as_of, today=today)[
         "member_id"])  # reports from 2024-07 on

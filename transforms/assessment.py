@@ -15,8 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from checks.validation import load_suite_definition
-from transforms.completeness import completeness
+from transforms.completeness import completeness, reporting_due_days
 from transforms.marts import refresh_marts
 from transforms.periods import parse_period, quarter_months, shift_quarter
 
@@ -58,7 +57,6 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                          as_of: datetime) -> AssessmentData:
     """Build the marts as of `as_of` in temp tables of a read-only connection and read them."""
     refresh_marts(con, as_of, temp=True)
-    due_days = load_suite_definition("warehouse")["meta"]["completeness"]["due_days"]
 
     def frame(sql: str, params: list | None = None) -> pd.DataFrame:
         return con.execute(sql, params or []).df()
@@ -87,9 +85,8 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                  and (period = ? or period in (select unnest(?::varchar[])))
                group by severity, rule order by severity, rule""",
             [as_of, quarter, quarter_months(quarter)]),
-        reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date(),
-                                       due_days=due_days),
-        reporting_due_days=due_days,
+        reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date()),
+        reporting_due_days=reporting_due_days(con),
     )
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 
 REFERENCE_FILES = (
     "VERSION", "members.csv", "indicators.csv", "dimensions.csv", "code_lists.csv",
-    "indicator_dimensions.csv", "reporting_plan.csv", "series_breaks.csv",
+    "indicator_dimensions.csv", "reporting_plan.csv", "reporting_deadline.csv",
+    "series_breaks.csv",
 )
 SECTORS = {"hotline", "payment", "law_enforcement", "industry", "ngo"}
 UNITS = {"count", "EUR", "days", "hours", "percent"}
@@ -35,6 +36,7 @@ def read_reference(reference_dir: Path) -> dict[str, pd.DataFrame]:
     code_lists = read("code_lists.csv")
     indicator_dimensions = read("indicator_dimensions.csv")
     plan = read("reporting_plan.csv")
+    deadline = read("reporting_deadline.csv")
     breaks = read("series_breaks.csv")
 
     countries = pd.DataFrame(
@@ -62,6 +64,10 @@ def read_reference(reference_dir: Path) -> dict[str, pd.DataFrame]:
         problems.append(f"reporting_plan.csv names unknown members {bad}")
     if bad := sorted(set(plan["indicator"]) - set(indicators["indicator"])):
         problems.append(f"reporting_plan.csv names unknown indicators {bad}")
+    if list(deadline.columns) != ["due_days"] or len(deadline) != 1 \
+            or not deadline["due_days"].str.fullmatch(r"\d{1,3}").all():
+        problems.append("reporting_deadline.csv must hold one row: due_days, a whole number "
+                        "of days after a period ends")
     if problems:
         raise ReferenceDataError(f"reference data in {reference_dir}: " + "; ".join(problems))
 
@@ -76,6 +82,7 @@ def read_reference(reference_dir: Path) -> dict[str, pd.DataFrame]:
             is_exhaustive=indicator_dimensions["exhaustive"].str.lower() == "true"
         ).drop(columns="exhaustive"),
         "reporting_plan": plan,
+        "reporting_deadline": deadline.astype({"due_days": "int64"}),
         "series_breaks": breaks.replace({"member_id": {"": None}}),
     }
 

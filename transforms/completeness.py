@@ -43,14 +43,20 @@ def _by_month(frame: pd.DataFrame) -> pd.DataFrame:
         month=np.repeat(first, months) + offset)
 
 
-def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetime, today: date,
-                 due_days: int = 30) -> pd.DataFrame:
+def reporting_due_days(con: duckdb.DuckDBPyConnection) -> int:
+    """Days after its end that a period of the reporting plan is due (reporting_deadline.csv)."""
+    [(due_days,)] = con.execute("select due_days from reporting_deadline").fetchall()
+    return due_days
+
+
+def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetime,
+                 today: date) -> pd.DataFrame:
     """Per member, indicator and period the reporting plan expects in `quarter`: did it arrive.
 
     A period arrived when observations loaded by `as_of` cover all its months (a quarter
     figure covers its three months); `received_on` is the day the last of them arrived.
-    `state` is on_time, arrived_late, overdue (not arrived `due_days` after the period ended)
-    or not_yet_due; `is_revised`: a later file corrected some of it by `as_of`.
+    `state` is on_time, arrived_late, overdue (not arrived the plan's due days after the
+    period ended) or not_yet_due; `is_revised`: a later file corrected some of it by `as_of`.
     """
     plan = con.execute(
         "select reporting_plan.member_id, members.sector, reporting_plan.indicator, "
@@ -78,7 +84,8 @@ def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetim
 
     out = expected.join(coverage)
     out["is_received"] = out["months_loaded"] == out["months"]
-    out["due_on"] = [_period_end(m) + timedelta(days=due_days)
+    due_days = timedelta(days=reporting_due_days(con))
+    out["due_on"] = [_period_end(m) + due_days
                      for m in period_months(out["period"])[1]]
     received_on = pd.to_datetime(out["received_at"], utc=True).dt.date
     out["received_on"] = received_on.where(out["is_received"])
