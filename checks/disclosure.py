@@ -116,6 +116,7 @@ class DisclosureRules:
     protection_floor: float = 1.0
     dominance_waived: tuple[str, ...] = ()
     member_detail: bool = False  # may the edition say which members reported (coverage)?
+    reviewers_required: int = 1  # distinct reviewers who approve a draft before it is final
 
     def describe(self) -> list[tuple[str, str]]:
         """(rule, parameters) pairs for the annex and the manifest; names no member."""
@@ -159,9 +160,12 @@ def load_rules(edition: str, path: Path = RULES_FILE) -> DisclosureRules:
             protection_floor=float(section["protection_floor"]),
             dominance_waived=tuple(sorted(str(m) for m in section.get("dominance_waived", []))),
             member_detail=bool(section.get("member_detail", False)),
+            reviewers_required=int(section.get("reviewers_required", 1)),
         )
     except KeyError as missing:
         raise ValueError(f"{path}: [{edition}] lacks {missing}") from None
+    if rules.reviewers_required < 1:
+        raise ValueError(f"{path}: [{edition}] reviewers_required must be at least 1")
     if rules.nk_n < 1 or not 0 < rules.nk_k <= 100 or rules.p_pct < 0:
         raise ValueError(f"{path}: [{edition}] dominance parameters out of range")
     return rules

@@ -10,7 +10,10 @@ EFC_HOME/reports/<quarter>/versions/<edition>-v<n>/ (stem: assessment-<quarter>-
     <stem>.pdf, .html, .manifest.json   the final, written by `efc approve`
 
 `reports/<quarter>/approvals.json` records every approval (who, when, the SHA-256 of the draft
-PDF approved). The unversioned files beside it (assessment-<quarter>-<edition>.pdf and so on)
+PDF approved). An edition's rules say how many distinct reviewers must approve the same draft
+before its final is written (`reviewers_required` in checks/disclosure_rules.toml: one for the
+coalition edition; two for the public edition, four eyes as output checkers require); the
+approval that completes the count writes the final and records its SHA-256. The unversioned files beside it (assessment-<quarter>-<edition>.pdf and so on)
 are a copy of the latest version as it stands, draft or final: the paths scripts rely on.
 
 A new version is issued only when what the edition says has changed (`content_sha256`: the
@@ -35,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from checks.disclosure import SuppressionPattern
+from checks.disclosure import SuppressionPattern, load_rules
 from efc.locks import exclusive_lock
 from rendering.pdf import render_html, write_pdf
 
@@ -134,42 +137,42 @@ class Approval:
 
 @dataclass(frozen=True)
 class Issue:
-    """Which issue of an edition a rendering is: its version, what it replaces, its approval."""
+    """Which issue of an edition a rendering is: its version, what it replaces, and the
+    approvals that released it (none for a draft)."""
 
     version: int
     supersedes: dict[str, Any] | None = None  # version, status, cut_off, pdf_sha256
     changes: tuple[Change, ...] = ()
-    approval: Approval | None = None
+    approvals: tuple[Approval, ...] = ()
 
     @property
     def status(self) -> str:
-        return FINAL if self.approval else DRAFT
+        return FINAL if self.approvals else DRAFT
 
-    def approved(self, approval: Approval) -> Issue:
-        return Issue(self.version, self.supersedes, self.changes, approval)
+    def approved(self, approvals: tuple[Approval, ...]) -> Issue:
+        return Issue(self.version, self.supersedes, self.changes, approvals)
 
     def record(self) -> dict[str, Any]:
         """The manifest's `issue` block."""
         return {"version": self.version, "status": self.status, "supersedes": self.supersedes,
                 "change_log": [asdict(c) for c in self.changes],
-                "approval": asdict(self.approval) if self.approval else None}
+                "approvals": [asdict(a) for a in self.approvals]}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Issue:
-        approval = record.get("approval")
         return cls(version=int(record["version"]), supersedes=record.get("supersedes"),
                    changes=tuple(Change(**c) for c in record.get("change_log", [])),
-                   approval=Approval(**approval) if approval else None)
+                   approvals=tuple(Approval(**a) for a in record.get("approvals", [])))
 
     def control_rows(self) -> list[tuple[str, str]]:
         """The document-control rows that say which issue this is."""
         rows = [("Version", str(self.version)),
-                ("Status", "Final, approved" if self.approval else "Draft, awaiting approval")]
-        if self.approval:
-            at = datetime.fromisoformat(self.approval.approved_at.replace("Z", "+00:00"))
-            rows += [("Approved by", self.approval.reviewer),
+                ("Status", "Final, approved" if self.approvals else "Draft, awaiting approval")]
+        if self.approvals:
+            at = datetime.fromisoformat(self.approvals[-1].approved_at.replace("Z", "+00:00"))
+            rows += [("Approved by", " and ".join(a.reviewer for a in self.approvals)),
                      ("Approved on", f"{at:%Y-%m-%d %H:%M} UTC"),
-                     ("Approved draft (SHA-256)", self.approval.draft_sha256)]
+                     ("Approved draft (SHA-256)", self.approvals[-1].draft_sha256)]
         if self.supersedes:
             state = "approved" if self.supersedes["status"] == FINAL else "draft"
             rows.append(("Supersedes", f"Version {self.supersedes['version']} ({state}, data "
@@ -343,9 +346,14 @@ class History:
                    if (m := pattern.fullmatch(p.name))]
         return self.version(max(numbers)) if numbers else None
 
-    def approval(self, number: int) -> dict[str, Any] | None:
-        return next((a for a in self._approvals() if a["edition"] == self.edition
-                     and a["version"] == number), None)
+    def approvals_of(self, number: int) -> list[dict[str, Any]]:
+        """The approvals recorded for one version, in the order they were given."""
+        return [a for a in self._approvals() if a["edition"] == self.edition
+                and a["version"] == number]
+
+    def released(self, number: int) -> bool:
+        """True once the approval that completed the count has written the final."""
+        return any(a.get("final_sha256") for a in self.approvals_of(number))
 
     def _approvals(self) -> list[dict[str, Any]]:
         if not self.approvals_path.exists():
@@ -353,7 +361,7 @@ class History:
         return json.loads(self.approvals_path.read_text(encoding="utf-8"))["approvals"]
 
     def status(self, version: Version) -> str:
-        return FINAL if self.approval(version.number) else DRAFT
+        return FINAL if self.released(version.number) else DRAFT
 
     def hidden_before(self) -> SuppressionPattern:
         """Every cell an earlier issue hid: a new issue hides them too, or the two could be
@@ -427,7 +435,9 @@ class History:
         for name in sorted(names):
             _copy(version.tables_dir / name, self.tables_dir / name)
 
-    def record_approval(self, version: Version, approval: Approval, final_sha256: str) -> None:
+    def record_approval(self, version: Version, approval: Approval,
+                        final_sha256: str | None) -> None:
+        """Add one approval; `final_sha256` is set by the one that completed the count."""
         approvals = [*self._approvals(), {"edition": self.edition, "version": version.number,
                                           **asdict(approval), "final_sha256": final_sha256}]
         partial = self.approvals_path.with_name(self.approvals_path.name + ".partial")
@@ -456,24 +466,32 @@ def _write_private(path: Path, body: bytes) -> None:
 
 @dataclass(frozen=True)
 class Approved:
-    """What `approve` did: the approval record and the final it wrote."""
+    """What `approve` did: the approval recorded and, if it completed the count, the final."""
 
     quarter: str
     edition: str
     version: int
     approval: Approval
-    pdf: Path  # the stable path, now the final
-    final_sha256: str
+    approvals_needed: int  # further approvals, by other reviewers, before the final
+    pdf: Path | None  # the stable path, now the final; None while approvals are needed
+    final_sha256: str | None
 
     def to_dict(self) -> dict[str, Any]:
         return {"quarter": self.quarter, "edition": self.edition, "version": self.version,
-                **asdict(self.approval), "final_sha256": self.final_sha256,
-                "pdf": str(self.pdf)}
+                **asdict(self.approval), "approvals_needed": self.approvals_needed,
+                "final_sha256": self.final_sha256,
+                "pdf": str(self.pdf) if self.pdf else None}
+
+
+def _same_reviewer(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def approve(reports_dir: Path, quarter: str, edition: str, reviewer: str, *,
             version: int | None = None, lock_timeout_s: int = 60) -> Approved:
-    """Approve the latest draft of an edition and write its final from the same stored context.
+    """Record a reviewer's approval of the latest draft of an edition; once the edition's
+    `reviewers_required` distinct reviewers have approved it, write its final from the same
+    stored context.
 
     `version`, when given, must be the latest: a reviewer approves the draft they read, never
     a newer one issued meanwhile.
@@ -483,6 +501,7 @@ def approve(reports_dir: Path, quarter: str, edition: str, reviewer: str, *,
         raise ReviewError(f"the reviewer's name must be 1 to {MAX_REVIEWER} characters")
     history = History(reports_dir, quarter, edition)
     _require_drafts(history)
+    reviewers_required = load_rules(edition).reviewers_required
     with history.lock(lock_timeout_s):
         latest = history.latest()
         if version is not None and version != latest.number:
@@ -490,11 +509,19 @@ def approve(reports_dir: Path, quarter: str, edition: str, reviewer: str, *,
                 f"version {version} of the {edition} edition of {quarter} is not the latest: "
                 f"version {latest.number} supersedes it. Read {latest.draft_pdf} and approve "
                 f"it with --version {latest.number}.")
-        if done := history.approval(latest.number):
+        given = history.approvals_of(latest.number)
+        if history.released(latest.number):
+            names = " and ".join(a["reviewer"] for a in given)
             raise ReviewError(
                 f"version {latest.number} of the {edition} edition of {quarter} was already "
-                f"approved by {done['reviewer']} on {done['approved_at']}. A correction is "
+                f"approved by {names} on {given[-1]['approved_at']}. A correction is "
                 "issued as a new version by `efc assess`, then approved.")
+        if mine := next((a for a in given if _same_reviewer(a["reviewer"], reviewer)), None):
+            raise ReviewError(
+                f"{mine['reviewer']} already approved version {latest.number} of the {edition} "
+                f"edition of {quarter} on {mine['approved_at']}; it needs "
+                f"{reviewers_required - len(given)} more approval(s) by a different reviewer "
+                f"({reviewers_required} distinct reviewers in all).")
         record = latest.record()
         content = json.loads(latest.context.read_text(encoding="utf-8"))
         tables = latest.tables()
@@ -504,13 +531,19 @@ def approve(reports_dir: Path, quarter: str, edition: str, reviewer: str, *,
         moment = datetime.now(UTC).replace(microsecond=0)
         approval = Approval(reviewer, moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
                             sha256_of(latest.draft_pdf))
-        issue = Issue.from_record(record["issue"]).approved(approval)
+        needed = reviewers_required - len(given) - 1
+        if needed > 0:
+            history.record_approval(latest, approval, None)
+            return Approved(quarter, edition, latest.number, approval, needed, None, None)
+        approvals = (*(Approval(a["reviewer"], a["approved_at"], a["draft_sha256"])
+                       for a in given), approval)
+        issue = Issue.from_record(record["issue"]).approved(approvals)
         manifest = {k: v for k, v in record.items() if k != "issue"}
         render_issue(content, issue, manifest, tables, latest.pdf, latest.html, latest.manifest)
         final_sha256 = sha256_of(latest.pdf)
         history.record_approval(latest, approval, final_sha256)
         history.publish(latest)
-    return Approved(quarter, edition, latest.number, approval, history.pdf, final_sha256)
+    return Approved(quarter, edition, latest.number, approval, 0, history.pdf, final_sha256)
 
 
 def _require_drafts(history: History) -> None:

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,7 +87,7 @@ def test_stamp_marks_the_issue_and_adds_the_change_log_as_the_last_annex():
     log = draft["annexes"][-1]
     assert log["id"] == "change_log" and log["tables"][0]["rows"] == [
         ["volumes", "Arrests", "value", "c", "not published"]]
-    final = stamp(content, issue.approved(Approval(REVIEWER, "2026-10-20T14:03:00Z", "ab")))
+    final = stamp(content, issue.approved((Approval(REVIEWER, "2026-10-20T14:03:00Z", "ab"),)))
     assert final["status"] == "FINAL"
     assert ("Approved by", REVIEWER) in final["document_control"]
     assert content == {"document_control": [("Edition", "Coalition edition")],
@@ -134,12 +133,11 @@ def sha256(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def review(sample_home, tmp_path_factory):
+def review(sample_copy, prefect_harness):
     """Draft v1, a rerun on the same data, approval (twice), a late correction, draft v2."""
     from flows.nightly_aggregation import nightly_aggregation
 
-    home = tmp_path_factory.mktemp("review") / "home"
-    shutil.copytree(sample_home, home, ignore=shutil.ignore_patterns("reports"))
+    home = sample_copy("review")
     with efc_home(home):
         settings = Settings.from_env()
         run = {"settings": settings, "v1": assess(settings)}
@@ -167,6 +165,7 @@ def review(sample_home, tmp_path_factory):
         yield run
 
 
+@pytest.mark.slow
 def test_a_draft_is_watermarked_on_every_page_and_says_so(review):
     v1 = review["settings"].reports_dir / QUARTER / "versions" / "coalition-v1"
     draft = v1 / f"assessment-{QUARTER}-{EDITION}-v1-draft.pdf"
@@ -177,7 +176,7 @@ def test_a_draft_is_watermarked_on_every_page_and_says_so(review):
     assert "Version 1" in pages[0] and "Status Draft, awaiting approval" in pages[0]
     manifest = json.loads(PdfReader(draft).attachments["manifest.json"][0])
     assert manifest["issue"] == {"version": 1, "status": "DRAFT", "supersedes": None,
-                                 "change_log": [], "approval": None}
+                                 "change_log": [], "approvals": []}
 
 
 def tagged_content(reader: PdfReader) -> set[tuple[int, int]]:
@@ -203,6 +202,7 @@ def tagged_content(reader: PdfReader) -> set[tuple[int, int]]:
     return found
 
 
+@pytest.mark.slow
 def test_screen_readers_skip_the_watermark(review):
     draft = review["settings"].reports_dir / QUARTER / "versions" / "coalition-v1" / \
         f"assessment-{QUARTER}-{EDITION}-v1-draft.pdf"
@@ -218,6 +218,7 @@ def test_screen_readers_skip_the_watermark(review):
     assert body and all((page, c["mcid"]) in reachable for c in body)
 
 
+@pytest.mark.slow
 def test_a_rerun_on_the_same_data_issues_no_new_version(review):
     rerun = review["rerun"]
     assert (rerun.version, rerun.status, rerun.issued) == (1, "DRAFT", False)
@@ -225,6 +226,7 @@ def test_a_rerun_on_the_same_data_issues_no_new_version(review):
     assert review["versions_after_rerun"] == ["coalition-v1"]
 
 
+@pytest.mark.slow
 def test_approval_writes_a_final_without_watermark_naming_reviewer_and_draft(review):
     approve = review["approve"]
     assert approve.returncode == 0, approve.stderr
@@ -251,15 +253,18 @@ def test_approval_writes_a_final_without_watermark_naming_reviewer_and_draft(rev
         return [w for w in text.split() if w != drop]
 
     assert [words(t, "DRAFT") for t in texts(draft)[1:]] == [words(t) for t in pages[1:]]
-    assert json.loads(issued["manifest.json"][0])["issue"]["approval"]["reviewer"] == REVIEWER
+    assert [a["reviewer"] for a in json.loads(issued["manifest.json"][0])["issue"]["approvals"]
+            ] == [REVIEWER]
 
 
+@pytest.mark.slow
 def test_approving_twice_is_refused(review):
     code, out, err = review["again"]
     assert code == 2 and out == ""
     assert f"already approved by {REVIEWER}" in err
 
 
+@pytest.mark.slow
 def test_approving_without_a_draft_says_what_to_run(review, monkeypatch):
     monkeypatch.setenv("EFC_HOME", str(review["settings"].home))
     code, _, err = cli("approve", "--quarter", "2026-Q2", "--edition", EDITION,
@@ -270,6 +275,7 @@ def test_approving_without_a_draft_says_what_to_run(review, monkeypatch):
     assert code == 2 and "drafts exist for: coalition" in err
 
 
+@pytest.mark.slow
 def test_a_late_correction_is_version_2_with_a_change_log(review):
     assert set(review["ingest"]["files_by_state"]) <= {"accepted", "accepted_with_warnings"}
     v2 = review["v2"]
@@ -304,6 +310,7 @@ def test_a_late_correction_is_version_2_with_a_change_log(review):
     assert "Supersedes Version 1" in pages[0]
 
 
+@pytest.mark.slow
 def test_approving_a_version_that_is_not_the_latest_is_refused(review, monkeypatch):
     monkeypatch.setenv("EFC_HOME", str(review["settings"].home))
     code, _, err = cli("approve", "--quarter", QUARTER, "--edition", EDITION,
