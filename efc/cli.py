@@ -253,11 +253,16 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_COULD_NOT_RUN
     if args.json:
         print(json.dumps(approved.to_dict(), indent=2, ensure_ascii=False))
-    else:
+    elif approved.pdf:
         print(approved.pdf)
-    _say(f"approved version {approved.version} of the {args.edition} edition of {args.quarter} "
-         f"(draft sha256 {approved.approval.draft_sha256[:12]}…) for "
-         f"{approved.approval.reviewer}; final written in {time.monotonic() - started:.1f} s")
+    what = (f"version {approved.version} of the {args.edition} edition of {args.quarter} "
+            f"(draft sha256 {approved.approval.draft_sha256[:12]}…) for "
+            f"{approved.approval.reviewer}")
+    if approved.approvals_needed:
+        _say(f"recorded the approval of {what}; it needs {approved.approvals_needed} more, by a "
+             "different reviewer, before its final is written")
+    else:
+        _say(f"approved {what}; final written in {time.monotonic() - started:.1f} s")
     return EXIT_OK
 
 
@@ -393,10 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
     approve = commands.add_parser(
         "approve", help="approve the latest draft of an edition and write its final",
         description="Record who approved the latest draft version of an edition (reviewer, "
-        "time, SHA-256 of the draft PDF) in EFC_HOME/reports/<quarter>/approvals.json, and "
-        "write the final: the same figures, without the DRAFT watermark, with the approval in "
-        "its document control. Exit 0 approved, 2 refused (no draft, already approved, not "
-        "the latest version).")
+        "time, SHA-256 of the draft PDF) in EFC_HOME/reports/<quarter>/approvals.json. Once "
+        "the edition's number of distinct reviewers have approved the same draft (one for the "
+        "coalition edition, two for the public edition: checks/disclosure_rules.toml), write "
+        "the final: the same figures, without the DRAFT watermark, with the approvals in its "
+        "document control, and print its path. Exit 0 recorded, 2 refused (no draft, already "
+        "approved, the same reviewer twice, not the latest version).")
     approve.add_argument("--quarter", required=True, type=_quarter, metavar="YYYY-Qn")
     approve.add_argument("--edition", required=True, metavar="EDITION",
                          help="coalition or public")

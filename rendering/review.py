@@ -13,8 +13,9 @@ EFC_HOME/reports/<quarter>/versions/<edition>-v<n>/ (stem: assessment-<quarter>-
 PDF approved). An edition's rules say how many distinct reviewers must approve the same draft
 before its final is written (`reviewers_required` in checks/disclosure_rules.toml: one for the
 coalition edition; two for the public edition, four eyes as output checkers require); the
-approval that completes the count writes the final and records its SHA-256. The unversioned files beside it (assessment-<quarter>-<edition>.pdf and so on)
-are a copy of the latest version as it stands, draft or final: the paths scripts rely on.
+approval that completes the count writes the final and records its SHA-256. The unversioned
+files beside it (assessment-<quarter>-<edition>.pdf and so on) are a copy of the latest version
+as it stands, draft or final: the paths scripts rely on.
 
 A new version is issued only when what the edition says has changed (`content_sha256`: the
 context and tables, provenance aside), so rerunning on the same data issues nothing. The draft
