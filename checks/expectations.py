@@ -10,9 +10,25 @@ the single statement of the rules.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's verdict on a batch: which rows (positions in the frame) failed."""
+
+    expectation: dict  # the entry of the suite file
+    severity: str      # "error" or "warning"
+    failing: np.ndarray
+
+
+def severity_of(expectation: dict) -> str:
+    """A suite entry's severity as a problem carries it: GX's "warning", else "error"."""
+    return "warning" if str(expectation.get("severity", "critical")).lower() == "warning" \
+        else "error"
 
 
 def _resolve(value: object, parameters: dict) -> object:
@@ -79,10 +95,9 @@ EXPECTATIONS = {
 }
 
 
-def run_with_pandas(definition: dict, checked: pd.DataFrame, parameters: dict) -> list:
+def run_with_pandas(definition: dict, checked: pd.DataFrame, parameters: dict
+                    ) -> list[Outcome]:
     """Apply every expectation of a suite definition; return the same Outcomes as GX."""
-    from checks.validation import Outcome, _severity
-
     outcomes = []
     for expectation in definition["expectations"]:
         kind = expectation["type"]
@@ -93,6 +108,6 @@ def run_with_pandas(definition: dict, checked: pd.DataFrame, parameters: dict) -
         kwargs = {k: _resolve(v, parameters) for k, v in expectation["kwargs"].items()
                   if k not in ("ignore_row_if", "mostly")}
         failing = EXPECTATIONS[kind](checked, **kwargs)
-        outcomes.append(Outcome(expectation, _severity(expectation),
+        outcomes.append(Outcome(expectation, severity_of(expectation),
                                 np.flatnonzero(failing.fillna(False).to_numpy(dtype=bool))))
     return outcomes

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from checks.expectations import Outcome, run_with_pandas, severity_of
 from checks.problems import Problem
 from transforms.catalogue import Catalogue
-from transforms.periods import month_index
+from transforms.periods import month_of
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -159,7 +160,7 @@ def _indicator_frequencies(frame: pd.DataFrame) -> pd.Series:
 def suite_parameters(catalogue: Catalogue, today: date) -> dict:
     return {
         "members": sorted(catalogue.sector_of_member),
-        "current_month": month_index(today),
+        "current_month": month_of(today),
         "indicators": sorted(catalogue.unit_of_indicator),
         "sector_indicators": sorted(catalogue.sector_indicators),
         "indicator_dimensions": sorted(catalogue.indicator_dimensions),
@@ -214,20 +215,6 @@ def _shown(failed: pd.DataFrame, kwargs: dict, member_column: str | None
         member_column if member_column in failed else judged
     detail = _texts(failed[judged])
     return (detail if cell == judged else _texts(failed[cell])), detail
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One expectation's verdict on a batch: which rows (positions in the frame) failed."""
-
-    expectation: dict  # the entry of the suite file
-    severity: str      # "error" or "warning"
-    failing: np.ndarray
-
-
-def _severity(expectation: dict) -> str:
-    return "warning" if str(expectation.get("severity", "critical")).lower() == "warning" \
-        else "error"
 
 
 def columns_read(definition: dict) -> list[str]:
@@ -300,7 +287,7 @@ def run_with_great_expectations(definition: dict, checked: pd.DataFrame, paramet
             raise RuntimeError(f"expectation {meta.get('rule')} could not run: "
                                f"{item.exception_info.get('exception_message')}")
         expectation = by_rule[meta["rule"]]
-        outcomes.append(Outcome(expectation, _severity(expectation), np.sort(np.asarray(
+        outcomes.append(Outcome(expectation, severity_of(expectation), np.sort(np.asarray(
             item.result.get("unexpected_index_list") or [], dtype="int64"))))
         item.result = {k: v for k, v in item.result.items() if k in COUNT_KEYS}
     return sorted(outcomes, key=lambda o: order[o.expectation["meta"]["rule"]]), result
@@ -357,8 +344,6 @@ def validate_batch(
     if engine == "great_expectations":
         outcomes, suite_result = run_with_great_expectations(definition, checked, parameters)
     elif engine == "pandas":
-        from checks.expectations import run_with_pandas
-
         outcomes = run_with_pandas(definition, checked, parameters)
     else:
         raise ValueError(f"unknown validation engine {engine!r}")

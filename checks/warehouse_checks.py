@@ -34,6 +34,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent
 from great_expectations.render.renderer.renderer import renderer
 
+from checks.expectations import severity_of
 from checks.validation import SUITES_DIR, load_suite_definition
 from transforms.completeness import completeness, period_months
 from transforms.periods import quarter_of, shift_quarter
@@ -247,11 +248,6 @@ class WarehouseValidation:
     suite_results: list[Any] = field(default_factory=list)  # GX results, for Data Docs
 
 
-def _severity(expectation: dict) -> str:
-    return "warning" if str(expectation.get("severity", "critical")).lower() == "warning" \
-        else "error"
-
-
 def _flags_of(item, expectation: dict, severity: str) -> list[tuple]:
     """(rule, severity, member, period, indicator) of each row GX found failing."""
     rule = expectation["meta"]["rule"]
@@ -297,7 +293,7 @@ def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, toda
         suite_results.append(suite_result)
         for item in suite_result.results:
             expectation = by_rule[item.expectation_config.meta["rule"]]
-            severity = _severity(expectation)
+            severity = severity_of(expectation)
             count = int(item.result.get("unexpected_count") or 0)
             results[expectation["meta"]["rule"]] = WarehouseRuleResult(
                 SUITE, expectation["meta"]["rule"], severity, count == 0, count)

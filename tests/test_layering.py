@@ -1,57 +1,67 @@
-"""Layering: data logic (transforms/, checks/) never imports the report's code (rendering/).
-
-Read from the source with `ast`, imports inside functions included, so an arrow upwards
-cannot hide behind a deferred import.
-"""
+"""The arrows between our modules run one way: no module imports one that imports it back,
+counting imports inside functions (which only hide a cycle, they do not remove it)."""
 
 from __future__ import annotations
 
 import ast
 
-import pytest
-
 from efc.settings import REPO_ROOT
 
-DATA_LOGIC = ("transforms", "checks")
-ABOVE = "rendering"
+PACKAGES = ("checks", "transforms", "efc", "flows")
 
 
-def imported_modules(source: str) -> list[tuple[int, str]]:
-    """(line, module) of every absolute import in `source`, however deeply nested.
+def imports() -> dict[str, set[str]]:
+    """Each of our modules and the modules of ours it imports, anywhere in its body."""
+    graph: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        for path in sorted((REPO_ROOT / package).glob("*.py")):
+            module = f"{package}.{path.stem}"
+            found = set()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                found |= {n for n in names if n.split(".")[0] in PACKAGES}
+            graph[module] = found & {f"{p}.{f.stem}" for p in PACKAGES
+                                     for f in (REPO_ROOT / p).glob("*.py")}
+    return graph
 
-    Relative imports are left out: transforms/ and checks/ are top-level packages, so a
-    relative import stays inside them.
-    """
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            found.append((node.lineno, node.module))
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle, each as the path that closes it."""
+    found, done = [], set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            found.append(path[path.index(module):] + [module])
+            return
+        if module in done:
+            return
+        for target in sorted(graph.get(module, ())):
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
     return found
 
 
-def _upward(names: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    return [(line, name) for line, name in names
-            if name == ABOVE or name.startswith(ABOVE + ".")]
+def test_the_graph_is_read():
+    graph = imports()
+    assert "checks.expectations" in graph["checks.validation"]
+    assert "transforms.catalogue" in graph["checks.validation"]
 
 
-def test_the_walker_finds_deferred_imports():
-    source = ("import os\n"
-              "def f():\n"
-              "    from rendering.formatting import fmt_pct\n"
-              "    import rendering.charts as charts\n"
-              "from rendering import charts\n"
-              "from transforms import rendering_notes\n")
-    assert sorted(_upward(imported_modules(source))) == [
-        (3, "rendering.formatting"), (4, "rendering.charts"), (5, "rendering")]
+def test_no_import_cycles_among_checks_transforms_efc_and_flows():
+    assert cycles(imports()) == []
 
 
-@pytest.mark.parametrize("package", DATA_LOGIC)
-def test_data_logic_does_not_import_rendering(package: str):
-    files = sorted((REPO_ROOT / package).rglob("*.py"))
-    assert files, f"no modules found under {package}/"
-    upward = [f"{path.relative_to(REPO_ROOT)}:{line} imports {name}"
-              for path in files
-              for line, name in _upward(imported_modules(path.read_text(encoding="utf-8")))]
-    assert not upward, "data logic imports the report's code:\n" + "\n".join(upward)
+def test_cycles_are_found():
+    assert cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]
+
+
+def test_the_assessment_does_not_read_the_validation_suites():
+    assert not {m for m in imports()["transforms.assessment"] if m.startswith("checks.")}

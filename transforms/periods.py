@@ -41,7 +41,8 @@ def parse_period(text: str) -> Period | None:
     return None
 
 
-def month_index(day: date) -> int:
+def month_of(day: date) -> int:
+    """The month `day` falls in, counted as Period.first_month counts (months since year 0)."""
     return day.year * 12 + day.month - 1
 
 
