@@ -46,6 +46,12 @@ def month_of(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
+def month_period(index: int) -> Period:
+    """The month `index` months after January of year 0 (the count Period.first_month uses)."""
+    year, month0 = divmod(index, 12)
+    return Period(f"{year:04d}-{month0 + 1:02d}", "month", index, index)
+
+
 def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
