@@ -247,7 +247,8 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     try:
         approved = approve(settings.reports_dir, args.quarter, args.edition, args.reviewer,
-                           version=args.version, lock_timeout_s=settings.lock_timeout_s)
+                           private_dir=settings.private_dir, version=args.version,
+                           lock_timeout_s=settings.lock_timeout_s)
     except ReviewError as exc:
         _say(f"efc approve: {exc}")
         return EXIT_COULD_NOT_RUN

@@ -91,6 +91,11 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def private_dir(self) -> Path:
+        """Owner-only: whatever holds a true suppressed value (disclosure audits)."""
+        return self.home / "private"
+
+    @property
     def lock_path(self) -> Path:
         return self.home / "warehouse.lock"
 

@@ -125,7 +125,8 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
     every cell the earlier issues hid. `forced`: cells an earlier edition of the same run hid.
     """
     rules = load_rules(edition)
-    history = History(settings.reports_dir, data.quarter, edition)
+    history = History(settings.reports_dir, data.quarter, edition,
+                      private_dir=settings.private_dir)
     with history.lock(settings.lock_timeout_s):
         latest = history.latest()
         hidden_before = history.hidden_before()

@@ -6,8 +6,11 @@ EFC_HOME/reports/<quarter>/versions/<edition>-v<n>/ (stem: assessment-<quarter>-
     <stem>-draft.pdf, -draft.html, -draft.manifest.json   the draft as issued by `efc assess`
     <stem>.context.json        what the edition says (every figure already formatted)
     <stem>-tables/*.csv        the published tables, as attached; change logs compare these
-    <stem>.disclosure-audit.csv   true values of hidden cells: secretariat only, owner-only
     <stem>.pdf, .html, .manifest.json   the final, written by `efc approve`
+
+`reports/` holds only what its editions may show, so that the folder people copy to publish
+holds nothing else. What holds a true suppressed value (each version's disclosure audit) lives
+in the owner-only EFC_HOME/private/<quarter>/, mirroring the layout above.
 
 `reports/<quarter>/approvals.json` records every approval (who, when, the SHA-256 of the draft
 PDF approved). An edition's rules say how many distinct reviewers must approve the same draft
@@ -269,11 +272,12 @@ class EditionBuild:
 
 @dataclass(frozen=True)
 class Version:
-    """The folder of one issued version and the files in it."""
+    """The folder of one issued version and the files in it (its audit in the private folder)."""
 
     number: int
     folder: Path
     stem: str  # assessment-<quarter>-<edition>-v<n>
+    private_folder: Path
 
     def _file(self, suffix: str) -> Path:
         return self.folder / f"{self.stem}{suffix}"
@@ -286,7 +290,7 @@ class Version:
     manifest = property(lambda self: self._file(".manifest.json"))
     context = property(lambda self: self._file(".context.json"))
     tables_dir = property(lambda self: self._file("-tables"))
-    audit = property(lambda self: self._file(".disclosure-audit.csv"))
+    audit = property(lambda self: self.private_folder / f"{self.stem}.disclosure-audit.csv")
 
     def record(self) -> dict[str, Any]:
         """The draft's manifest: what the version was made from and which issue it is."""
@@ -325,9 +329,10 @@ class History:
     """Every issued version of one edition of a quarter, their approvals, and the stable copy
     of the latest under the unversioned names."""
 
-    def __init__(self, reports_dir: Path, quarter: str, edition: str):
+    def __init__(self, reports_dir: Path, quarter: str, edition: str, *, private_dir: Path):
         self.quarter, self.edition = quarter, edition
         self.folder = reports_dir / quarter
+        self.private_folder = private_dir / quarter
         self.versions_dir = self.folder / "versions"
         self.approvals_path = self.folder / "approvals.json"
         self.stem = f"assessment-{quarter}-{edition}"
@@ -335,11 +340,12 @@ class History:
         self.html = self.folder / f"{self.stem}.html"
         self.manifest = self.folder / f"{self.stem}.manifest.json"
         self.tables_dir = self.folder / f"{self.stem}-tables"
-        self.audit = self.folder / f"{self.stem}.disclosure-audit.csv"
+        self.audit = self.private_folder / f"{self.stem}.disclosure-audit.csv"
 
     def version(self, number: int) -> Version:
-        return Version(number, self.versions_dir / f"{self.edition}-v{number}",
-                       f"{self.stem}-v{number}")
+        name = f"{self.edition}-v{number}"
+        return Version(number, self.versions_dir / name, f"{self.stem}-v{number}",
+                       self.private_folder / "versions" / name)
 
     def latest(self) -> Version | None:
         pattern = re.compile(rf"{re.escape(self.edition)}-v(\d+)")
@@ -409,13 +415,13 @@ class History:
         content = json.loads(_canonical(build.content))
         manifest = {**build.manifest, "content_sha256": build.content_sha256}
         staging = Version(number, self.versions_dir / f".{version.folder.name}.partial",
-                          version.stem)
+                          version.stem, version.private_folder)
         shutil.rmtree(staging.folder, ignore_errors=True)
         staging.tables_dir.mkdir(parents=True)
         staging.context.write_bytes(_json_bytes(content))
         for name, body in build.tables.items():
             (staging.tables_dir / name).write_bytes(body)
-        _write_private(staging.audit, build.audit)
+        _write_private(version.audit, build.audit)
         render_issue(content, Issue(number, supersedes, changes), manifest, build.tables,
                      staging.draft_pdf, staging.draft_html, staging.draft_manifest)
         staging.folder.rename(version.folder)
@@ -427,7 +433,7 @@ class History:
         _copy(version.pdf if final else version.draft_pdf, self.pdf)
         _copy(version.html if final else version.draft_html, self.html)
         _copy(version.manifest if final else version.draft_manifest, self.manifest)
-        _copy(version.audit, self.audit)
+        _copy(version.audit, self.audit)  # owner-only, as its source
         self.tables_dir.mkdir(exist_ok=True)
         names = {p.name for p in version.tables_dir.glob("*.csv")}
         for stale in self.tables_dir.glob("*.csv"):
@@ -458,8 +464,16 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _write_private(path: Path, body: bytes) -> None:
-    path.write_bytes(body)
-    os.chmod(path, 0o600)
+    """Write a file only its owner can read, in folders only its owner can open."""
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700)
+            os.chmod(folder, 0o700)  # whatever the umask
+    partial = path.with_name(path.name + ".partial")
+    partial.touch(mode=0o600)
+    os.chmod(partial, 0o600)
+    partial.write_bytes(body)
+    partial.replace(path)
 
 
 # ------------------------------------------------------------------------------ approve
@@ -489,7 +503,8 @@ def _same_reviewer(a: str, b: str) -> bool:
 
 
 def approve(reports_dir: Path, quarter: str, edition: str, reviewer: str, *,
-            version: int | None = None, lock_timeout_s: int = 60) -> Approved:
+            private_dir: Path, version: int | None = None,
+            lock_timeout_s: int = 60) -> Approved:
     """Record a reviewer's approval of the latest draft of an edition; once the edition's
     `reviewers_required` distinct reviewers have approved it, write its final from the same
     stored context.
@@ -500,7 +515,7 @@ def approve(reports_dir: Path, quarter: str, edition: str, reviewer: str, *,
     reviewer = " ".join(reviewer.split())
     if not reviewer or len(reviewer) > MAX_REVIEWER:
         raise ReviewError(f"the reviewer's name must be 1 to {MAX_REVIEWER} characters")
-    history = History(reports_dir, quarter, edition)
+    history = History(reports_dir, quarter, edition, private_dir=private_dir)
     _require_drafts(history)
     reviewers_required = load_rules(edition).reviewers_required
     with history.lock(lock_timeout_s):

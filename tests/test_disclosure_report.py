@@ -116,5 +116,7 @@ def test_a_reissue_hides_at_least_what_the_earlier_issue_hid(planted_run, monkey
     reissued = [Path(p) for p in quarterly_assessment(quarter="2026-Q3")]
     after = PdfReader(reissued[0]).pages[2].extract_text()
     assert re.search(r"URLs confirmed \(hotlines\)\s*c URLs", after), after[:600]
-    assert (home / "reports" / "2026-Q3" / "assessment-2026-Q3-coalition.disclosure-audit.csv"
-            ).stat().st_mode & 0o077 == 0
+    audit = home / "private" / "2026-Q3" / "assessment-2026-Q3-coalition.disclosure-audit.csv"
+    assert audit.stat().st_mode & 0o077 == 0 and audit.parent.stat().st_mode & 0o077 == 0
+    published = [p.name for p in (home / "reports").rglob("*")]
+    assert not [name for name in published if "audit" in name], published

@@ -27,6 +27,10 @@ def _context(tlp: str) -> dict:
     return context
 
 
+def PRIVATE(tmp_path):  # noqa: N802 - reads as the folder it names
+    return tmp_path / "private"
+
+
 def issue_draft(reports_dir, edition: str) -> History:
     """One draft version of `edition`, issued as `efc assess` issues it."""
     tlp = "TLP:CLEAR" if edition == "public" else "TLP:AMBER"
@@ -34,7 +38,7 @@ def issue_draft(reports_dir, edition: str) -> History:
                          tables={"t.csv": b"a,b\n1,2\n"},
                          manifest={"quarter": QUARTER, "edition": edition, "cut_off": "x"},
                          audit=b"", pattern=SuppressionPattern(), inherited=SuppressionPattern())
-    history = History(reports_dir, QUARTER, edition)
+    history = History(reports_dir, QUARTER, edition, private_dir=PRIVATE(reports_dir))
     history.publish(history.issue(build, None))
     return history
 
@@ -46,15 +50,16 @@ def test_editions_say_how_many_reviewers_they_need():
 
 def test_the_public_edition_needs_two_distinct_reviewers(tmp_path):
     history = issue_draft(tmp_path, "public")
-    first = approve(tmp_path, QUARTER, "public", "Ana Reviewer")
+    first = approve(tmp_path, QUARTER, "public", "Ana Reviewer", private_dir=PRIVATE(tmp_path))
     assert (first.approvals_needed, first.pdf, first.final_sha256) == (1, None, None)
     assert history.status(history.latest()) != FINAL
     assert not history.latest().pdf.exists()  # no final yet; the stable copy is the draft
 
     with pytest.raises(ReviewError, match="already approved version 1.*different reviewer"):
-        approve(tmp_path, QUARTER, "public", "  ana   REVIEWER ")  # the same person twice
+        # the same person twice, however the name is typed
+        approve(tmp_path, QUARTER, "public", "  ana   REVIEWER ", private_dir=PRIVATE(tmp_path))
 
-    second = approve(tmp_path, QUARTER, "public", "Ben Checker")
+    second = approve(tmp_path, QUARTER, "public", "Ben Checker", private_dir=PRIVATE(tmp_path))
     assert second.approvals_needed == 0 and second.pdf == history.pdf
     assert history.status(history.latest()) == FINAL
     cover = PdfReader(history.pdf).pages[0].extract_text()
@@ -66,11 +71,17 @@ def test_the_public_edition_needs_two_distinct_reviewers(tmp_path):
     assert approvals[0]["draft_sha256"] == approvals[1]["draft_sha256"]
 
     with pytest.raises(ReviewError, match="already approved by Ana Reviewer and Ben Checker"):
-        approve(tmp_path, QUARTER, "public", "Cleo Third")
+        approve(tmp_path, QUARTER, "public", "Cleo Third", private_dir=PRIVATE(tmp_path))
 
 
 def test_the_coalition_edition_needs_one(tmp_path):
     history = issue_draft(tmp_path, "coalition")
-    done = approve(tmp_path, QUARTER, "coalition", "Ana Reviewer")
+    done = approve(tmp_path, QUARTER, "coalition", "Ana Reviewer", private_dir=PRIVATE(tmp_path))
     assert done.approvals_needed == 0 and done.pdf == history.pdf
     assert history.status(history.latest()) == FINAL
+    # the audit (true values of hidden cells) is in the owner-only private folder, and the
+    # folder people copy to publish holds none
+    for audit in (history.audit, history.latest().audit):
+        assert audit.is_relative_to(PRIVATE(tmp_path)) and audit.stat().st_mode & 0o077 == 0
+    assert (PRIVATE(tmp_path)).stat().st_mode & 0o077 == 0
+    assert not [p for p in (tmp_path / QUARTER).rglob("*") if "audit" in p.name]
