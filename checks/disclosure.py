@@ -211,6 +211,7 @@ class DisclosureLog:
     hidden: Counter = field(default_factory=Counter)  # (table, rule) -> cells
     published: Counter = field(default_factory=Counter)  # table -> cells
     published_values: set[float] = field(default_factory=set)  # for the release check
+    margins: dict[tuple[str, CellKey], float] = field(default_factory=dict)  # published totals
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)
     pattern: SuppressionPattern = field(default_factory=SuppressionPattern)
 
@@ -338,6 +339,9 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
         log.hidden[(table, rule)] += n
     log.published[table] += int((~hidden).sum())
     log.published_values.update(values[~hidden].tolist())
+    for key, value, is_hidden in zip(cell_keys, values, hidden, strict=True):
+        if TOTAL in key and not is_hidden:
+            log.margins[(table, tuple(str(k) for k in key))] = float(value)
     log.audits[table] = (audit if table not in log.audits
                          else pd.concat([log.audits[table], audit], ignore_index=True))
     log.pattern.add(table, result.hidden)

@@ -20,7 +20,9 @@ significant digits) are left to the gate, since a search for them would hit ever
 coincidence.
 
 A hit blocks the edition: it is not written, the message names the cell and the artefact
-(never the value), and the check's report goes to the private audit folder.
+(never the value), and the check's report goes to the private audit folder. The check runs
+on each draft as `efc assess` issues it; a final differs from its draft only in the approval
+rows of its document control.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+from checks.disclosure import TOTAL, CellKey, DisclosureLog
 
 MIN_SIGNIFICANT_DIGITS = 3
 # A number as the report prints one: grouped by comma or (no-break, thin) space, or plain;
@@ -91,21 +96,26 @@ class ReleaseReport:
                              for f in self.findings]}
 
 
-def suppressed_cells(audits: Mapping[str, pd.DataFrame],
-                     totals: Mapping[str, float] | None = None) -> list[SuppressedCell]:
-    """The hidden cells of an edition from its disclosure audits (one frame per table).
-
-    `totals`: the published total of a table, where shares of it are printed.
-    """
+def suppressed_cells(log: DisclosureLog) -> list[SuppressedCell]:
+    """The hidden cells of an edition, from its disclosure log, with each one's share of the
+    published total it belongs to (its row's margin), where that total is published."""
     cells = []
-    for table, audit in sorted(audits.items()):
+    for table, audit in sorted(log.audits.items()):
         keys = [c for c in audit.columns if c not in _AUDIT_COLUMNS]
-        total = (totals or {}).get(table)
         for row in audit.to_dict("records"):
+            key = tuple(str(row[k]) for k in keys)
             value = float(row["value"])
+            total = next((log.margins[(table, margin)] for margin in _margins_of(key)
+                          if (table, margin) in log.margins), None)
             share = value / total if total and math.isfinite(total) and total > 0 else None
-            cells.append(SuppressedCell(table, tuple(str(row[k]) for k in keys), value, share))
+            cells.append(SuppressedCell(table, key, value, share))
     return cells
+
+
+def _margins_of(key: CellKey) -> list[CellKey]:
+    """The totals a cell adds to, its own row's first: (a, q) -> (Total, q), (a, Total), ..."""
+    return [key[:i] + (TOTAL,) + key[i + 1:] for i in range(len(key)) if key[i] != TOTAL] + (
+        [(TOTAL,) * len(key)] if len(key) > 1 else [])
 
 
 _AUDIT_COLUMNS = {"status", "suppressed_by", "value", "lower", "upper", "protection_lower",
@@ -209,3 +219,88 @@ def _context(text: str, start: int, end: int, width: int = 40) -> str:
     before = text[max(0, start - width):start]
     after = text[end:end + width]
     return " ".join(f"{before}[…]{after}".split())
+
+
+# -- an edition's rendered files ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseInputs:
+    """What the check searches an edition for: its hidden cells' true values, the values it
+    publishes (not hits), and the member codes, where the edition names no member."""
+
+    suppressed: tuple[SuppressedCell, ...]
+    published_values: frozenset[float]
+    member_codes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_log(cls, log: DisclosureLog, member_codes: Iterable[str] = ()) -> ReleaseInputs:
+        return cls(tuple(suppressed_cells(log)), frozenset(log.published_values),
+                   tuple(sorted(member_codes)))
+
+
+class ReleaseBlocked(RuntimeError):
+    """An edition the release check stopped: it is not written; the message names each hit."""
+
+    def __init__(self, report: ReleaseReport):
+        self.report = report
+        hits = "; ".join(f.message() for f in report.findings[:5])
+        more = len(report.findings) - 5
+        super().__init__(
+            f"the {report.edition} edition was not released: the release check found "
+            f"{len(report.findings)} thing(s) it must not print ({hits}"
+            + (f"; and {more} more" if more > 0 else "") + "). Every number should pass the "
+            "disclosure gate; find the path that printed these and route it through the gate.")
+
+
+def check_rendered(edition: str, inputs: ReleaseInputs, *, pdf: Path, html: str,
+                   tables: Mapping[str, bytes], manifest: bytes) -> ReleaseReport:
+    """Run the check over one rendered edition: the PDF's text, the HTML's text and alt
+    texts, each attachment and the manifest."""
+    return check_release(
+        edition,
+        texts={pdf.name: pdf_text(pdf), "HTML edition": visible_text(html)},
+        tables={f"attachment {name}": body for name, body in tables.items()},
+        documents={"manifest.json": json.loads(manifest)},
+        suppressed=inputs.suppressed, published_values=inputs.published_values,
+        member_codes=inputs.member_codes)
+
+
+def pdf_text(pdf: Path) -> str:
+    """Every page's text, as a reader copying from the PDF gets it."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+
+
+class _VisibleText(HTMLParser):
+    """Text nodes and the attributes people and screen readers read (alt, title, aria-label);
+    no markup, styles or drawing coordinates."""
+
+    SKIP = {"style", "script"}
+    READ = {"alt", "title", "aria-label"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skipping += 1
+        self.parts += [value for name, value in attrs if name in self.READ and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(parser.parts)

@@ -8,6 +8,8 @@ a numbered version that `rendering.review` keeps and a reviewer approves.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern, load_rules
+from checks.release_check import ReleaseInputs
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
 from rendering.review import EditionBuild, History
@@ -95,6 +98,8 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
     content, tables, log = build_context(data, rules, cut_off=cut_off, code_version=code,
                                          catalogue_version=version, forced=hide,
                                          narrative=narrative)
+    # the public edition names no member: the release check searches it for every code
+    members = () if rules.member_detail else tuple(data.members["member_id"])
     pattern = log.pattern | hide
     attachments = {f"{name}.csv": frame.to_csv(index=False, lineterminator="\n").encode()
                    for name, frame in sorted(tables.frames.items())}
@@ -107,13 +112,44 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
                        "pattern": pattern.to_dict(), "inherited": inherited.to_dict()},
         "cells_hidden": [{"table": t, "rule": r, "hidden": h, "published": p}
                          for t, r, h, p in log.rows()],
-        "submissions": [{"submission_id": int(r.submission_id), "member_id": r.member_id,
-                         "sha256": r.sha256} for r in data.submissions_used.itertuples()],
+        "inputs": inputs(data, rules, manifest_key(settings.private_dir)),
         "attachments": {name: hashlib.sha256(body).hexdigest()
                         for name, body in attachments.items()},
     }
     return EditionBuild(content=content, tables=attachments, manifest=manifest,
-                        audit=audit_csv(log), pattern=pattern, inherited=inherited)
+                        audit=audit_csv(log), pattern=pattern, inherited=inherited,
+                        release=ReleaseInputs.from_log(log, members))
+
+
+def inputs(data: AssessmentData, rules: DisclosureRules, key: bytes) -> dict:
+    """The manifest's account of the files the edition was made from.
+
+    A bare SHA-256 of a small file gives its contents back by brute force (a one-row
+    correction is found among a few million candidates in a second), so the coalition edition
+    names each file by a keyed hash (HMAC-SHA256 with the workspace's secret): the
+    secretariat can still match it to the archive, a reader cannot invert it. The public
+    edition names no member and no file, only how many files there were.
+    """
+    used = data.submissions_used
+    if not rules.member_detail:
+        return {"files": len(used)}
+    return {"files": len(used), "key": "HMAC-SHA256 of the file's SHA-256, workspace key",
+            "submissions": [{"submission_id": int(r.submission_id), "member_id": r.member_id,
+                             "file_hmac": hmac.new(key, bytes.fromhex(r.sha256),
+                                                   "sha256").hexdigest()}
+                            for r in used.itertuples()]}
+
+
+def manifest_key(private_dir: Path) -> bytes:
+    """The workspace's secret for keyed file hashes: made once, owner-only, never published."""
+    path = private_dir / "manifest.key"
+    if not path.exists():
+        private_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.touch(mode=0o600)
+        partial.write_bytes(secrets.token_bytes(32))
+        partial.replace(path)
+    return path.read_bytes()
 
 
 def write_edition(data: AssessmentData, settings: Settings, edition: str,

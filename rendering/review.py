@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.disclosure import SuppressionPattern, load_rules
+from checks.release_check import ReleaseBlocked, ReleaseInputs, check_rendered
 from efc.locks import exclusive_lock
 from rendering.pdf import render_html, write_pdf
 
@@ -264,6 +265,7 @@ class EditionBuild:
     audit: bytes  # hidden cells' true values: never attached, never published
     pattern: SuppressionPattern  # every cell it hides
     inherited: SuppressionPattern  # every cell the earlier issues hid: hidden here too
+    release: ReleaseInputs | None = None  # what the release check searches the draft for
 
     @property
     def content_sha256(self) -> str:
@@ -291,6 +293,7 @@ class Version:
     context = property(lambda self: self._file(".context.json"))
     tables_dir = property(lambda self: self._file("-tables"))
     audit = property(lambda self: self.private_folder / f"{self.stem}.disclosure-audit.csv")
+    release_check = property(lambda self: self.private_folder / f"{self.stem}.release-check.json")
 
     def record(self) -> dict[str, Any]:
         """The draft's manifest: what the version was made from and which issue it is."""
@@ -424,6 +427,15 @@ class History:
         _write_private(version.audit, build.audit)
         render_issue(content, Issue(number, supersedes, changes), manifest, build.tables,
                      staging.draft_pdf, staging.draft_html, staging.draft_manifest)
+        if build.release is not None:
+            report = check_rendered(self.edition, build.release, pdf=staging.draft_pdf,
+                                    html=staging.draft_html.read_text(encoding="utf-8"),
+                                    tables=build.tables,
+                                    manifest=staging.draft_manifest.read_bytes())
+            _write_private(version.release_check, _json_bytes(report.to_dict()))
+            if report.blocked:
+                shutil.rmtree(staging.folder)
+                raise ReleaseBlocked(report)
         staging.folder.rename(version.folder)
         return version
 
