@@ -12,6 +12,7 @@ from pydantic import Field
 
 from efc.settings import Settings
 from rendering import report
+from transforms import assessment
 from transforms.periods import last_complete_quarter
 from transforms.warehouse import reader
 
@@ -23,7 +24,7 @@ EDITIONS = ("coalition", "public")  # in this order: the public edition hides wh
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=[5, 30])
 def read_assessment_data(settings: Settings, quarter: str, as_of: datetime | None):
     with reader(settings) as con:
-        return report.read_data(con, quarter, as_of)
+        return assessment.read_assessment_data(con, quarter, as_of)
 
 
 @task(cache_policy=NONE)

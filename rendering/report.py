@@ -12,10 +12,9 @@ import hmac
 import secrets
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern, load_rules
@@ -23,7 +22,7 @@ from checks.release_check import ReleaseInputs
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
 from rendering.review import EditionBuild, History
-from transforms.assessment import AssessmentData, read_assessment_data
+from transforms.assessment import AssessmentData
 from transforms.catalogue import catalogue_version
 
 CUT_OFF_FORMAT = "%Y-%m-%d %H:%M UTC"
@@ -56,20 +55,6 @@ def code_version() -> str:
         from importlib.metadata import version
 
         return f"efc-assessment {version('efc-assessment')}"
-
-
-def default_cut_off(con: duckdb.DuckDBPyConnection) -> datetime:
-    """The minute after the last change of data: rerunning with no new data gives the same bytes."""
-    latest = con.execute("select max(state_changed_at) from submissions").fetchone()[0]
-    if latest is None:
-        return datetime.now(UTC).replace(second=0, microsecond=0)
-    latest = latest.astimezone(UTC)
-    return latest.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
-def read_data(con: duckdb.DuckDBPyConnection, quarter: str,
-              as_of: datetime | None) -> AssessmentData:
-    return read_assessment_data(con, quarter, as_of or default_cut_off(con))
 
 
 def audit_csv(log: DisclosureLog) -> bytes:

@@ -40,9 +40,9 @@ MEMBERS = ["hl-north", "pay-cardnet", "le-alpha", "ngo-helpline", "nobody"]
 KNOWN_RULES = (
     {"format_not_accepted", "workbook_protected", "not_a_workbook", "workbook_too_large",
      "encoding_unreadable", "not_a_text_file", "html_not_csv", "wide_table", "missing_column",
-     "empty_file", "field_count", "json_invalid", "json_shape", "no_observations",
-     "too_many_rows", "file_too_large", "value_is_number", "value_decimal_mark_ambiguous",
-     "value_decimal_mark_inconsistent", "unknown_column"}
+     "empty_file", "field_count", "json_invalid", "json_too_deep", "json_shape",
+     "no_observations", "too_many_rows", "file_too_large", "value_is_number",
+     "value_decimal_mark_ambiguous", "value_decimal_mark_inconsistent", "unknown_column"}
     | {e["meta"]["rule"] for e in json.loads(
         (REPO_ROOT / "checks" / "suites" / "submission.json").read_text())["expectations"]}
     | {f"identifying_{kind}" for kind in ("email", "phone", "iban", "card_number",
@@ -364,6 +364,19 @@ def small_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def refused_whole(name: str, data: bytes, rule: str) -> None:
+    """The parser refuses the whole file with one problem under `rule` that says what to do
+    (no rows read), and the member's receipt rejects the file for it."""
+    parsed = parse_file(name, data, max_rows=MAX_ROWS)
+    assert parsed.rows is None, parsed.rows
+    assert [(p.severity, p.rule, p.row) for p in parsed.problems] == [("error", rule, None)], \
+        parsed.problems
+    assert_well_formed(parsed.problems)
+    found = examined("hl-north", name, data)
+    assert found.state == "rejected"
+    assert rule in {p.rule for p in found.problems}, found.problems
+
+
 def rezip(data: bytes, change) -> bytes:
     """The same zip with each entry's bytes passed through change(name, bytes)."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -398,10 +411,13 @@ def test_a_page_break_before_the_header_loses_no_row(character, own_line):
 
 
 @fast(5)
-@given(st.integers(1_000, 50_000), st.sampled_from(["[", '{"a":']))
-@example(100_000, "[")
-def test_deeply_nested_json_is_a_problem_not_a_crash(depth, opener):
-    parse_file("stats.json", (opener * depth).encode(), max_rows=MAX_ROWS)
+@given(st.integers(5_000, 50_000), st.sampled_from([("[", "]"), ('{"a":', "}")]), st.booleans())
+@example(100_000, ("[", "]"), False)
+def test_deeply_nested_json_is_a_problem_not_a_crash(depth, brackets, closed):
+    """Deeper than Python's recursion limit (1,000), closed or cut off: refused as too deep."""
+    opener, closer = brackets
+    data = opener * depth + (closer * depth if closed else "")
+    refused_whole("stats.json", data.encode(), "json_too_deep")
 
 
 @fast(5)
@@ -410,7 +426,7 @@ def test_deeply_nested_json_is_a_problem_not_a_crash(depth, opener):
 def test_a_huge_json_integer_is_a_problem_not_a_crash(digits):
     data = b'{"member_id": "ind-isp", "period": "2026-07", "observations": [' \
            b'{"indicator": "IND_ITEMS_REMOVED", "value": ' + b"9" * digits + b"}]}"
-    parse_file("stats.json", data, max_rows=MAX_ROWS)
+    refused_whole("stats.json", data, "json_invalid")
 
 
 @fast(5)
@@ -420,7 +436,7 @@ def test_a_zip_needing_a_newer_version_is_a_problem_not_a_crash(version):
     data = bytearray(small_workbook())
     entry = data.index(b"PK\x01\x02")  # first central directory entry
     data[entry + 6] = version  # "version needed to extract"
-    parse_file("stats.xlsx", bytes(data), max_rows=MAX_ROWS)
+    refused_whole("stats.xlsx", bytes(data), "not_a_workbook")
 
 
 @fast(5)
@@ -429,13 +445,13 @@ def test_a_zip_needing_a_newer_version_is_a_problem_not_a_crash(version):
 def test_a_damaged_worksheet_is_a_problem_not_a_crash(cut):
     data = rezip(small_workbook(), lambda name, body: body[:int(len(body) * cut)]
                  if name == "xl/worksheets/sheet1.xml" else body)
-    parse_file("stats.xlsx", data, max_rows=MAX_ROWS)
+    refused_whole("stats.xlsx", data, "not_a_workbook")
 
 
 def test_a_workbook_without_sheets_is_a_problem_not_a_crash():
     data = rezip(small_workbook(), lambda name, body: re.sub(
         rb"<sheets>.*</sheets>", b"<sheets/>", body) if name == "xl/workbook.xml" else body)
-    parse_file("stats.xlsx", data, max_rows=MAX_ROWS)
+    refused_whole("stats.xlsx", data, "not_a_workbook")
 
 
 @fast(5)
@@ -445,4 +461,4 @@ def test_a_huge_integer_cell_is_a_problem_not_a_crash(digits):
     data = rezip(small_workbook(), lambda name, body: body.replace(
         b"<v>5</v>", b"<v>" + b"9" * digits + b"</v>") if name.startswith("xl/worksheets/")
         else body)
-    parse_file("stats.xlsx", data, max_rows=MAX_ROWS)
+    refused_whole("stats.xlsx", data, "not_a_workbook")

@@ -27,6 +27,7 @@ from efc.settings import Settings
 from rendering import report
 from rendering.review import Approval, Change, Issue, changed_figures, stamp
 from tests.conftest import SAMPLE, efc_home
+from transforms.assessment import read_assessment_data
 from transforms.observations import canonical_observations
 from transforms.parsing import parse_file
 from transforms.warehouse import reader
@@ -113,7 +114,7 @@ def late_correction() -> str:
 
 def assess(settings: Settings) -> report.ReportFiles:
     with reader(settings) as con:  # read afresh each time, as `efc assess` does
-        data = report.read_data(con, QUARTER, None)
+        data = read_assessment_data(con, QUARTER)
     return report.write_edition(data, settings, EDITION)
 
 

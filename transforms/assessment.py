@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 from transforms.completeness import completeness, reporting_due_days
 from transforms.marts import refresh_marts
 from transforms.periods import parse_period, quarter_months, shift_quarter
+from transforms.sql_files import sql
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,24 @@ class AssessmentData:
         return [shift_quarter(self.quarter, -i) for i in range(quarters - 1, -1, -1)]
 
 
+def default_cut_off(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The minute after the last change of data: rerunning with no new data gives the same bytes."""
+    latest = con.execute("select max(state_changed_at) from submissions").fetchall()[0][0]
+    if latest is None:
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    latest = latest.astimezone(UTC)
+    return latest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
-                         as_of: datetime) -> AssessmentData:
-    """Build the marts as of `as_of` in temp tables of a read-only connection and read them."""
+                         as_of: datetime | None = None) -> AssessmentData:
+    """Build the marts as of `as_of` (default: default_cut_off) in temp tables of a read-only
+    connection and read them."""
+    as_of = as_of or default_cut_off(con)
     refresh_marts(con, as_of, temp=True)
 
-    def frame(sql: str, params: list | None = None) -> pd.DataFrame:
-        return con.execute(sql, params or []).df()
+    def frame(query: str, params: dict | list | None = None) -> pd.DataFrame:
+        return con.execute(query, params or []).df()
 
     return AssessmentData(
         quarter=quarter, as_of=as_of,
@@ -69,22 +81,13 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
         members=frame("select * from members order by member_id"),
         indicators=frame("select * from indicators order by indicator"),
         series_breaks=frame("select * from series_breaks"),
-        submissions_used=frame(
-            "select distinct s.submission_id, s.sha256, s.member_id "
-            "from current_observations o join submissions s using (submission_id) "
-            "order by s.submission_id"),
-        files_by_state=frame(
-            "select state, count(*) as files from submissions where received_at <= ? "
-            "group by state order by state", [as_of]),
+        submissions_used=frame(sql("submissions_used")),
+        files_by_state=frame(sql("files_by_state"), {"as_of": as_of}),
         problems_by_rule=problems_by_rule(frame(
             "select submission_id, problems from submissions where received_at <= ?",
             [as_of])),
-        warehouse_flags=frame(
-            """select severity, rule, count(*) as rows from warehouse_flags
-               where run_at = (select max(run_at) from warehouse_flags where run_at <= ?)
-                 and (period = ? or period in (select unnest(?::varchar[])))
-               group by severity, rule order by severity, rule""",
-            [as_of, quarter, quarter_months(quarter)]),
+        warehouse_flags=frame(sql("warehouse_flags_by_rule"), {
+            "as_of": as_of, "quarter": quarter, "months": quarter_months(quarter)}),
         reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date()),
         reporting_due_days=reporting_due_days(con),
     )

@@ -151,11 +151,25 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path
     return target
 
 
+def snapshot_is_current(path: Path) -> bool:
+    """True when the snapshot at `path` exists and has every migration this code knows.
+
+    A snapshot published by older code lacks the newer tables until the next ingest; a reader
+    then publishes a fresh one rather than fail on a missing table.
+    """
+    if not path.exists():
+        return False
+    with duckdb.connect(str(path), read_only=True) as con:
+        applied = {row[0] for row in con.execute("select name from schema_migrations").fetchall()}
+    return applied >= {migration.name for migration in MIGRATIONS_DIR.glob("*.sql")}
+
+
 @contextlib.contextmanager
 def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the latest published snapshot (made first if there is none)."""
+    """A read-only connection to the latest published snapshot (made first if there is none
+    or it predates a migration)."""
     path = snapshot_path(settings)
-    if not path.exists():
+    if not snapshot_is_current(path):
         with writer(settings) as con:
             publish_snapshot(con, settings)
     con = duckdb.connect(str(path), read_only=True)
