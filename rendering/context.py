@@ -282,11 +282,9 @@ class ContextBuilder:
         """Key judgements in the yardstick's words, after the analysts' narrative, keeping only
         those whose figures this edition publishes (a judgement on a dominated figure would
         describe one member)."""
-        key = ("draft", self.quarter, self.rules.min_contributors)
-        if key not in self.data.derived:  # the same for every edition of the run: draft once
-            self.data.derived[key] = draft(self.data, self.quarter,
-                                           min_members=self.rules.min_contributors)
-        drafted = self.data.derived[key]
+        drafted = self.data.figures.once(  # the same for every edition of the run
+            ("draft", self.quarter, self.rules.min_contributors),
+            lambda: draft(self.data, self.quarter, min_members=self.rules.min_contributors))
         final = apply_narrative(drafted.judgements, narrative if narrative and narrative.exists()
                                 else None, drafted.values, quarter=self.quarter)
         texts = [f"{j.text} (Confidence: {j.confidence}.)" for j in final.judgements
@@ -393,11 +391,10 @@ class ContextBuilder:
         base = shift_quarter(self.quarter, -4)
         rows = []
         for indicator in indicators:
-            key = ("count_change", indicator, self.quarter, base)
-            if key not in self.data.derived:  # the same for every edition of the run
-                self.data.derived[key] = statistics.count_change(
-                    self.data, indicator, self.quarter, base)
-            est = self.data.derived[key]
+            est = self.data.figures.once(
+                ("count_change", indicator, self.quarter, base),
+                lambda indicator=indicator: statistics.count_change(
+                    self.data, indicator, self.quarter, base))
             published = self.series(indicator, [base, self.quarter])["value"].notna().all()
             shown = published and len(est.members) >= self.rules.min_contributors
             rows.append([
@@ -676,11 +673,10 @@ class ContextBuilder:
         """HHI and top shares, like-for-like, only where both quarters' totals are published."""
         previous = shift_quarter(self.quarter, -1)
         totals = self.series("HL_URLS_CONFIRMED", [previous, self.quarter])
-        key = ("concentration", self.quarter)
-        if key not in self.data.derived:
-            self.data.derived[key] = statistics.concentration(
-                self.data, "HL_URLS_CONFIRMED", "hosting_country", self.quarter, previous)
-        hosting = self.data.derived[key]
+        hosting = self.data.figures.once(
+            ("concentration", "HL_URLS_CONFIRMED", "hosting_country", self.quarter, previous),
+            lambda: statistics.concentration(self.data, "HL_URLS_CONFIRMED", "hosting_country",
+                                             self.quarter, previous))
         shown = (totals["value"].notna().all()
                  and len(hosting.members) >= self.rules.min_contributors)
         count = (lambda x: fmt_count(x)) if shown else (lambda x: SUPPRESSED)
@@ -763,10 +759,8 @@ class ContextBuilder:
                 emerging, "cases of live-streaming and extortion", "law enforcement")])
 
     def _signals(self) -> list[statistics.Signal]:
-        key = ("signals", self.quarter)
-        if key not in self.data.derived:  # the same for every edition of the run
-            self.data.derived[key] = statistics.signals(self.data, self.quarter)
-        return self.data.derived[key]
+        return self.data.figures.once(("signals", self.quarter),
+                                      lambda: statistics.signals(self.data, self.quarter))
 
     def _signal_rows(self) -> list[list[str]]:
         """Signals whose figures this edition publishes, in words a reader can check."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.completeness import completeness, reporting_due_days
+from transforms.derived import DerivedFigures
 from transforms.marts import refresh_marts
 from transforms.periods import parse_period, quarter_months, shift_quarter
 from transforms.sql_files import sql
@@ -46,8 +47,10 @@ class AssessmentData:
     reporting_periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[
         "member_id", "sector", "indicator", "period", "is_received", "state", "is_revised"]))
     reporting_due_days: int = 30  # a period is late this many days after it ends
-    # Results derived once per run and shared by its editions (e.g. the drafted judgements).
-    derived: dict = field(default_factory=dict, compare=False, repr=False)
+    # Figures derived from these data, each computed once and shared by both editions of a
+    # run (transforms.derived); not a field a caller sets: every AssessmentData makes its own.
+    figures: DerivedFigures = field(default_factory=DerivedFigures, init=False, compare=False,
+                                    repr=False)
 
     def window(self, quarters: int) -> list[str]:
         """The `quarters` quarters ending with the assessed one, oldest first."""

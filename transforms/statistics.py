@@ -350,16 +350,9 @@ class _Frames:
         self.alphas: dict[tuple, tuple[float, int]] = {}
 
 
-_FRAMES: dict[int, _Frames] = {}
-
-
 def _frames(data: AssessmentData) -> _Frames:
-    cached = _FRAMES.get(id(data.member_values))
-    if cached is None or cached.frame is not data.member_values:
-        if len(_FRAMES) > 3:
-            _FRAMES.clear()
-        cached = _FRAMES[id(data.member_values)] = _Frames(data)
-    return cached
+    """The data's slices, built on first use and kept with its other derived figures."""
+    return data.figures.once(("statistics.frames",), lambda: _Frames(data))
 
 
 def indicator_rows(data: AssessmentData, indicator: str) -> pd.DataFrame:
