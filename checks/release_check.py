@@ -12,10 +12,12 @@ looks for two things an edition must never hold:
 
 Free text is matched on values of three or more significant digits and shares printed with
 their unit and at least one decimal, so that page numbers, dates, counts of members and
-chapter numbers do not block an edition. Structured outputs (attachments, the manifest) are
+chapter numbers do not block an edition; a signed figure (``+409``, ``−409``) is a change,
+not a level. Structured outputs (attachments, the manifest) are
 read cell by cell: a cell whose whole content is such a value is a hit. A number that is also
-the value of a cell the edition publishes is not a hit (the reader cannot tell the two apart,
-and the gate has shown that value safe); small suppressed values (fewer than three
+the value of a cell the edition publishes, or one of the edition's own counts (files, cells
+hidden and published per table), is not a hit: the reader cannot tell the two apart, and the
+gate has shown that value safe; small suppressed values (fewer than three
 significant digits) are left to the gate, since a search for them would hit every
 coincidence.
 
@@ -46,7 +48,7 @@ MIN_SIGNIFICANT_DIGITS = 3
 # optionally a "k" (thousands) or "%" suffix. The look-arounds keep digits of longer tokens
 # (dates such as 2026-09-30, codes such as HL_URLS, versions such as 1.2.3) out.
 _NUMBER = re.compile(
-    r"(?<![\w.,\-/:])"
+    r"(?P<sign>[+\u2212-])?(?<![\w.,/:])"
     r"(?P<number>\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<suffix>\s?%|k\b)?"
     r"(?![\w/]|[.,]\d|-\d)")
@@ -178,6 +180,8 @@ def _matching_cells(match: re.Match, targets: list[SuppressedCell],
                     safe: np.ndarray) -> list[SuppressedCell]:
     """The suppressed cells a printed number could be, given its precision and unit."""
     text, suffix = match.group("number"), (match.group("suffix") or "").strip()
+    if match.group("sign") and suffix != "%":
+        return []  # a signed figure is a change, never a level (a share may carry its sign)
     plain = re.sub(r"[, \u00a0\u202f]", "", text)
     grouped = plain != text
     number = float(plain)
@@ -234,8 +238,12 @@ class ReleaseInputs:
     member_codes: tuple[str, ...] = ()
 
     @classmethod
-    def from_log(cls, log: DisclosureLog, member_codes: Iterable[str] = ()) -> ReleaseInputs:
-        return cls(tuple(suppressed_cells(log)), frozenset(log.published_values),
+    def from_log(cls, log: DisclosureLog, member_codes: Iterable[str] = (),
+                 counts: Iterable[float] = ()) -> ReleaseInputs:
+        """`counts`: numbers the edition prints about itself (files, submissions)."""
+        own = [n for _, _, hidden, published in log.rows() for n in (hidden, published)]
+        return cls(tuple(suppressed_cells(log)),
+                   frozenset(log.published_values) | frozenset(map(float, [*own, *counts])),
                    tuple(sorted(member_codes)))
 
 

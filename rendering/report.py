@@ -103,7 +103,9 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
     }
     return EditionBuild(content=content, tables=attachments, manifest=manifest,
                         audit=audit_csv(log), pattern=pattern, inherited=inherited,
-                        release=ReleaseInputs.from_log(log, members))
+                        release=ReleaseInputs.from_log(
+                            log, members, counts=[len(data.submissions_used),
+                                                  *data.submissions_used["submission_id"]]))
 
 
 def inputs(data: AssessmentData, rules: DisclosureRules, key: bytes) -> dict:

@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from checks.disclosure import DisclosureLog, load_rules, protect_table
-from checks.release_check import check_release, significant_digits, suppressed_cells
+from checks.release_check import (
+    ReleaseInputs,
+    check_release,
+    significant_digits,
+    suppressed_cells,
+)
 
 COALITION = load_rules("coalition")
 
@@ -82,3 +87,17 @@ def test_member_codes_block_an_edition_that_names_no_member():
 
 def test_significant_digits():
     assert [significant_digits(v) for v in (43210, 150, 7, 1229136.7, 0.05)] == [4, 2, 1, 8, 1]
+
+
+def test_signed_changes_are_not_levels():
+    assert not run(texts={"pdf": "Referrals 33,203 (−43,210, −1.2%) on the year"}).blocked
+    assert run(texts={"pdf": "Referrals 33,203 (43,210 a year earlier)"}).blocked
+
+
+def test_the_editions_own_counts_are_not_hits():
+    log, _ = planted_table()
+    inputs = ReleaseInputs.from_log(log, counts=[43_210])
+    report = check_release("coalition", texts={"pdf": "43,210 files were received"}, tables={},
+                           documents={}, suppressed=inputs.suppressed,
+                           published_values=inputs.published_values)
+    assert not report.blocked
