@@ -12,8 +12,8 @@ looks for two things an edition must never hold:
 
 Free text is matched on values of three or more significant digits and shares printed with
 their unit and at least one decimal, so that page numbers, dates, counts of members and
-chapter numbers do not block an edition; a signed figure (``+409``, ``−409``) is a change,
-not a level. Structured outputs (attachments, the manifest) are
+chapter numbers do not block an edition; a signed figure (``+409``, ``−1.2%``) is a change,
+never a level or a share. Structured outputs (attachments, the manifest) are
 read cell by cell: a cell whose whole content is such a value is a hit. A number that is also
 the value of a cell the edition publishes, or one of the edition's own counts (files, cells
 hidden and published per table), is not a hit: the reader cannot tell the two apart, and the
@@ -180,8 +180,8 @@ def _matching_cells(match: re.Match, targets: list[SuppressedCell],
                     safe: np.ndarray) -> list[SuppressedCell]:
     """The suppressed cells a printed number could be, given its precision and unit."""
     text, suffix = match.group("number"), (match.group("suffix") or "").strip()
-    if match.group("sign") and suffix != "%":
-        return []  # a signed figure is a change, never a level (a share may carry its sign)
+    if match.group("sign"):
+        return []  # a signed figure is a change (+409, −1.2%), never a level or a share
     plain = re.sub(r"[, \u00a0\u202f]", "", text)
     grouped = plain != text
     number = float(plain)

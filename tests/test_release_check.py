@@ -91,6 +91,9 @@ def test_significant_digits():
 
 def test_signed_changes_are_not_levels():
     assert not run(texts={"pdf": "Referrals 33,203 (−43,210, −1.2%) on the year"}).blocked
+    log, cells = planted_table()
+    share = 43_210 / cells.loc["Total", "value"] * 100
+    assert not run(texts={"pdf": f"Change on quarter +{share:.1f}%"}).blocked
     assert run(texts={"pdf": "Referrals 33,203 (43,210 a year earlier)"}).blocked
 
 
