@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import ipaddress
 import json
 import logging
 import os
@@ -18,8 +20,9 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from efc.settings import REPO_ROOT, Settings, SettingsError
+from efc.settings import REPO_ROOT, Settings, SettingsError, keep_workspace_private
 
 EXIT_OK, EXIT_REJECTED, EXIT_COULD_NOT_RUN = 0, 1, 2
 
@@ -33,7 +36,7 @@ def _quarter(text: str) -> str:
     from transforms.periods import parse_period
 
     period = parse_period(text)
-    if period is None or period.frequency != "quarter":
+    if period is None or period.frequency != "quarter" or text.startswith("0000"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a quarter like 2026-Q3")
     return text
 
@@ -117,7 +120,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     arrival = Arrival(args.member, path.name, path, file_sha256(path), info.st_size,
                       info.st_mtime_ns)
     submission = Submission(key=0, arrival=arrival, received_at=datetime.now(UTC))
-    catalogue = load_catalogue(settings.reference_dir)
+    try:
+        catalogue = load_catalogue(settings.reference_dir)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # missing, junk or inconsistent
+        _say(f"efc check: the reference data in {settings.reference_dir} cannot be read "
+             f"({exc}); set EFC_REFERENCE_DIR to a complete copy of the repository's reference/")
+        return EXIT_COULD_NOT_RUN
     data = path.read_bytes() if info.st_size <= settings.max_file_bytes else None
     examine(submission, data, catalogue, max_file_bytes=settings.max_file_bytes,
             max_rows=settings.max_rows)
@@ -178,6 +186,12 @@ def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
 
 
 def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
+    from transforms.assessment import check_assessable
+    from transforms.warehouse import snapshot_path
+
+    # In seconds, not after Prefect has started: what cannot be assessed, or written.
+    check_assessable(snapshot_path(settings), args.quarter, args.as_of, datetime.now(UTC))
+    settings.ensure_folders()
     _say(f"Building the assessment of {args.quarter} from {settings.home} …")
     started = time.monotonic()
     pdfs = run_assess(args.quarter, args.as_of)
@@ -273,6 +287,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve both deployments against the configured Prefect API until interrupted."""
     _quiet_prefect()
     _show_progress()
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL
+
+    if refusal := open_api_refusal(PREFECT_API_URL.value(), PREFECT_API_AUTH_STRING.value()):
+        _say(f"efc serve: {refusal}")
+        return EXIT_COULD_NOT_RUN
     from flows.deployments import serve_deployments
 
     settings.ensure_folders()
@@ -280,6 +299,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
          f"against {os.environ.get('PREFECT_API_URL') or 'the local ephemeral API'} …")
     serve_deployments()
     return EXIT_OK
+
+
+def open_api_refusal(api_url: str | None, auth_string: str | None) -> str | None:
+    """Why serving against `api_url` would be unsafe, or None: a Prefect API reachable from
+    other machines runs whatever deployment anyone creates there, so it needs basic auth."""
+    if not api_url or auth_string:
+        return None
+    host = urlsplit(api_url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        loopback = False
+    if loopback:
+        return None
+    return (f"PREFECT_API_URL={api_url} is not on this machine and PREFECT_API_AUTH_STRING is "
+            "not set: set it to the server's PREFECT_SERVER_API_AUTH_STRING (README: Running "
+            "on a Prefect server)")
 
 
 # --- submissions -----------------------------------------------------------------------
@@ -333,6 +369,10 @@ def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
         template_file_name(args.member, args.period, args.format))
     if target.is_dir():
         target = target / template_file_name(args.member, args.period, args.format)
+    if not target.parent.is_dir():
+        _say(f"efc template: the folder {target.parent} does not exist; create it or give "
+             "--out an existing folder")
+        return EXIT_COULD_NOT_RUN
     target.write_bytes(content)
     print(target)
     return EXIT_OK
@@ -460,8 +500,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def could_not_run(exc: Exception) -> str | None:
+    """The one line an operator can act on for a failure the command could not get past (the
+    environment, the workspace, the data asked for); None for anything else, which is a bug and
+    keeps its traceback."""
+    import duckdb
+
+    from checks.release_check import ReleaseBlocked
+    from rendering.narrative import NarrativeError
+    from rendering.review import ReviewError
+    from transforms.assessment import NotAssessable
+    from transforms.catalogue import ReferenceDataError
+    from transforms.warehouse import WarehouseBusy
+
+    if isinstance(exc, PipelineStopped | WarehouseBusy | ReviewError | NarrativeError
+                  | NotAssessable | ReferenceDataError | ReleaseBlocked):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in OS_FAILURES:
+        return f"{exc.strerror}: {exc.filename}; {OS_FAILURES[exc.errno]}"
+    if isinstance(exc, duckdb.IOException | duckdb.FatalException):
+        text = str(exc)
+        advice = next((what for errno_, what in OS_FAILURES.items()
+                       if os.strerror(errno_) in text), "check the workspace's disk and files")
+        return f"{' '.join(text.split())}; {advice}"
+    return None
+
+
+OS_FAILURES = {  # errors of the machine, not of the code, and what the operator does about them
+    errno.EACCES: "the workspace (EFC_HOME) and its files must be readable and writable by the "
+                  "user running efc",
+    errno.EPERM: "the workspace (EFC_HOME) must belong to the user running efc",
+    errno.EROFS: "EFC_HOME must be on a writable file system",
+    errno.ENOSPC: "free space on that disk and run again (nothing half-written is kept)",
+    errno.EDQUOT: "the disk quota is used up: free space and run again",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    keep_workspace_private()
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -471,17 +548,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, settings)
     except KeyboardInterrupt:
         return 130
-    except PipelineStopped as exc:
-        _say(f"efc {args.command}: {exc}")
-        return EXIT_COULD_NOT_RUN
     except Exception as exc:  # the last line an operator sees must say what failed
-        from rendering.review import ReviewError  # e.g. another assess holds the quarter
-        from transforms.warehouse import WarehouseBusy
-
-        if isinstance(exc, WarehouseBusy | ReviewError):
-            _say(f"efc {args.command}: {exc}")
-            return EXIT_COULD_NOT_RUN
-        raise
+        message = could_not_run(exc)
+        if message is None:
+            raise
+        _say(f"efc {args.command}: {message}")
+        return EXIT_COULD_NOT_RUN
 
 
 if __name__ == "__main__":

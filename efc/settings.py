@@ -9,6 +9,18 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+WORKSPACE_UMASK = 0o077  # files 0600, folders 0700: the workspace holds member-level data
+
+
+def keep_workspace_private() -> None:
+    """Make every file this process creates owner-only, whatever the caller's umask.
+
+    Set where the CLI and each flow start, so files that DuckDB, Great Expectations and
+    WeasyPrint write (warehouse, snapshot, data docs, reports) follow it too.
+    """
+    os.umask(WORKSPACE_UMASK)
+
+
 class SettingsError(ValueError):
     """A setting from the environment is unusable; the message names the variable."""
 
@@ -100,9 +112,13 @@ class Settings:
         return self.home / "warehouse.lock"
 
     def ensure_folders(self) -> None:
-        """Create the workspace folders; quarantine is readable by the owner only."""
-        for folder in (self.home, self.inbox, self.archive_dir, self.receipts_dir,
+        """Create the workspace folders owner-only (0700), tightening any made before.
+
+        The files inside follow the process umask (`keep_workspace_private`). The inbox, a drop
+        folder members' uploads may write to, keeps the mode it was given.
+        """
+        self.inbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (self.home, self.archive_dir, self.quarantine_dir, self.receipts_dir,
                        self.data_docs_dir, self.reports_dir):
-            folder.mkdir(parents=True, exist_ok=True)
-        self.quarantine_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.quarantine_dir, 0o700)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)

@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.states import Failed
 
-from efc.settings import Settings
+from efc.settings import Settings, keep_workspace_private
 from transforms import nightly
 from transforms.catalogue import load_catalogue
 from transforms.warehouse import WarehouseBusy, writer
@@ -61,6 +61,7 @@ def issue_receipts(con, settings: Settings, since: datetime) -> int:
 @flow(name="nightly-aggregation", flow_run_name="nightly-{run_label}", log_prints=False)
 def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> dict:
     """Discover, examine, validate, load, aggregate and tell each member what happened."""
+    keep_workspace_private()  # a worker's flow run may not come through the CLI
     settings = Settings.from_env()
     if inbox:
         settings = settings.with_inbox(Path(inbox))

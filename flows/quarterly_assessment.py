@@ -10,7 +10,7 @@ from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NONE
 from pydantic import Field
 
-from efc.settings import Settings
+from efc.settings import Settings, keep_workspace_private
 from rendering import report
 from transforms import assessment
 from transforms.periods import last_complete_quarter
@@ -37,6 +37,7 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
                          ) -> list[str]:
     """Build every edition of the assessment of `quarter` (default: the last complete one)."""
     quarter = quarter or last_complete_quarter(date.today())
+    keep_workspace_private()  # a worker's flow run may not come through the CLI
     settings = Settings.from_env()
     logger = get_run_logger()
     data = read_assessment_data(settings, quarter, as_of)

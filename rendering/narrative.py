@@ -175,7 +175,14 @@ def _fill(text: str, values: dict[str, str], where: str) -> str:
 
 def _read(narrative: Path | str) -> tuple[str, str]:
     if isinstance(narrative, Path):
-        return narrative.read_text(encoding="utf-8"), str(narrative)
+        data = narrative.read_bytes()
+        try:
+            return data.decode("utf-8"), str(narrative)
+        except UnicodeDecodeError as error:  # an editor's cp1252 or Latin-1, say
+            line = data.count(b"\n", 0, error.start) + 1
+            raise NarrativeError(
+                f"{narrative}, line {line}: byte 0x{data[error.start]:02x} is not UTF-8; save "
+                "the file as UTF-8 and run again") from None
     return narrative, "narrative"
 
 

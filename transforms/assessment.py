@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -203,3 +204,49 @@ def ratio_by_quarter(data: AssessmentData, numerator: str, denominator: str,
     out = sums.reindex(quarters)
     return pd.DataFrame({"quarter": quarters, "ratio": out["ratio"].to_numpy(),
                          "members": out["members"].fillna(0).astype("int64").to_numpy()})
+
+class NotAssessable(ValueError):
+    """The quarter cannot be assessed as asked; the message says why and what to do."""
+
+
+def check_assessable(snapshot: Path, quarter: str, as_of: datetime | None,
+                     now: datetime) -> None:
+    """Refuse, before any work, an assessment that could not be rebuilt identically later.
+
+    A quarter not yet ended, or a cut-off in the future, would give a report that later data
+    change under the same name; a quarter with no contributions at the cut-off has nothing to
+    assess. `snapshot`: the readers' copy of the warehouse (a missing one is published later).
+    """
+    start = parse_period(quarter).start
+    end = parse_period(shift_quarter(quarter, 1)).start if start <= now.date() else None
+    if end is None or end > now.date():
+        raise NotAssessable(
+            f"{quarter} has not {'begun' if end is None else 'ended'} (today is "
+            f"{now:%Y-%m-%d}): its data are still coming in, and a report must be rebuildable "
+            "identically later; assess a quarter that has ended")
+    if as_of is not None and as_of > now:
+        raise NotAssessable(
+            f"the cut-off {as_of:%Y-%m-%d %H:%M %Z} is in the future: data arriving before it "
+            "would change a report issued under it; give a past cut-off or leave --as-of out")
+    if not snapshot.exists():
+        if not (snapshot.parent / "warehouse.duckdb").exists():
+            raise NotAssessable(f"{snapshot.parent} holds no data yet: run efc ingest first")
+        return
+    try:
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            cut_off = as_of or now
+            found = con.execute(
+                "select count(*) from observations where quarter = ? and value is not null "
+                "and valid_from <= ? and (valid_to is null or valid_to > ?)",
+                [quarter, cut_off, cut_off]).fetchone()[0]
+            first, last = con.execute(
+                "select min(quarter), max(quarter) from observations").fetchone()
+    except duckdb.Error as error:
+        raise NotAssessable(
+            f"the snapshot {snapshot} cannot be read ({str(error).splitlines()[0]}); delete it "
+            "and run again: a new one is published from the warehouse") from None
+    if not found:
+        held = (f"the warehouse holds {first} to {last}" if first
+                else "the warehouse holds no observations yet: run efc ingest")
+        at = f" as the data stood at {as_of:%Y-%m-%d %H:%M %Z}" if as_of else ""
+        raise NotAssessable(f"no member contributed data for {quarter}{at}; {held}")

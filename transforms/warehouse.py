@@ -135,19 +135,26 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path
     """Copy the committed warehouse to a file readers open, replaced atomically.
 
     DuckDB lets no other process open a file held for writing, not even read-only; readers
-    (an assessment during a nightly ingest) use this snapshot instead.
+    (an assessment during a nightly ingest) use this snapshot instead. A copy that fails (a
+    full disk) is removed, so it neither fills the disk further nor lies around; readers keep
+    the previous snapshot.
     """
     target = snapshot_path(settings)
     partial = target.with_suffix(f".partial-{os.getpid()}")
     partial.unlink(missing_ok=True)
     source = con.execute("select current_database()").fetchone()[0]
     quoted = str(partial).replace("'", "''")
-    con.execute(f"attach '{quoted}' as snapshot_copy")
     try:
-        con.execute(f'copy from database "{source}" to snapshot_copy')
-    finally:
-        con.execute("detach snapshot_copy")
-    os.replace(partial, target)
+        con.execute(f"attach '{quoted}' as snapshot_copy")
+        try:
+            con.execute(f'copy from database "{source}" to snapshot_copy')
+        finally:
+            con.execute("detach snapshot_copy")
+        os.replace(partial, target)
+    except BaseException:
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
     return target
 
 
