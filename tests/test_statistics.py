@@ -398,3 +398,43 @@ def test_dispersion_that_cannot_be_fitted_gives_no_interval_rather_than_a_crash(
                      [1, 0, 7, 0]], dtype=float)
     alpha, df = st._nb_alpha(y, exog)
     assert df == 2 and (math.isnan(alpha) or alpha >= 0)
+
+
+# -- robustness (issue 14 section 2) -------------------------------------------------------
+
+
+def test_a_small_hotlines_outlier_does_not_stop_the_trend():
+    """hl-east sent 98,765 confirmed URLs for one month (about 170 a quarter before): the
+    negative binomial search, started from the Poisson fit, met NaN IRLS weights and the
+    whole assessment stopped. Now the fit is retried, or the figure has no interval."""
+    window = QUARTERS[-8:]
+    levels = {
+        "hl-east": [177, 158, 178, 171, 163, 166, 185, 98_863],
+        "hl-north": [62_102, 68_838, 68_740, 91_316, 96_764, 95_361, 94_196, 86_226],
+        "hl-south": [2_587, 2_756, 2_944, 2_750, 2_419, 2_751, 2_962, 2_858],
+        "hl-west": [5_716, 6_596, 6_068, 5_584, 5_923, 6_443, 6_140, 5_776]}
+    rows = [{"member_id": m, "quarter": q, "indicator": "HL_URLS_CONFIRMED", "value": v}
+            for m, values in levels.items() for q, v in zip(window, values, strict=True)]
+    data = build(rows, breaks=[("HL_URLS_CONFIRMED", "hl-north", "2025-07", "proactive")])
+    result = st.trend(data, "HL_URLS_CONFIRMED", window)
+    assert result.level_shifts == ("hl-north from 2025-Q3",)
+    assert math.isnan(result.low) or result.low <= result.slope_per_quarter <= result.high
+    change = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2026-Q2")
+    assert change.change == pytest.approx((98_863 + 86_226 + 2_858 + 5_776)
+                                          / (185 + 94_196 + 2_962 + 6_140) - 1)
+
+
+@pytest.mark.parametrize("huge", [math.inf, 1e23, -5.0])
+def test_a_value_no_model_can_take_gives_no_interval_and_says_why(huge):
+    rows = simulate(seed=6)
+    spoilt = ("hl-b", QUARTER, "HL_URLS_CONFIRMED")
+    rows = [r | {"value": huge} if (r["member_id"], r["quarter"], r["indicator"]) == spoilt
+            else r for r in rows]
+    data = build(rows)
+    est = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert math.isnan(est.low) and math.isnan(est.p_value) and not len(est.errors)
+    assert "no interval: a member's value" in est.method
+    assert math.isnan(est.probability_beyond(0.1))
+    assert "no trend: a member's value" in st.trend(data, "HL_URLS_CONFIRMED", QUARTERS).method
+    other = st.count_change(data, "HL_REPORTS_RECEIVED", QUARTER, "2025-Q3")
+    assert other.low < other.change < other.high  # one bad figure spoils no other

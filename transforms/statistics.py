@@ -32,9 +32,10 @@ Non-additive indicators (medians, distinct counts) are refused: they are never s
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -47,7 +48,11 @@ from statsmodels.stats.proportion import (
     proportion_confint,
     test_proportions_2indep,
 )
-from statsmodels.tools.sm_exceptions import ModelWarning, PerfectSeparationWarning
+from statsmodels.tools.sm_exceptions import (
+    ModelWarning,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
 
 from transforms.assessment import AssessmentData, like_for_like_change, series_breaks
 from transforms.periods import shift_quarter
@@ -491,30 +496,104 @@ MAX_ALPHA = 50.0
 DISPERSION_BOUND = 0.80    # one-sided confidence of the upper bound taken for alpha and rho
 
 
+MAX_MODELLED = 1e12  # the largest member value a model is fitted to (see `_unmodellable`)
+# What statsmodels, SciPy and NumPy raise when a fit or a draw breaks down on the numbers
+# (not on a programming error): IRLS weights or the first deviance turning NaN, a singular
+# design, a Poisson or negative binomial mean beyond int64, a root finder given NaN.
+NUMERICAL_FAILURES = ("NaN, inf or invalid value detected", "first guess on the deviance",
+                      "n too large or p too small", "lam value too large",
+                      "must not contain infs or NaNs", "SVD did not converge",
+                      "Singular matrix", "f(a) and f(b) must have different signs")
+
+
 @contextmanager
 def _quiet():
-    """Silence what saturated or separated fits say on the way; callers check df instead."""
+    """Silence what saturated, separated or broken fits say on the way (nothing of it may
+    reach an operator's stderr); callers check df, finite results and `_fit` instead."""
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore",
-                                                over="ignore"):
+                                                over="ignore", under="ignore"):
         warnings.simplefilter("ignore", (ModelWarning, PerfectSeparationWarning,
                                          RuntimeWarning))
         yield
+
+
+def _quietly(function: Callable) -> Callable:
+    """`function` run under `_quiet`: the public statistics never write warnings."""
+    @functools.wraps(function)
+    def quiet_function(*args, **kwargs):
+        with _quiet():
+            return function(*args, **kwargs)
+    return quiet_function
+
+
+class _FitFailed(Exception):
+    """A model broke down numerically inside a dispersion search: no dispersion, no interval."""
+
+
+def _is_numerical_failure(error: BaseException) -> bool:
+    if isinstance(error, (np.linalg.LinAlgError, FloatingPointError, OverflowError,
+                          PerfectSeparationError)):
+        return True
+    return isinstance(error, ValueError) and any(m in str(error) for m in NUMERICAL_FAILURES)
+
+
+def _fit(model: sm.GLM, **kwargs):
+    """`model.fit(**kwargs)`, or None where the fit breaks down on the numbers (an exception
+    from `NUMERICAL_FAILURES`, or parameters or Pearson chi-square that are not finite).
+
+    Any other exception is a bug and propagates.
+    """
+    with _quiet():
+        try:
+            results = model.fit(**kwargs)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError, OverflowError,
+                PerfectSeparationError) as error:
+            if not _is_numerical_failure(error):
+                raise
+            return None
+    if not (np.all(np.isfinite(results.params)) and math.isfinite(results.pearson_chi2)):
+        return None
+    return results
+
+
+def _unmodellable(*values: np.ndarray) -> str:
+    """Why these member values cannot go into a model, or "" when they can.
+
+    Checked before any fit, so the statistics do not rely on intake having refused them:
+    a value that is not a finite number, a negative count or sum, or one beyond
+    `MAX_MODELLED` (no member count or euro sum comes near it; NumPy's Poisson and negative
+    binomial draws stop near 1e17 and IRLS loses precision long before).
+    """
+    flat = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values]) \
+        if values else np.empty(0)
+    if not np.isfinite(flat).all():
+        return "a member's value is not a finite number"
+    if (flat < 0).any():
+        return "a member's value is negative"
+    if (flat > MAX_MODELLED).any():
+        return f"a member's value exceeds {MAX_MODELLED:,.0f}, beyond what the models fit"
+    return ""
 
 
 def _quasi_glm(endog: np.ndarray, exog: np.ndarray | pd.DataFrame, family):
     """Fit, then refit with the Pearson dispersion (never below 1) and t inference.
 
     Returns (results, dispersion, residual df); with no residual df the dispersion cannot
-    be estimated and comes back NaN (the caller must not print an interval).
+    be estimated and comes back NaN (the caller must not print an interval); results are
+    None (df 0) where either fit breaks down numerically.
     """
     model = sm.GLM(endog, exog.astype(float), family=family)
-    with _quiet():
-        first = model.fit()
-        df = int(round(first.df_resid))
-        if df < 1:
-            return first, math.nan, 0
-        dispersion = max(float(first.pearson_chi2) / df, 1.0)
-        return model.fit(scale=dispersion, use_t=True), dispersion, df
+    first = _fit(model)
+    if first is None:
+        return None, math.nan, 0
+    df = int(round(first.df_resid))
+    if df < 1:
+        return first, math.nan, 0
+    dispersion = max(float(first.pearson_chi2) / df, 1.0)
+    results = _fit(model, scale=dispersion, use_t=True)
+    if results is None or not np.all(np.isfinite(results.bse)):
+        return None, math.nan, 0
+    return results, dispersion, df
 
 
 def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
@@ -524,29 +603,39 @@ def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
     GLM set to its expectation; unlike the MLE not pulled down by the fixed effects), taken
     at its one-sided 80% upper confidence bound: the chi-square is set to its 20% quantile
     on the residual df. A few quarters of history cannot prove a member steady, so the
-    noise is not assumed smaller than they allow. Zero when even that is Poisson.
+    noise is not assumed smaller than they allow. Zero when even that is Poisson; NaN
+    (no interval) when the values cannot be modelled or a fit breaks down.
     """
-    with _quiet():
-        poisson = sm.GLM(y, exog, family=sm.families.Poisson()).fit()
-        df = int(round(poisson.df_resid))
-        if df < MIN_PANEL_DF:
-            return math.nan, df
-        target = _chi2_target(df)
-        if poisson.pearson_chi2 <= target:
-            return 0.0, df
+    if _unmodellable(y):
+        return math.nan, 0
+    poisson = _fit(sm.GLM(y, exog, family=sm.families.Poisson()))
+    if poisson is None:
+        return math.nan, 0
+    df = int(round(poisson.df_resid))
+    if df < MIN_PANEL_DF:
+        return math.nan, df
+    target = _chi2_target(df)
+    if poisson.pearson_chi2 <= target:
+        return 0.0, df
 
-        def excess(log_alpha: float) -> float:  # started from the Poisson fit: fewer steps
-            family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
-            fit = sm.GLM(y, exog, family=family).fit(start_params=poisson.params)
-            return float(fit.pearson_chi2) - target
+    def excess(log_alpha: float) -> float:
+        model = sm.GLM(y, exog, family=sm.families.NegativeBinomial(alpha=math.exp(log_alpha)))
+        # Started from the Poisson fit (fewer steps); an outlier can send IRLS from there
+        # to NaN weights, so it is retried from statsmodels' own start before giving up.
+        fit = _fit(model, start_params=poisson.params) or _fit(model)
+        if fit is None:
+            raise _FitFailed
+        return float(fit.pearson_chi2) - target
 
-        low, high = math.log(1e-9), math.log(MAX_ALPHA)
+    low, high = math.log(1e-9), math.log(MAX_ALPHA)
+    try:
         if excess(high) > 0:
             return MAX_ALPHA, df
-        try:
-            return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
-        except ValueError:  # a fit broke down (NaN chi-square: lumpy values beside zeros):
-            return math.nan, df  # no dispersion, so no interval is printed
+        if excess(low) < 0:  # no root in range: as Poisson as the bound allows
+            return 0.0, df
+        return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
+    except _FitFailed:  # lumpy values beside zeros, an outlier: no dispersion, no interval
+        return math.nan, df
 
 
 def _chi2_target(df: int) -> float:
@@ -608,7 +697,7 @@ def _series_alpha(data: AssessmentData, indicator: str, dimension: str,
     if key not in frames.alphas:
         cells = member_cells(data, indicator, quarters, dimension, categories)
         cells = cells[cells.groupby("member_id")["value"].transform("sum") > 0]
-        if cells.empty:
+        if cells.empty or _unmodellable(cells["value"]):
             frames.alphas[key] = (math.nan, 0)
         else:
             exog, _ = _panel_design(cells, break_quarters(data, indicator), quarters,
@@ -645,14 +734,15 @@ def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float) -> dict:
     now, base = now[keep], base[keep]
     nan = {"log_ratio": math.nan, "se": math.nan, "p_value": math.nan, "low": math.nan,
            "high": math.nan, "errors": np.empty(0)}
-    if now.sum() == 0 or base.sum() == 0:
+    if _unmodellable(now, base) or now.sum() == 0 or base.sum() == 0:
         return nan
     log_ratio = math.log(now.sum() / base.sum())
     if not math.isfinite(alpha):
         return nan | {"log_ratio": log_ratio}
-    with _quiet():
-        fit = sm.GLM(np.concatenate([base, now]), _two_period_design(len(now)),
-                     family=sm.families.Poisson()).fit()
+    fit = _fit(sm.GLM(np.concatenate([base, now]), _two_period_design(len(now)),
+                      family=sm.families.Poisson()))
+    if fit is None:
+        return nan | {"log_ratio": log_ratio}
     expected_base, expected_now = fit.mu[:len(now)], fit.mu[len(now):]
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     sum0 = _draws(rng, expected_base, alpha).sum(axis=1)
@@ -671,6 +761,7 @@ def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float) -> dict:
             "low": math.expm1(low), "high": math.expm1(high), "errors": errors}
 
 
+@_quietly
 def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarter: str, *,
                  dimension: str = "", category: str | Sequence[str] | None = None
                  ) -> ChangeEstimate:
@@ -689,17 +780,23 @@ def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarte
         value, base_value = float(lfl["value"]), float(lfl["base_value"])
     else:
         value, base_value = float(now.sum()), float(base.sum())
-    alpha, df = _series_alpha(data, indicator, dimension, categories or None,
-                              _history(quarter, base_quarter))
+    history = _history(quarter, base_quarter)
+    alpha, df = _series_alpha(data, indicator, dimension, categories or None, history)
     fit = _ratio_model(now, base, alpha)
-    ratio = value / base_value if base_value > 0 else math.nan
+    ratio = value / base_value if base_value > 0 and math.isfinite(value) else math.nan
     expected, coverage_now = coverage_of(data, indicator, quarter)
     expected_base, coverage_base = coverage_of(data, indicator, base_quarter)
+    problem = _unmodellable(now, base) or _unmodellable(
+        member_cells(data, indicator, history, dimension, categories or None)["value"])
     method = (f"ratio of like-for-like sums; parametric bootstrap with NB2 alpha {alpha:.3g} "
               f"from members' scatter about their own trends over the 8 quarters before ({df} df)"
               if len(fit["errors"]) else
-              "ratio of like-for-like sums; no interval (a zero base, or too few members "
-              "and quarters to estimate the dispersion)")
+              f"ratio of like-for-like sums; no interval: {problem}" if problem else
+              "ratio of like-for-like sums; no interval: a zero base"
+              if not (now.sum() > 0 and base.sum() > 0) else
+              "ratio of like-for-like sums; no interval: the model of members' scatter could "
+              "not be fitted (too few members and quarters, or an outlier the negative "
+              "binomial fit broke down on)")
     return ChangeEstimate(
         indicator=indicator, dimension=dimension, categories=categories, quarter=quarter,
         base_quarter=base_quarter, value=value, base_value=base_value, ratio=ratio,
@@ -724,27 +821,38 @@ def _bb_rho(x: np.ndarray, n: np.ndarray, exog: np.ndarray) -> tuple[float, int]
 
     A share's variance is p(1 - p)(1 + (n - 1) rho) / n: with rho > 0 a large member's
     share moves more than its counts alone suggest. rho is where the Pearson chi-square of
-    the binomial GLM weighted accordingly meets the same upper bound as `_nb_alpha`.
+    the binomial GLM weighted accordingly meets the same upper bound as `_nb_alpha`; NaN
+    (no interval) when the counts cannot be modelled or a fit breaks down.
     """
+    if _unmodellable(x, n) or (x > n).any() or not (n > 0).all():
+        return math.nan, 0
     share = x / n
-    with _quiet():
-        first = sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=n).fit()
-        df = int(round(first.df_resid))
-        if df < MIN_PANEL_DF:
-            return math.nan, df
-        target = _chi2_target(df)
-        if first.pearson_chi2 <= target:
-            return 0.0, df
+    first = _fit(sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=n))
+    if first is None:
+        return math.nan, 0
+    df = int(round(first.df_resid))
+    if df < MIN_PANEL_DF:
+        return math.nan, df
+    target = _chi2_target(df)
+    if first.pearson_chi2 <= target:
+        return 0.0, df
 
-        def excess(log_rho: float) -> float:
-            weights = n / (1 + (n - 1) * math.exp(log_rho))
-            fit = sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=weights).fit()
-            return float(fit.pearson_chi2) - target
+    def excess(log_rho: float) -> float:
+        weights = n / (1 + (n - 1) * math.exp(log_rho))
+        fit = _fit(sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=weights))
+        if fit is None:
+            raise _FitFailed
+        return float(fit.pearson_chi2) - target
 
-        low, high = math.log(1e-10), math.log(0.5)
+    low, high = math.log(1e-10), math.log(0.5)
+    try:
         if excess(high) > 0:
             return 0.5, df
+        if excess(low) < 0:
+            return 0.0, df
         return math.exp(optimize.brentq(excess, low, high, xtol=1e-3)), df
+    except _FitFailed:
+        return math.nan, df
 
 
 def _series_rho(data: AssessmentData, indicator: str, dimension: str,
@@ -787,6 +895,7 @@ def _design_effects(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarr
         size = (BOOTSTRAP_DRAWS, len(n))
         if rho > 0:
             p = rng.beta(p * (1 / rho - 1), (1 - p) * (1 / rho - 1), size=size)
+            p = np.nan_to_num(p, nan=0.5)  # both shapes near zero: a fair coin's worth
         return rng.binomial(n.astype(np.int64), np.broadcast_to(p, size)).sum(axis=1) / n.sum()
 
     def binomial_variance(x: np.ndarray, n: np.ndarray) -> float:
@@ -824,6 +933,7 @@ def _shift_test(x1: float, n1: float, x0: float, n0: float) -> tuple[float, floa
         return p_value, float(low), float(high)
 
 
+@_quietly
 def share_change(data: AssessmentData, indicator: str, dimension: str,
                  category: str | Sequence[str], quarter: str, base_quarter: str, *,
                  among: Sequence[str] | None = None) -> ShareEstimate:
@@ -838,20 +948,23 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
     num0, den0 = pair.base.values(members, categories), den0[keep]
     x1, n1, x0, n0 = float(num1.sum()), float(den1.sum()), float(num0.sum()), float(den0.sum())
     among_key = tuple(among) if among is not None else None
+    problem = _unmodellable(num1, den1, num0, den0)
     rho, df = _series_rho(data, indicator, dimension, categories, among_key,
                           _history(quarter, base_quarter))
+    if problem:
+        rho, df = math.nan, 0
     estimated = math.isfinite(rho) and n1 > 0 and n0 > 0
     d_now = d_base = d = 1.0
     if estimated:
         d_now, d_base, d = _design_effects(num1, den1, num0, den0, rho)
     nan = math.nan
     low = high = base_low = base_high = change_low = change_high = p_value = nan
-    if n1 > 0:
+    if n1 > 0 and not problem:
         low, high = proportion_confint(x1 / d_now, n1 / d_now, alpha=ALPHA, method="wilson")
-    if n0 > 0:
+    if n0 > 0 and not problem:
         base_low, base_high = proportion_confint(x0 / d_base, n0 / d_base, alpha=ALPHA,
                                                  method="wilson")
-    if n1 > 0 and n0 > 0:
+    if n1 > 0 and n0 > 0 and not problem:
         p_value, change_low, change_high = _shift_test(x1 / d, n1 / d, x0 / d, n0 / d)
     expected, coverage_now = coverage_of(data, indicator, quarter)
     _, coverage_base = coverage_of(data, indicator, base_quarter)
@@ -860,16 +973,17 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
               f"beta-binomial bootstrap with rho {rho:.3g} from members' scatter about their "
               f"own share trends, "
               f"{df} df)" if estimated else
+              f"shares only, no interval: {problem}" if problem else
               "Wilson intervals and score test, binomial only (over-dispersion not "
-              "estimable: too few members or quarters)")
+              "estimable: too few members or quarters, or a fit that broke down)")
     return ShareEstimate(
         indicator=indicator, dimension=dimension, categories=categories,
         among=tuple(among) if among is not None else None, quarter=quarter,
         base_quarter=base_quarter,
-        share=x1 / n1 if n1 > 0 else nan, low=float(low), high=float(high),
-        base_share=x0 / n0 if n0 > 0 else nan, base_low=float(base_low),
+        share=x1 / n1 if 0 < n1 < math.inf else nan, low=float(low), high=float(high),
+        base_share=x0 / n0 if 0 < n0 < math.inf else nan, base_low=float(base_low),
         base_high=float(base_high),
-        change=(x1 / n1 - x0 / n0) if n1 > 0 and n0 > 0 else nan,
+        change=(x1 / n1 - x0 / n0) if 0 < n1 < math.inf and 0 < n0 < math.inf else nan,
         change_low=float(change_low), change_high=float(change_high), p_value=p_value,
         count=x1, total=n1, base_count=x0, base_total=n0, dispersion=d,
         design_effect_now=d_now, design_effect_base=d_base,
@@ -879,6 +993,7 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
         method=method)
 
 
+@_quietly
 def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
           dimension: str = "", category: str | Sequence[str] | None = None) -> Trend:
     """Growth per quarter over `quarters` (oldest first), breaks as level shifts."""
@@ -893,6 +1008,8 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
                       "not enough member quarters for a trend")
     if cells["quarter"].nunique() < 3:
         return nan_trend
+    if problem := _unmodellable(cells["value"]):
+        return replace(nan_trend, method=f"no trend: {problem}")
     breaks = break_quarters(data, indicator)
     exog, shifts = _panel_design(cells, breaks, quarters)
     alpha, _ = _series_alpha(data, indicator, dimension, categories, quarters)
@@ -900,6 +1017,9 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
     results, dispersion, df = _quasi_glm(cells["value"].to_numpy(float), exog,
                                          sm.families.NegativeBinomial(alpha=alpha)
                                          if alpha > 0 else sm.families.Poisson())
+    if results is None:
+        return replace(nan_trend, method="no trend: the model could not be fitted (an outlier "
+                                          "or values it broke down on)")
     if df < 1:
         return nan_trend
     low, high = results.conf_int(alpha=ALPHA).loc["t"]
@@ -917,6 +1037,7 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
                f"series breaks, Pearson scale, t on {df} df")
 
 
+@_quietly
 def share_trend(data: AssessmentData, indicator: str, dimension: str,
                 category: str | Sequence[str], quarters: Sequence[str], *,
                 among: Sequence[str] | None = None) -> ShareTrend:
@@ -939,18 +1060,22 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
                        "not enough member quarters for a trend")
     if cells["quarter"].nunique() < 3 or not 0 < share < 1:
         return empty
+    if (problem := _unmodellable(cells["value"], cells["n"])) or \
+            (cells["value"] > cells["n"]).any():
+        return replace(empty, method=f"no trend: {problem or 'a part exceeds its whole'}")
     exog, shifts = _panel_design(cells, break_quarters(data, indicator), quarters)
     rho, _ = _series_rho(data, indicator, dimension, categories, among_key, quarters)
     rho = rho if math.isfinite(rho) else 0.0
     n = cells["n"].to_numpy(float)
     model = sm.GLM((cells["value"] / cells["n"]).to_numpy(float), exog.astype(float),
                    family=sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
-    with _quiet():
-        first = model.fit()
-        df = int(round(first.df_resid))
-        if df < 1:
-            return empty
-        results = model.fit(scale=max(float(first.pearson_chi2) / df, 1.0), use_t=True)
+    first = _fit(model)
+    df = int(round(first.df_resid)) if first is not None else 0
+    if df < 1:
+        return empty
+    results = _fit(model, scale=max(float(first.pearson_chi2) / df, 1.0), use_t=True)
+    if results is None or not np.all(np.isfinite(results.bse)):
+        return replace(empty, method="no trend: the model could not be fitted")
     slope = float(results.params["t"])
     low, high = results.conf_int(alpha=ALPHA).loc["t"]
     scale = 4 * share * (1 - share)
@@ -970,12 +1095,13 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
 
 def _hhi(shares: pd.Series) -> float:
     attributable = shares[~shares.index.isin(UNATTRIBUTABLE)]
-    if attributable.sum() <= 0:
-        return math.nan
+    if _unmodellable(attributable.to_numpy(float)) or attributable.sum() <= 0:
+        return math.nan  # a negative or non-finite value makes no concentration
     attributable = attributable / attributable.sum()
     return float((attributable ** 2).sum() * 10_000)
 
 
+@_quietly
 def concentration(data: AssessmentData, indicator: str, dimension: str, quarter: str,
                   base_quarter: str | None = None, n: int = TOP_N) -> Concentration:
     """Top-n categories with share and change in points, entries, exits and the HHI.
@@ -1112,6 +1238,7 @@ def _reporting_signals(data: AssessmentData, quarter: str, base_quarter: str) ->
     return found
 
 
+@_quietly
 def signals(data: AssessmentData, quarter: str, base_quarter: str | None = None) -> list[Signal]:
     """New or fast-rising categories, share shifts, top-10 movement and reporting gaps."""
     base_quarter = base_quarter or shift_quarter(quarter, -1)
