@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checks.disclosure import TOTAL, CellKey, DisclosureLog
+from checks.disclosure import TOTAL, CellKey, DisclosureLog, SuppressionPattern
 
 MIN_SIGNIFICANT_DIGITS = 3
 # A number as the report prints one: grouped by comma or (no-break, thin) space, or plain;
@@ -248,10 +248,12 @@ class ReleaseInputs:
 
 
 class ReleaseBlocked(RuntimeError):
-    """An edition the release check stopped: it is not written; the message names each hit."""
+    """An edition the release check stopped: it is not written; the message names each hit.
 
-    def __init__(self, report: ReleaseReport):
-        self.report = report
+    `pattern`: the cells the edition hid, which a later edition of the run still hides."""
+
+    def __init__(self, report: ReleaseReport, pattern: SuppressionPattern | None = None):
+        self.report, self.pattern = report, pattern
         hits = "; ".join(f.message() for f in report.findings[:5])
         more = len(report.findings) - 5
         super().__init__(
@@ -259,6 +261,22 @@ class ReleaseBlocked(RuntimeError):
             f"{len(report.findings)} thing(s) it must not print ({hits}"
             + (f"; and {more} more" if more > 0 else "") + "). Every number should pass the "
             "disclosure gate; find the path that printed these and route it through the gate.")
+
+    def __reduce__(self):  # picklable, as an orchestrator stores a failed run's exception
+        return type(self), (self.report, self.pattern)
+
+
+class EditionsBlocked(RuntimeError):
+    """The run wrote what it could; these editions were blocked by the release check."""
+
+    def __init__(self, blocked: list[ReleaseBlocked], written: list[str]):
+        self.blocked, self.written = blocked, written
+        names = ", ".join(b.report.edition for b in blocked)
+        super().__init__(f"blocked by the release check: {names} edition(s), not written. "
+                         + " ".join(str(b) for b in blocked))
+
+    def __reduce__(self):
+        return type(self), (self.blocked, self.written)
 
 
 def check_rendered(edition: str, inputs: ReleaseInputs, *, pdf: Path, html: str,

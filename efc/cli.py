@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from efc.settings import REPO_ROOT, Settings, SettingsError, keep_workspace_private
 
 EXIT_OK, EXIT_REJECTED, EXIT_COULD_NOT_RUN = 0, 1, 2
+EXIT_BLOCKED = 1  # efc assess: an edition was blocked by the release check
 
 
 class PipelineStopped(RuntimeError):
@@ -194,7 +195,15 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_folders()
     _say(f"Building the assessment of {args.quarter} from {settings.home} …")
     started = time.monotonic()
-    pdfs = run_assess(args.quarter, args.as_of)
+    from checks.release_check import EditionsBlocked
+
+    try:
+        pdfs = run_assess(args.quarter, args.as_of)
+    except EditionsBlocked as stopped:  # the others were written: say which, and which not
+        for pdf in stopped.written:
+            print(pdf)
+        _say(f"efc assess: {stopped}")
+        return EXIT_BLOCKED
     if args.json:
         print(json.dumps({"quarter": args.quarter, "pdf": pdfs}, indent=2))
     else:

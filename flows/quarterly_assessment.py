@@ -10,6 +10,7 @@ from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NONE
 from pydantic import Field
 
+from checks.release_check import EditionsBlocked, ReleaseBlocked
 from efc.settings import Settings, keep_workspace_private
 from rendering import report
 from transforms import assessment
@@ -42,10 +43,16 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
     logger = get_run_logger()
     data = read_assessment_data(settings, quarter, as_of)
     logger.info("assessing %s as the data stood at %s", quarter, data.as_of)
-    pdfs = []
+    pdfs, blocked = [], []
     forced = None
     for edition in EDITIONS:
-        files = write_edition(data, settings, edition, forced)
+        try:
+            files = write_edition(data, settings, edition, forced)
+        except ReleaseBlocked as stopped:  # that edition is not written; the others are
+            logger.error(str(stopped))
+            blocked.append(stopped)
+            forced = stopped.pattern
+            continue
         forced = files.pattern
         standing = (f"version {files.version}, {files.status.lower()}"
                     + ("" if files.issued else ": unchanged, no new version"))
@@ -55,4 +62,6 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
                              description=f"{edition} edition, {standing}, cut-off "
                                          f"{data.as_of:%Y-%m-%d %H:%M}")
         pdfs.append(str(files.pdf))
+    if blocked:
+        raise EditionsBlocked(blocked, pdfs)
     return pdfs

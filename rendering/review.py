@@ -435,7 +435,7 @@ class History:
             _write_private(version.release_check, _json_bytes(report.to_dict()))
             if report.blocked:
                 shutil.rmtree(staging.folder)
-                raise ReleaseBlocked(report)
+                raise ReleaseBlocked(report, build.pattern)
         staging.folder.rename(version.folder)
         return version
 

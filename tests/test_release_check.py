@@ -104,3 +104,15 @@ def test_the_editions_own_counts_are_not_hits():
                            documents={}, suppressed=inputs.suppressed,
                            published_values=inputs.published_values)
     assert not report.blocked
+
+
+def test_a_blocked_edition_survives_pickling_as_an_orchestrator_stores_it():
+    import pickle
+
+    from checks.release_check import EditionsBlocked, ReleaseBlocked
+
+    report = run(texts={"pdf": "43,210"})
+    stopped = EditionsBlocked([ReleaseBlocked(report)], ["/r/coalition.pdf"])
+    again = pickle.loads(pickle.dumps(stopped))
+    assert str(again) == str(stopped) and again.written == ["/r/coalition.pdf"]
+    assert "public edition" in str(again) and "43,210" not in str(again)
