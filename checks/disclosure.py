@@ -117,6 +117,7 @@ class DisclosureRules:
     dominance_waived: tuple[str, ...] = ()
     member_detail: bool = False  # may the edition say which members reported (coverage)?
     reviewers_required: int = 1  # distinct reviewers who approve a draft before it is final
+    rounding_base: int = 1  # published counts rounded to a multiple of this (1: not rounded)
 
     def describe(self) -> list[tuple[str, str]]:
         """(rule, parameters) pairs for the annex and the manifest; names no member."""
@@ -161,9 +162,12 @@ def load_rules(edition: str, path: Path = RULES_FILE) -> DisclosureRules:
             dominance_waived=tuple(sorted(str(m) for m in section.get("dominance_waived", []))),
             member_detail=bool(section.get("member_detail", False)),
             reviewers_required=int(section.get("reviewers_required", 1)),
+            rounding_base=int(section.get("rounding_base", 1)),
         )
     except KeyError as missing:
         raise ValueError(f"{path}: [{edition}] lacks {missing}") from None
+    if rules.rounding_base < 1:
+        raise ValueError(f"{path}: [{edition}] rounding_base must be at least 1")
     if rules.reviewers_required < 1:
         raise ValueError(f"{path}: [{edition}] reviewers_required must be at least 1")
     if rules.nk_n < 1 or not 0 < rules.nk_k <= 100 or rules.p_pct < 0:
@@ -276,10 +280,17 @@ class ProtectedTable:
         return bool(self.audit["ok"].all())
 
 
+def round_to_base(values: np.ndarray, base: int) -> np.ndarray:
+    """Each value rounded half up to a multiple of `base` (NaN stays NaN)."""
+    if base <= 1:
+        return values
+    return np.floor(np.asarray(values, dtype="float64") / base + 0.5) * base
+
+
 def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: DisclosureLog,
                   table: str, row: str, col: str | None = None,
                   totals: Iterable[str] | None = None,
-                  forced: Iterable[CellKey | str] = ()) -> ProtectedTable:
+                  forced: Iterable[CellKey | str] = (), rounded: bool = False) -> ProtectedTable:
     """Protect one table of additive figures from its member contributions.
 
     `contributions`: one row per cell and member with the key column(s) `row` (and `col`),
@@ -288,7 +299,10 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     hold exactly this table's cells: rows with the same keys are added up. `totals` names the
     key columns whose total is published (a `TOTAL` margin; default: every key column, with the
     grand total). `forced` are keys of cells to hide whatever the rules say (keys absent from
-    this table are ignored).
+    this table are ignored). `rounded`: the table holds counts, published rounded to the
+    edition's `rounding_base` (each cell on its own, margins included, so parts need not add
+    up to a rounded total); the audit is of the exact values, so rounding only widens what an
+    attacker can derive.
     """
     keys = (row,) if col is None else (row, col)
     totals = tuple(keys if totals is None else totals)
@@ -314,7 +328,8 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
                       np.where(hidden, STATUS_SECONDARY, STATUS_SAFE)).astype(object)
     published = pd.DataFrame({
         **{k: pd.Series(cells[k], dtype="str") for k in keys},
-        "value": np.where(hidden, np.nan, values),
+        "value": np.where(hidden, np.nan,
+                          round_to_base(values, rules.rounding_base if rounded else 1)),
         "contributors": cells["contributors"],
         "status": pd.Series(status, dtype="str"),
         "suppressed_by": pd.Series(reason, dtype="str"),
@@ -339,6 +354,7 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
         log.hidden[(table, rule)] += n
     log.published[table] += int((~hidden).sum())
     log.published_values.update(values[~hidden].tolist())
+    log.published_values.update(published["value"].dropna().tolist())
     for key, value, is_hidden in zip(cell_keys, values, hidden, strict=True):
         if TOTAL in key and not is_hidden:
             log.margins[(table, tuple(str(k) for k in key))] = float(value)

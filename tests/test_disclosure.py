@@ -443,3 +443,20 @@ def test_threshold_gate_for_cells_without_contributions_is_unchanged():
     assert out["suppressed_by"].tolist() == ["small_count", "threshold", ""]
     assert out["value"].isna().tolist() == [True, True, False]
     assert log.rows() == [("changes", "small_count", 1, 1), ("changes", "threshold", 1, 1)]
+
+
+def test_rounding_to_a_base_rounds_each_published_cell_on_its_own():
+    from dataclasses import replace
+
+    contributions = frame([("A", "m1", 11), ("A", "m2", 12), ("A", "m3", 13), ("B", "m1", 20),
+                           ("B", "m2", 21), ("B", "m3", 22)], ("category", "member_id", "value"))
+    rules = replace(load_rules("public"), rounding_base=5)
+    log = DisclosureLog()
+    cells = protect_table(contributions, rules=rules, log=log, table="t", row="category",
+                          rounded=True).cells.set_index("category")["value"].to_dict()
+    assert cells == {"A": 35, "B": 65, TOTAL: 100}  # 36 -> 35, 63 -> 65, 99 -> 100
+    exact = protect_table(contributions, rules=rules, log=DisclosureLog(), table="t",
+                          row="category").cells.set_index("category")["value"].to_dict()
+    assert exact == {"A": 36, "B": 63, TOTAL: 99}
+    assert {35, 65, 100} <= log.published_values
+    assert load_rules("coalition").rounding_base == 1
