@@ -6,15 +6,23 @@ without new files still shows the submission suite's last verdicts next to tonig
 warehouse checks. Submission results keep counts only (the nightly run passes on the result of
 the validation that judged the files, `validate_batch`, so the batch is not validated twice);
 warehouse results name keys.
+
+The site works offline and tells no one it was opened: GX's pages load Bootstrap, jQuery,
+Vega, Font Awesome and a logo from public CDNs, and its index draws the list of results with
+those scripts. So the index is our own plain HTML, written from the same store, and every
+reference to another host is taken out of GX's pages (they are server-rendered HTML that reads
+without the scripts; a small inline style keeps their tables legible).
 """
 
 from __future__ import annotations
 
 import copy
+import html
+import re
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from great_expectations.core import ExpectationSuiteValidationResult
@@ -85,4 +93,83 @@ def build_data_docs(data_docs_dir: Path, runs: Sequence[ExpectationSuiteValidati
         else:
             path.unlink(missing_ok=True)
     context.build_data_docs(site_names=[SITE])
-    return data_docs_dir / "index.html"
+    for page in data_docs_dir.rglob("*.html"):
+        page.write_text(offline(page.read_text(encoding="utf-8")), encoding="utf-8")
+    index = data_docs_dir / "index.html"
+    index.write_text(index_page([(key, store.get(key)) for key in store.list_keys()]),
+                     encoding="utf-8")
+    return index
+
+
+# A tag that loads from another host (http:, https: or protocol-relative), with its closing tag.
+_REMOTE = r'\b(?:src|href)\s*=\s*["\']?(?:https?:)?//'
+_REMOTE_ASSET = re.compile(
+    rf'<script\b[^>]*{_REMOTE}[^>]*>\s*</script>|<(?:link|img)\b[^>]*{_REMOTE}[^>]*>', re.I)
+_REMOTE_HREF = re.compile(r'\s+href\s*=\s*(["\'])(?:https?:)?//.*?\1', re.I)
+_OFFLINE_STYLE = ("<style>/* efc: no CDN styles offline */ body{font-family:sans-serif;margin:1em}"
+                  " table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;"
+                  "padding:2px 6px;vertical-align:top}</style>")
+
+
+def offline(page: str) -> str:
+    """A GX page with every script, stylesheet and image from another host removed and every
+    link to one made plain text; a small inline style stands in for Bootstrap's."""
+    page = _REMOTE_ASSET.sub("", page)
+    page = _REMOTE_HREF.sub("", page)
+    return page.replace("</head>", _OFFLINE_STYLE + "</head>", 1)
+
+
+def _page_path(key: ValidationResultIdentifier) -> str:
+    """Where GX's site builder writes the page of a validation result, from the site root."""
+    return "validations/" + "/".join(key.to_tuple()) + ".html"
+
+
+def index_page(results: Sequence[tuple[ValidationResultIdentifier,
+                                       ExpectationSuiteValidationResult]]) -> str:
+    """The site's index: one row per kept validation result, newest run first, plain HTML."""
+    rows = []
+    for key, result in sorted(results, key=lambda kr: (-kr[0].run_id.run_time.timestamp(),
+                                                        kr[1].suite_name, _page_path(kr[0]))):
+        stats = result.statistics
+        suite = html.escape(result.suite_name)
+        suite_page = "expectations/" + "/".join(result.suite_name.split(".")) + ".html"
+        rows.append(
+            f'<tr><td><a href="{html.escape(suite_page)}">{suite}</a></td>'
+            f'<td>{html.escape(key.batch_identifier)}</td>'
+            f"<td>{html.escape(key.run_id.run_name)}</td>"
+            f"<td>{key.run_id.run_time.astimezone(UTC):%Y-%m-%d %H:%M} UTC</td>"
+            f'<td class="{"passed" if result.success else "failed"}">'
+            f'{"Passed" if result.success else "Failed"}</td>'
+            f'<td class="num">{stats["successful_expectations"]} of '
+            f'{stats["evaluated_expectations"]}</td>'
+            f'<td><a href="{html.escape(_page_path(key))}">details</a></td></tr>')
+    body = "\n".join(rows) or '<tr><td colspan="7">No validation results yet.</td></tr>'
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Data Docs: validation results</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; color: #1a1a1a; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border-bottom: 1px solid #d9d9d9; padding: 4px 10px; text-align: left; }}
+th {{ border-bottom: 2px solid #1f3a5f; color: #1f3a5f; }}
+td.num {{ text-align: right; }}
+td.passed {{ color: #1b7f3b; }}
+td.failed {{ color: #b00020; font-weight: bold; }}
+</style>
+</head>
+<body>
+<h1>Data Docs: validation results</h1>
+<p>The latest run of each Great Expectations suite: the checks of the files received and of the
+warehouse. Every page is served from this folder; nothing is loaded from elsewhere.</p>
+<table id="validation-results">
+<thead><tr><th>Suite</th><th>Data</th><th>Run</th><th>Run time</th><th>Status</th>
+<th>Expectations met</th><th>Page</th></tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>
+</body>
+</html>
+"""
