@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint system-deps clean help
+.PHONY: demo test test-fast bench lint system-deps clean help
 
 help:
 	@echo "make demo   - set up, ingest the bundled sample, build its assessment PDF"
 	@echo "make test   - set up, run the whole test suite"
+	@echo "make test-fast - the everyday loop: every test but the slow tier (flows, subprocesses, servers)"
 	@echo "make bench  - set up, run the benchmarks"
 	@echo "make lint   - ruff over the code"
 
@@ -38,6 +39,11 @@ demo: $(STAMP)
 # cores the suite took 684 s in one process and 432 s in two.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
+
+# The everyday loop: leaves out the tests marked slow (those that run a whole flow, a subprocess
+# or a server; tests/test_tiers.py fails if one is unmarked).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -1,18 +1,78 @@
-"""Shared fixtures: a workspace in a temporary folder, and one Prefect test harness."""
+"""Shared fixtures: a workspace in a temporary folder, one Prefect test harness, the ingested
+sample (built once per run), and the guard that keeps the everyday tier fast."""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
+import json
 import os
-from collections.abc import Iterator
+import re
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
+from efc.locks import exclusive_lock
 from efc.settings import REPO_ROOT, Settings
 from transforms.catalogue import load_catalogue
 
 SAMPLE = REPO_ROOT / "data" / "sample"
+TESTS = Path(__file__).parent
+
+# Fixtures that run whole flows (in this process, on Prefect's test server): a test that uses one
+# belongs in the slow tier. The sample workspace is built by a nightly flow run.
+FLOW_FIXTURES = ("prefect_harness", "sample_home", "sample_copy")
+STARTS_A_PROCESS = re.compile(r"\bsubprocess\.|\bPopen\(")
+DEF = re.compile(r"^\s*(async\s+)?def\s", re.MULTILINE)
+SAMPLE_BUILD_TIMEOUT_S = 1800  # a worker waits this long for another worker's build
+UNMARKED_SLOW = pytest.StashKey[list[tuple[str, str]]]()
+
+
+def why_slow(fixture_names: Iterable[str], sources: Iterable[str]) -> str | None:
+    """Why a test belongs in the slow tier (it runs a whole flow, a subprocess or a server), or
+    None. `sources` are the test's own code and its fixtures' code."""
+    for name in FLOW_FIXTURES:
+        if name in fixture_names:
+            return f"uses the {name} fixture (a flow run)"
+    for source in sources:
+        if STARTS_A_PROCESS.search(source):
+            return "starts a subprocess"
+    return None
+
+
+def _sources(item: pytest.Function) -> list[str]:
+    """The test function's code and the code of every fixture it uses that tests/ defines."""
+    functions = [item.function]
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        functions += [d.func for d in definitions]
+    sources = []
+    for function in functions:
+        with contextlib.suppress(OSError, TypeError):
+            if Path(inspect.getsourcefile(function) or "").parent == TESTS:
+                source = inspect.getsource(function)  # from `def` on: decorators hold data
+                sources.append(source[DEF.search(source).start():])
+    return sources
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Note every test that runs a flow, subprocess or server without the slow marker
+    (before -m/-k deselect anything); tests/test_tiers.py fails while there is one."""
+    unmarked = []
+    for item in items:
+        if isinstance(item, pytest.Function) and item.get_closest_marker("slow") is None:
+            reason = why_slow(item.fixturenames, _sources(item))
+            if reason:
+                unmarked.append((item.nodeid, reason))
+    config.stash[UNMARKED_SLOW] = unmarked
+
+
+@pytest.fixture
+def unmarked_slow_tests(request: pytest.FixtureRequest) -> list[tuple[str, str]]:
+    """(test, why it is slow) for each collected test that lacks the slow marker."""
+    return request.config.stash[UNMARKED_SLOW]
 
 
 @pytest.fixture
@@ -21,6 +81,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("EFC_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("EFC_INBOX", raising=False)
     monkeypatch.setenv("EFC_LOCK_TIMEOUT_S", "5")
+    monkeypatch.setenv("EFC_SETTLE_S", "0")  # a test's files are written whole before a run
     return Settings.from_env()
 
 
@@ -60,14 +121,77 @@ def efc_home(home: Path) -> Iterator[None]:
             os.environ["EFC_HOME"] = old
 
 
-@pytest.fixture(scope="session")
-def sample_home(tmp_path_factory, prefect_harness) -> Path:
-    """A workspace with data/sample ingested once by the nightly flow (shared: treat as read-only
-    apart from reports)."""
-    from flows.nightly_aggregation import nightly_aggregation
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole run: shared by every pytest-xdist worker (each worker
+    has its own base folder inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
-    home = tmp_path_factory.mktemp("sample") / "home"
-    with efc_home(home):
-        summary = nightly_aggregation(inbox=str(SAMPLE), run_label="tests")
-    (home / "nightly_summary.json").write_text(__import__("json").dumps(summary))
+
+def fingerprint(folder: Path) -> dict[str, list[int]]:
+    """Every file and folder under `folder` with its size and modification time."""
+    return {str(p.relative_to(folder)): [p.stat().st_size, p.stat().st_mtime_ns]
+            for p in sorted(folder.rglob("*"))}
+
+
+def changed_paths(before: dict[str, list[int]], after: dict[str, list[int]]) -> list[str]:
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+def build_once(folder: Path, build: Callable[[Path], None], timeout_s: float) -> Path:
+    """`folder`/home made by `build(home)` once, by whichever process asks first; the others
+    wait on a file lock, then reuse it. done.json (what was built) is written last, so a build
+    that was interrupted is redone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    home, done = folder / "home", folder / "done.json"
+
+    def busy() -> Exception:
+        return TimeoutError(f"{folder / 'build.lock'} was held for over {timeout_s} s by "
+                            "another process building the same workspace")
+
+    with exclusive_lock(folder / "build.lock", timeout_s, busy):
+        if not done.exists():
+            shutil.rmtree(home, ignore_errors=True)
+            build(home)
+            done.write_text(json.dumps(fingerprint(home)))
     return home
+
+
+@pytest.fixture(scope="session")
+def sample_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+                ) -> Iterator[Path]:
+    """A workspace with data/sample ingested by the nightly flow, once per run.
+
+    Under pytest-xdist the first worker to need it builds it (the only one that starts Prefect
+    for it); the others wait, then reuse it. Read-only: a test that assesses, approves or
+    corrects works on its own `sample_copy`; a test that wrote into it fails the teardown.
+    """
+
+    def ingest(home: Path) -> None:
+        request.getfixturevalue("prefect_harness")
+        from flows.nightly_aggregation import nightly_aggregation
+
+        with efc_home(home):
+            summary = nightly_aggregation(inbox=str(SAMPLE), run_label="tests")
+        (home / "nightly_summary.json").write_text(json.dumps(summary))
+
+    home = build_once(run_folder(tmp_path_factory) / "sample", ingest, SAMPLE_BUILD_TIMEOUT_S)
+    built = json.loads((home.parent / "done.json").read_text())
+    yield home
+    changed = changed_paths(built, fingerprint(home))
+    assert not changed, ("a test wrote into the shared sample workspace (use sample_copy): "
+                         f"{changed[:10]}")
+
+
+@pytest.fixture(scope="session")
+def sample_copy(sample_home: Path, tmp_path_factory: pytest.TempPathFactory
+                ) -> Callable[..., Path]:
+    """sample_copy(name): a fresh copy of the ingested sample workspace (warehouse, snapshot,
+    archive, receipts) for a test that writes, under a new temporary folder `name`."""
+
+    def copy(name: str, ignore: Callable | None = None) -> Path:
+        home = tmp_path_factory.mktemp(name) / "home"
+        shutil.copytree(sample_home, home, ignore=ignore)
+        return home
+
+    return copy

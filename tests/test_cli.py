@@ -53,6 +53,7 @@ def test_check_missing_file_exit_2(workspace, tmp_path):
 @pytest.mark.parametrize("args", [
     ["check", str(SAMPLE / "hl-north" / "hotline-stats-2026-07.csv"), "--member", "hl-north"],
     ["--help"], ["submissions"], ["submissions", "--json"]])
+@pytest.mark.slow
 def test_commands_that_do_not_orchestrate_import_neither_prefect_nor_gx(workspace, args):
     code = ("import sys; from efc.cli import main\n"
             f"try: rc = main({args!r})\n"
@@ -100,6 +101,7 @@ def test_check_refuses_a_file_over_the_size_limit(workspace, tmp_path, monkeypat
     assert json.loads(capsys.readouterr().out)["problems"][0]["rule"] == "file_too_large"
 
 
+@pytest.mark.slow
 def test_submissions_lists_states_from_the_sample(sample_home, monkeypatch, capsys):
     monkeypatch.setenv("EFC_HOME", str(sample_home))
     assert main(["submissions", "--state", "superseded", "--json"]) == 0

@@ -9,8 +9,11 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.slow  # `efc ingest` in subprocesses
 
 EFC = [sys.executable, "-m", "efc.cli"]
 

@@ -198,6 +198,7 @@ def warehouse_text(path: Path) -> str:
         return "\n".join(repr(con.execute(f'select * from "{t}"').fetchall()) for t in tables)
 
 
+@pytest.mark.slow
 def test_nightly_run_over_the_corpus(workspace, prefect_harness, offline, tmp_path):
     from flows.nightly_aggregation import nightly_aggregation
 

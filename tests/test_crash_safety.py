@@ -9,8 +9,11 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.slow  # `efc ingest` in a subprocess, killed and rerun
 
 
 def test_sigkill_mid_batch_then_rerun_loads_each_file_once(workspace, tmp_path):

@@ -4,7 +4,6 @@ edition: not the PDF text, not any attachment."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -37,14 +36,15 @@ def planted_correction(path: Path) -> str:
     return out.to_csv(index=False)
 
 
+pytestmark = pytest.mark.slow  # a nightly and a quarterly flow run
+
+
 @pytest.fixture(scope="module")
-def planted_run(sample_home, tmp_path_factory):
+def planted_run(sample_copy, prefect_harness):
     from flows.nightly_aggregation import nightly_aggregation
     from flows.quarterly_assessment import quarterly_assessment
 
-    home = tmp_path_factory.mktemp("planted") / "home"
-    shutil.copytree(sample_home, home)
-    shutil.rmtree(home / "reports", ignore_errors=True)
+    home = sample_copy("planted")
     inbox = home.parent / "inbox"
     original = next((SAMPLE / "hl-south").glob("*2026-08*"))
     (inbox / "hl-south").mkdir(parents=True)

@@ -81,14 +81,19 @@ def raw_quarter_totals(indicators: set[str]) -> dict[str, float]:
     return rows[complete].groupby("indicator")["value"].sum().to_dict()
 
 
+pytestmark = pytest.mark.slow  # every test here reads the flows' run on the sample
+
+
 @pytest.fixture(scope="module")
-def sample_run(sample_home):
-    with efc_home(sample_home):
+def sample_run(sample_copy, prefect_harness):
+    """The quarterly flow on a copy of the ingested sample (the shared one stays read-only)."""
+    home = sample_copy("end-to-end")
+    with efc_home(home):
         from flows.quarterly_assessment import quarterly_assessment
 
         pdfs = quarterly_assessment(quarter=QUARTER)
-        summary = json.loads((sample_home / "nightly_summary.json").read_text())
-        yield sample_home, summary, [Path(p) for p in pdfs]
+        summary = json.loads((home / "nightly_summary.json").read_text())
+        yield home, summary, [Path(p) for p in pdfs]
 
 
 def test_every_faulty_sample_file_is_rejected_for_its_rule(sample_run):

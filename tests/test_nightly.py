@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import write
 from transforms.marts import refresh_marts
 
+pytestmark = pytest.mark.slow  # nightly flow runs, and examining in worker processes
+
 HEADER = "member_id,period,indicator,dimension,category,value,unit,status,note\n"
 
 

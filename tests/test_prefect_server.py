@@ -4,7 +4,6 @@ quarterly run through the API, wait for it, and find the PDF it made."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -52,10 +51,9 @@ def prefect_server(tmp_path):
         server.wait(timeout=30)
 
 
-def test_quarterly_run_triggered_through_the_server_api(prefect_server, sample_home, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(sample_home, home)
-    shutil.rmtree(home / "reports", ignore_errors=True)
+@pytest.mark.slow
+def test_quarterly_run_triggered_through_the_server_api(prefect_server, sample_copy):
+    home = sample_copy("server")
     env = {**prefect_server, "EFC_HOME": str(home)}
     serve = subprocess.Popen([str(BIN / "efc"), "serve"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

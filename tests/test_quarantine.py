@@ -7,6 +7,7 @@ import os
 import time
 
 import duckdb
+import pytest
 
 from efc.cli import main
 from tests.conftest import write
@@ -14,6 +15,7 @@ from tests.conftest import write
 HEADER = "member_id,period,indicator,dimension,category,value,unit,status,note\n"
 
 
+@pytest.mark.slow
 def test_purge_erases_old_quarantined_files_and_records_it(workspace, prefect_harness, capsys):
     from flows.nightly_aggregation import nightly_aggregation
 

@@ -361,6 +361,7 @@ def test_screen_frame_wants_one_row_number_per_row() -> None:
 
 # --- cost ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_import_is_light() -> None:
     """No heavy dependency at import time, and well under 0.2 s (best of three, for noisy CI)."""
     code = ("import sys, time; t = time.perf_counter(); import checks.screening; "

@@ -198,6 +198,7 @@ def test_what_cannot_be_made_says_why(member, period, file_format, says):
         build_template(REFERENCE, member, period, file_format)
 
 
+@pytest.mark.slow
 def test_same_inputs_give_identical_bytes(hl_north_xlsx):
     assert build_template(REFERENCE, "hl-north", "2026-07") == hl_north_xlsx
     # No clock leaks in: every part and the document properties carry the period's start.
