@@ -15,13 +15,14 @@ import pandas as pd
 
 from transforms.intake import COPY_OF_TONIGHTS, Submission
 from transforms.receipts import build_receipt, condense
+from transforms.sql_files import sql
 
 OBSERVATION_COLUMNS = ["member_id", "period", "frequency", "quarter", "indicator", "dimension",
                        "category", "value", "status", "note"]
 
 
-def name_key(file_name: str) -> str:
-    """A file name's fingerprint: recognises a file without storing a name that may identify."""
+def file_name_sha256(file_name: str) -> str:
+    """The SHA-256 of a file's name: recognises a file without storing a name that may identify."""
     return hashlib.sha256(file_name.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -67,22 +68,18 @@ def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
 def _insert_submission(con: duckdb.DuckDBPyConnection, submission: Submission,
                        loaded_at: datetime) -> int:
     state = submission.state
-    return con.execute(
-        """
-        insert into submissions (sha256, member_id, file_name, file_name_sha256, file_format,
-            size_bytes, received_at, state, state_changed_at, observation_count,
-            error_count, warning_count, duplicate_of, problems)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        returning submission_id
-        """,
-        [submission.arrival.sha256, submission.member_id, submission.shown_file_name,
-         name_key(submission.arrival.file_name), submission.file_format,
-         submission.arrival.size_bytes, submission.received_at, state, loaded_at,
-         len(submission.observations) if state.startswith("accepted") else 0,
-         sum(p.severity == "error" for p in submission.problems),
-         sum(p.severity == "warning" for p in submission.problems),
-         submission.duplicate_of, json.dumps(condense(submission.problems), ensure_ascii=False)],
-    ).fetchone()[0]
+    return con.execute(sql("insert_submission"), {
+        "sha256": submission.arrival.sha256, "member_id": submission.member_id,
+        "file_name": submission.shown_file_name,
+        "file_name_sha256": file_name_sha256(submission.arrival.file_name),
+        "file_format": submission.file_format, "size_bytes": submission.arrival.size_bytes,
+        "received_at": submission.received_at, "state": state, "state_changed_at": loaded_at,
+        "observation_count": len(submission.observations) if state.startswith("accepted") else 0,
+        "error_count": sum(p.severity == "error" for p in submission.problems),
+        "warning_count": sum(p.severity == "warning" for p in submission.problems),
+        "duplicate_of": submission.duplicate_of,
+        "problems": json.dumps(condense(submission.problems), ensure_ascii=False),
+    }).fetchone()[0]
 
 
 def _insert_rule_results(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
@@ -93,10 +90,7 @@ def _insert_rule_results(con: duckdb.DuckDBPyConnection, chunk: list[Submission]
     if not rows:
         return
     con.register("rule_results", pd.DataFrame(rows))
-    con.execute("""
-        insert into validation_results
-        select submission_id, run_at, suite, rule, severity, success, unexpected_count
-        from rule_results""")
+    con.execute(sql("insert_rule_results"))
     con.unregister("rule_results")
 
 
@@ -119,64 +113,16 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     incoming["note"] = incoming["note"].where(incoming["note"] != "")
     incoming["valid_from"] = pd.to_datetime(incoming["valid_from"], utc=True)
     con.register("incoming", incoming)
-    con.execute(
-        """
-        update observations set valid_to = firsts.valid_from
-        from (select member_id, period, indicator, min(valid_from) as valid_from
-              from incoming group by member_id, period, indicator) as firsts
-        where observations.valid_to is null
-          and observations.member_id = firsts.member_id
-          and observations.period = firsts.period
-          and observations.indicator = firsts.indicator
-        """)
-    con.execute(
-        """
-        insert into observations (submission_id, member_id, period, frequency, quarter,
-            indicator, dimension, category, value, status, note, valid_from, valid_to)
-        with reports as (
-            select distinct member_id, period, indicator, submission_id, valid_from
-            from incoming),
-        closings as (
-            select *, lead(valid_from) over (partition by member_id, period, indicator
-                                             order by valid_from) as valid_to
-            from reports)
-        select incoming.submission_id, incoming.member_id, incoming.period,
-            incoming.frequency, incoming.quarter, incoming.indicator, incoming.dimension,
-            incoming.category, incoming.value, incoming.status, incoming.note,
-            incoming.valid_from, closings.valid_to
-        from incoming
-        join closings using (member_id, period, indicator, submission_id)
-        """)
+    con.execute(sql("close_corrected_observations"))
+    con.execute(sql("insert_observations"))
     con.unregister("incoming")
-    con.execute(
-        """
-        update submissions set state = 'superseded', superseded_by = closer.submission_id,
-            state_changed_at = closer.valid_from
-        from (select submission_id, max(valid_to) as last_closed
-              from observations
-              where submission_id in (
-                  select submission_id from observations where valid_to >= $first)
-              group by submission_id
-              having count(*) = count(valid_to)) as gone,
-             (select unnest($ids) as submission_id, unnest($loaded_at) as valid_from) as closer
-        where submissions.submission_id = gone.submission_id
-          and closer.valid_from = gone.last_closed
-          and submissions.state in ('accepted', 'accepted_with_warnings')
-        """, {"first": loaded_at[0], "ids": ids, "loaded_at": loaded_at})
+    con.execute(sql("mark_superseded_submissions"),
+                {"first": loaded_at[0], "ids": ids, "loaded_at": loaded_at})
 
 
 def receipts_since(con: duckdb.DuckDBPyConnection, changed_at: datetime | None) -> list[dict]:
     """Receipts of every submission whose state changed at or after `changed_at` (None: all)."""
-    query = """
-        select submission_id, file_name, sha256, member_id, received_at, state, file_format,
-            observation_count, duplicate_of, superseded_by, problems
-        from submissions
-    """
-    params: list = []
-    if changed_at is not None:
-        query += " where state_changed_at >= ?"
-        params.append(changed_at)
-    rows = con.execute(query + " order by submission_id", params).fetchall()
+    rows = con.execute(sql("receipts"), {"changed_at": changed_at}).fetchall()
     return [
         build_receipt(
             file=file_name, sha256=sha, member_id=member_id, received_at=received_at,

@@ -23,7 +23,12 @@ from transforms import intake
 from transforms.catalogue import Catalogue
 from transforms.inbox import scan_inbox
 from transforms.intake import COPY_OF_TONIGHTS, Submission
-from transforms.loading import already_received, name_key, receipts_since, record_submissions
+from transforms.loading import (
+    already_received,
+    file_name_sha256,
+    receipts_since,
+    record_submissions,
+)
 from transforms.marts import refresh_marts
 from transforms.receipts import receipt_name, write_receipt
 from transforms.warehouse import now_utc, publish_snapshot
@@ -81,7 +86,7 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
     seen, first_by_sha = already_received(con)
     scan = scan_inbox(settings.inbox)
     fresh = [a for a in scan.arrivals
-             if (a.member_folder, name_key(a.file_name), a.sha256) not in seen]
+             if (a.member_folder, file_name_sha256(a.file_name), a.sha256) not in seen]
     submissions = []
     first_tonight: set[str] = set()
     for key, arrival in enumerate(fresh):
