@@ -38,7 +38,7 @@ from checks.expectations import severity_of
 from checks.validation import SUITES_DIR, load_suite_definition
 from transforms.completeness import completeness, period_months
 from transforms.periods import quarter_of, shift_quarter
-from transforms.warehouse import SQL_DIR
+from transforms.sql_files import sql
 
 SUITE = "warehouse"
 # The frames the suite's rules read (meta.batch), and the keys GX names failing rows by:
@@ -158,13 +158,9 @@ def run_suite(context, suite, frame: pd.DataFrame, *, run_id: RunIdentifier,
 # ------------------------------------------------------------------ the frames the rules read
 
 
-def current_totals(con: duckdb.DuckDBPyConnection, as_of: datetime) -> pd.DataFrame:
-    """Every member's indicator totals (dimension '') as the data stood at `as_of`."""
-    current = (SQL_DIR / "current_observations.sql").read_text(encoding="utf-8")
-    return con.execute(
-        f"select member_id, period, frequency, indicator, value, status\n"
-        f"from (\n{current}\n) as current_observations where dimension = ''",
-        {"as_of": as_of}).df()
+def current_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every member's indicator totals (dimension '') in the current_observations mart."""
+    return con.execute(sql("current_totals")).df()
 
 
 def member_period_totals(totals: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
@@ -261,11 +257,13 @@ def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, toda
                         suites_dir: Path = SUITES_DIR) -> WarehouseValidation:
     """Run checks/suites/warehouse.json over the observations current at `as_of`.
 
-    Completeness covers the quarter of `today` and the one before it.
+    The rules read the current_observations mart, so the marts are refreshed as of `as_of`
+    first (the nightly flow does so). Completeness covers the quarter of `today` and the one
+    before it.
     """
     definition = load_suite_definition(SUITE, suites_dir)
     meta = definition["meta"]
-    totals = current_totals(con, as_of)
+    totals = current_totals(con)
     indicators = [row[0] for row in con.execute(
         "select indicator from indicators order by indicator").fetchall()]
     series_breaks = con.execute("select indicator, member_id, period from series_breaks").df()
@@ -323,14 +321,8 @@ def store_results(con: duckdb.DuckDBPyConnection, validation: WarehouseValidatio
     con.register("warehouse_flagged", flags)
     con.execute("begin transaction")
     try:
-        con.execute("""
-            insert into validation_results
-            select null, $run_at, suite, rule, severity, success, unexpected_count
-            from warehouse_results""", {"run_at": run_at})
-        con.execute("""
-            insert into warehouse_flags
-            select $run_at, suite, rule, severity, member_id, period, indicator
-            from warehouse_flagged""", {"run_at": run_at})
+        con.execute(sql("insert_warehouse_results"), {"run_at": run_at})
+        con.execute(sql("insert_warehouse_flags"), {"run_at": run_at})
         con.execute("commit")
     except Exception:
         con.execute("rollback")

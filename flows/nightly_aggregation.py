@@ -11,7 +11,7 @@ from prefect.cache_policies import NONE
 from prefect.states import Failed
 
 from efc.settings import Settings, keep_workspace_private
-from transforms import nightly
+from transforms import intake, marts, nightly, warehouse
 from transforms.catalogue import load_catalogue
 from transforms.warehouse import WarehouseBusy, writer
 
@@ -30,7 +30,7 @@ def examine_submissions(submissions, catalogue, settings: Settings):
 
 @task(cache_policy=NONE)
 def validate_submissions(submissions, catalogue, today):
-    return nightly.validate_submissions(submissions, catalogue, today)
+    return intake.validate(submissions, catalogue, today)
 
 
 @task(cache_policy=NONE)
@@ -49,8 +49,13 @@ def publish_data_docs(settings: Settings, submission_results, warehouse, started
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def refresh_aggregates(con, settings: Settings) -> None:
-    nightly.refresh_aggregates(con, settings)
+def refresh_marts(con, as_of: datetime) -> None:
+    marts.refresh_marts(con, as_of)
+
+
+@task(cache_policy=NONE, **IO_RETRIES)
+def publish_snapshot(con, settings: Settings) -> None:
+    warehouse.publish_snapshot(con, settings)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -77,14 +82,16 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> 
             submission_results = []
             for part in nightly.night_parts(submissions):
                 part = examine_submissions(part, catalogue, settings)
-                part, result = validate_submissions(part, catalogue, started.date())
+                result = validate_submissions(part, catalogue, started.date())
                 summary = load_submissions(con, part, summary)
                 submission_results += [result] if result is not None else []
-            warehouse = check_warehouse(con, datetime.now(UTC), started.date())
-            summary.warehouse_flags.update(warehouse.flagged["rule"].tolist())
-            refresh_aggregates(con, settings)
+            as_of = datetime.now(UTC)
+            refresh_marts(con, as_of)
+            checked = check_warehouse(con, as_of, started.date())  # reads the fresh marts
+            summary.warehouse_flags.update(checked.flagged["rule"].tolist())
+            publish_snapshot(con, settings)  # with tonight's flags
             summary.receipts_written = issue_receipts(con, settings, started)
-        publish_data_docs(settings, submission_results, warehouse, started)
+        publish_data_docs(settings, submission_results, checked, started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
         return Failed(message=str(busy))

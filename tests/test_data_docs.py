@@ -16,6 +16,7 @@ from checks.validation import validate_batch
 from checks.warehouse_checks import run_warehouse_suite
 from tests.test_validation import GOOD, frame_of
 from tests.test_warehouse_checks import AS_OF, TODAY, open_warehouse, put
+from transforms.marts import refresh_marts
 
 WAREHOUSE_SUITES = {"warehouse.member_period_totals", "warehouse.indicator_totals"}
 
@@ -64,6 +65,7 @@ def runs(tmp_path_factory, catalogue):
     con = open_warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
     put(con, "hl-north", "2026-07", "HL_REPORTS_ASSESSED", 50)
     put(con, "hl-north", "2026-07", "HL_URLS_CONFIRMED", 80)
+    refresh_marts(con, AS_OF)
     warehouse = run_warehouse_suite(con, as_of=AS_OF, today=TODAY).suite_results
     con.close()
     bad = [list(row) for row in GOOD]

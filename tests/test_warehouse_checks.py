@@ -29,6 +29,7 @@ from transforms.completeness import completeness
 from transforms.inbox import Arrival
 from transforms.intake import Submission, examine, validate
 from transforms.loading import record_submissions
+from transforms.marts import refresh_marts
 from transforms.periods import parse_period
 from transforms.warehouse import load_reference, migrate
 
@@ -126,6 +127,7 @@ def fill_cases(con) -> None:
 def warehouse(tmp_path_factory):
     con = open_warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
     fill_cases(con)
+    refresh_marts(con, AS_OF)  # the suite reads current_observations, as the nightly run does
     yield con
     con.close()
 
@@ -265,6 +267,7 @@ def test_a_warning_loads_and_is_reported(empty_warehouse, catalogue):
     assert submission.state == "accepted"
     [submission_id] = record_submissions(con, [submission], [AS_OF])
 
+    refresh_marts(con, AS_OF)
     validation = run_warehouse_suite(con, as_of=AS_OF, today=TODAY)
     store_results(con, validation, AS_OF)
     assert con.execute("select count(*) from observations where submission_id = ?",
@@ -329,6 +332,7 @@ def test_corrections_apply_in_arrival_order_whatever_the_chunks(tmp_path, catalo
 
 def test_an_empty_warehouse_runs(empty_warehouse):
     """A fresh workspace: every rule passes, and every expected period is missing."""
+    refresh_marts(empty_warehouse, AS_OF)
     validation = run_warehouse_suite(empty_warehouse, as_of=AS_OF, today=TODAY)
     assert [r.rule for r in validation.results if not r.success] == ["period_overdue"]
     assert set(validation.completeness["state"]) == {"overdue", "not_yet_due"}

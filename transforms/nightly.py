@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +29,8 @@ from transforms.loading import (
     receipts_since,
     record_submissions,
 )
-from transforms.marts import refresh_marts
 from transforms.receipts import receipt_name, write_receipt
-from transforms.warehouse import now_utc, publish_snapshot
+from transforms.warehouse import now_utc
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -137,13 +136,6 @@ def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
     return examined
 
 
-def validate_submissions(submissions: list[Submission], catalogue: Catalogue, today: date
-                         ) -> tuple[list[Submission], ExpectationSuiteValidationResult | None]:
-    """Validate every readable file of the night in one GX run; that run's result (counts
-    only) goes on to the Data Docs, which would otherwise cost a second run."""
-    return submissions, intake.validate(submissions, catalogue, today)
-
-
 def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submission],
                      summary: NightlySummary) -> NightlySummary:
     """Record submissions in arrival order, a chunk of files per transaction; the night's file
@@ -216,12 +208,6 @@ def publish_data_docs(settings: Settings,
     return build_data_docs(settings.data_docs_dir, [*submission_results,
                                                     *warehouse.suite_results],
                            run_name=f"nightly-{started:%Y%m%dT%H%M%SZ}", run_time=started)
-
-
-def refresh_aggregates(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Rebuild the marts as of now and publish the snapshot readers use."""
-    refresh_marts(con, datetime.now(UTC))
-    publish_snapshot(con, settings)
 
 
 def issue_receipts(con: duckdb.DuckDBPyConnection, settings: Settings,
