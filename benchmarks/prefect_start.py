@@ -9,8 +9,8 @@ floor of a flow run.
 
 With --compare: times that fresh process (`--runs 2`: cold first run, warm second run) under
 several sets of Prefect settings, `--repeat` times each, and prints a table of medians. Each set
-is added on top of the CLI's own defaults (efc.cli._quiet_prefect), in a throw-away PREFECT_HOME
-that is warmed once (migrations) before timing.
+is added on top of the CLI's own defaults (efc.prefect_env.quiet_prefect), in a throw-away
+PREFECT_HOME that is warmed once (migrations) before timing.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ SERVICES_OFF = {f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in (
 
 # Settings tried on top of the CLI's; each is one environment.
 VARIANTS: dict[str, dict[str, str]] = {
-    "CLI defaults (_quiet_prefect)": {},
+    "CLI defaults (quiet_prefect)": {},
     "+ no logs to the API": {"PREFECT_LOGGING_TO_API_ENABLED": "false"},
     "+ no migration check on start": {"PREFECT_API_DATABASE_MIGRATE_ON_START": "false"},
     "+ no block registration on start": {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false"},
@@ -48,9 +48,9 @@ VARIANTS: dict[str, dict[str, str]] = {
 
 
 def hello_runs(runs: int) -> dict:
-    from efc.cli import _quiet_prefect
+    from efc.prefect_env import quiet_prefect
 
-    _quiet_prefect()
+    quiet_prefect()
     started = time.perf_counter()
     from prefect import flow
 

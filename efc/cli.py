@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from efc.prefect_env import quiet_prefect
 from efc.settings import REPO_ROOT, Settings, SettingsError, keep_workspace_private
 
 EXIT_OK, EXIT_REJECTED, EXIT_COULD_NOT_RUN = 0, 1, 2
@@ -51,6 +52,17 @@ def _as_of(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _state(text: str) -> str:
+    """A submission state as receipts name it (transforms.intake.STATES, read only when given,
+    so `efc --help` stays light)."""
+    from transforms.intake import STATES
+
+    if text not in STATES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a submission state; one of {', '.join(STATES)}")
+    return text
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -63,17 +75,6 @@ def _show_progress() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-
-
-def _quiet_prefect() -> None:
-    """Defaults that keep a local run quiet and fast, unless the operator set them."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "efc")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
-    # The first start of the local API migrates its database; on a busy 2-core machine that
-    # can take longer than Prefect's default 20 s.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @contextlib.contextmanager
@@ -145,7 +146,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 # --- ingest / assess / demo ------------------------------------------------------------
 
 def run_ingest(settings: Settings, inbox: Path | None, label: str) -> dict:
-    _quiet_prefect()
+    quiet_prefect()
     _show_progress()
     with _prefect_api_booting():
         from flows.nightly_aggregation import nightly_aggregation
@@ -179,7 +180,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
-    _quiet_prefect()
+    quiet_prefect()
     with _prefect_api_booting():
         from flows.quarterly_assessment import quarterly_assessment
 
@@ -294,7 +295,7 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve both deployments against the configured Prefect API until interrupted."""
-    _quiet_prefect()
+    quiet_prefect()
     _show_progress()
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL
 
@@ -330,30 +331,9 @@ def open_api_refusal(api_url: str | None, auth_string: str | None) -> str | None
 # --- submissions -----------------------------------------------------------------------
 
 def cmd_submissions(args: argparse.Namespace, settings: Settings) -> int:
-    import duckdb
+    from transforms.warehouse import received_submissions
 
-    from transforms.warehouse import snapshot_path
-
-    path = snapshot_path(settings)
-    if not path.exists():
-        rows = []
-    else:
-        query = ("select submission_id, member_id, file_name, received_at, state, "
-                 "observation_count, error_count, warning_count from submissions")
-        where, params = [], []
-        if args.member:
-            where.append("member_id = ?")
-            params.append(args.member)
-        if args.state:
-            where.append("state = ?")
-            params.append(args.state)
-        if where:
-            query += " where " + " and ".join(where)
-        with duckdb.connect(str(path), read_only=True) as con:
-            rows = con.execute(query + " order by submission_id", params).fetchall()
-    keys = ["submission_id", "member_id", "file", "received_at", "state", "observations",
-            "errors", "warnings"]
-    records = [dict(zip(keys, row, strict=True)) for row in rows]
+    records = received_submissions(settings, member_id=args.member, state=args.state)
     if args.json:
         print(json.dumps(records, indent=2, default=str))
         return EXIT_OK
@@ -480,8 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     submissions = commands.add_parser("submissions", help="list every file received",
                                       description="List received files with their state.")
     submissions.add_argument("--member", metavar="ID")
-    submissions.add_argument("--state", choices=["accepted", "accepted_with_warnings",
-                                                 "rejected", "duplicate", "superseded"])
+    submissions.add_argument("--state", type=_state, metavar="STATE",
+                             help="only files in this state, as their receipts name it")
     submissions.add_argument("--json", action="store_true")
     submissions.set_defaults(handler=cmd_submissions)
     template = commands.add_parser("template", help="write a ready submission file to fill in",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.periods import parse_period, quarter_months
+from transforms.sql_files import sql
 
 
 def period_months(periods: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -58,20 +59,14 @@ def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetim
     `state` is on_time, arrived_late, overdue (not arrived the plan's due days after the
     period ended) or not_yet_due; `is_revised`: a later file corrected some of it by `as_of`.
     """
-    plan = con.execute(
-        "select reporting_plan.member_id, members.sector, reporting_plan.indicator, "
-        "reporting_plan.frequency, reporting_plan.from_period "
-        "from reporting_plan join members using (member_id)").df()
+    plan = con.execute(sql("reporting_plan_with_sectors")).df()
     plan["period"] = [[quarter] if frequency == "quarter" else quarter_months(quarter)
                       for frequency in plan["frequency"]]
     expected = plan.explode("period", ignore_index=True)
     expected = expected.loc[period_months(expected["period"])[0]
                             >= period_months(expected["from_period"])[0]].reset_index(drop=True)
 
-    arrived = con.execute(
-        "select member_id, indicator, period, min(valid_from) as loaded_at, "
-        "count(distinct submission_id) > 1 as is_revised "
-        "from observations where valid_from <= $as_of group by all", {"as_of": as_of}).df()
+    arrived = con.execute(sql("periods_loaded"), {"as_of": as_of}).df()
     month_key = ["member_id", "indicator", "month"]
     first_loaded = _by_month(arrived).groupby(month_key).agg(
         loaded_at=("loaded_at", "min"), is_revised=("is_revised", "any"))

@@ -14,9 +14,9 @@ import duckdb
 from efc.locks import exclusive_lock
 from efc.settings import Settings
 from transforms.catalogue import REFERENCE_FILES, catalogue_version, read_reference
+from transforms.sql_files import sql
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SQL_DIR = Path(__file__).parent / "sql"
 
 
 class WarehouseBusy(RuntimeError):
@@ -61,10 +61,7 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the versioned migrations not yet applied, each in its own transaction."""
-    con.execute(
-        "create table if not exists schema_migrations "
-        "(name varchar primary key, applied_at timestamptz not null)"
-    )
+    con.execute(sql("create_schema_migrations"))
     applied = {row[0] for row in con.execute("select name from schema_migrations").fetchall()}
     done = []
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
@@ -122,9 +119,8 @@ def build_table(
     con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *, temp: bool = False
 ) -> None:
     """Build table `name` from transforms/sql/<name>.sql (a bare select) with bind parameters."""
-    select = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
     kind = "temp table" if temp else "table"
-    con.execute(f"create or replace {kind} {name} as\n{select}", params or {})
+    con.execute(f"create or replace {kind} {name} as\n{sql(name)}", params or {})
 
 
 def snapshot_path(settings: Settings) -> Path:
@@ -169,6 +165,19 @@ def snapshot_is_current(path: Path) -> bool:
     with duckdb.connect(str(path), read_only=True) as con:
         applied = {row[0] for row in con.execute("select name from schema_migrations").fetchall()}
     return applied >= {migration.name for migration in MIGRATIONS_DIR.glob("*.sql")}
+
+
+def received_submissions(settings: Settings, *, member_id: str | None = None,
+                         state: str | None = None) -> list[dict]:
+    """Every file received, oldest first, as the latest snapshot holds them (none before the
+    first ingest); only one member's or one state's when given."""
+    path = snapshot_path(settings)
+    if not path.exists():
+        return []
+    with duckdb.connect(str(path), read_only=True) as con:
+        cursor = con.execute(sql("received_submissions"), {"member_id": member_id, "state": state})
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @contextlib.contextmanager

@@ -1,0 +1,11 @@
+-- Per member, indicator and period loaded by $as_of: when it was first loaded, and whether a
+-- later file reported it again (a revision).
+select
+    member_id,
+    indicator,
+    period,
+    min(valid_from) as loaded_at,
+    count(distinct submission_id) > 1 as is_revised
+from observations
+where valid_from <= $as_of
+group by all
