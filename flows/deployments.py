@@ -1,31 +1,46 @@
-"""The two deployments, served against whatever Prefect API is configured (`efc serve`)."""
+"""The two deployments, served against whatever Prefect API is configured (`efc serve`).
+
+What each deployment runs and when (schedules, timezone, parameters, concurrency) is written
+once, in prefect.yaml, which also deploys the same flows to a work pool; this module reads it.
+"""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
+import yaml
 from prefect import serve
 from prefect.schedules import Cron
 
-from flows.nightly_aggregation import nightly_aggregation
-from flows.quarterly_assessment import quarterly_assessment
+from efc.settings import REPO_ROOT
 
-TIMEZONE = "Europe/Brussels"
+PREFECT_YAML = REPO_ROOT / "prefect.yaml"
 
 
-def deployments() -> list:
-    """Nightly aggregation at 02:00; the quarterly assessment on the first day of each quarter."""
+def deployment_entries(path: Path = PREFECT_YAML) -> list[dict]:
+    """The deployments as prefect.yaml declares them."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["deployments"]
+
+
+def flow_at(entrypoint: str):
+    """The flow an entrypoint such as `flows/nightly_aggregation.py:nightly_aggregation` names."""
+    path, _, name = entrypoint.partition(":")
+    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+
+
+def deployments(path: Path = PREFECT_YAML) -> list:
+    """Every deployment of prefect.yaml, built to be served by this process."""
     return [
-        nightly_aggregation.to_deployment(
-            name="nightly-aggregation",
-            schedules=[Cron("0 2 * * *", timezone=TIMEZONE,
-                            parameters={"run_label": "scheduled"})],
-            concurrency_limit=1,
-            description="Screen, validate and load new inbox files; refresh marts; receipts.",
-            tags=["efc"]),
-        quarterly_assessment.to_deployment(
-            name="quarterly-assessment",
-            schedules=[Cron("0 6 1 1,4,7,10 *", timezone=TIMEZONE)],
-            description="Build the assessment of a quarter (default: the last complete one).",
-            tags=["efc"]),
+        flow_at(entry["entrypoint"]).to_deployment(
+            name=entry["name"],
+            schedules=[Cron(s["cron"], timezone=s["timezone"], parameters=s.get("parameters", {}))
+                       for s in entry["schedules"]],
+            parameters=entry.get("parameters"),
+            concurrency_limit=entry.get("concurrency_limit"),
+            description=entry.get("description"),
+            tags=entry.get("tags"))
+        for entry in deployment_entries(path)
     ]
 
 
