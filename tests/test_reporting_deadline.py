@@ -48,8 +48,8 @@ def state_of_august(con) -> str:
 
 def test_the_repository_reference_gives_the_due_days(tmp_path):
     con = warehouse_with(REPO_ROOT / "reference")
-    assert reporting_due_days(con) == int(
-        (REPO_ROOT / "reference" / "reporting_deadline.csv").read_text().split()[1])
+    assert reporting_due_days(con) == read_reference(REPO_ROOT / "reference")[
+        "reporting_deadline"]["due_days"].item()
 
 
 def test_changing_the_reference_file_moves_the_deadline(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
+from transforms.catalogue import read_reference
 from transforms.completeness import reporting_due_days
 from transforms.warehouse import (
     publish_snapshot,
@@ -25,8 +26,9 @@ def test_a_snapshot_older_than_the_migrations_is_republished(workspace):
         old.execute("delete from schema_migrations where name = '003_reporting_deadline.sql'")
     assert not snapshot_is_current(path)
 
+    due_days = read_reference(workspace.reference_dir)["reporting_deadline"]["due_days"].item()
     with reader(workspace) as con:
-        assert reporting_due_days(con) == 30
+        assert reporting_due_days(con) == due_days
     assert snapshot_is_current(path)
 
 
