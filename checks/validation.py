@@ -75,7 +75,18 @@ def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         "may_be_empty", "is_count", "is_breakdown", "is_part", "is_exhaustive_part"]}
     # An unreadable value was reported when it was read; here only an empty one counts.
     out["value_required"] = (out["value_text"] != "").to_numpy() | kind_flag["may_be_empty"]
-    out["count_fraction"] = np.where(kind_flag["is_count"] & ~np.isnan(value), value % 1, np.nan)
+    finite = np.isfinite(value)
+    fraction = np.full(len(value), np.nan)
+    fraction[finite] = value[finite] % 1
+    fraction[np.isinf(value)] = np.inf  # inf % 1 is NaN, which no rule judges: not whole either
+    out["count_fraction"] = np.where(kind_flag["is_count"], fraction, np.nan)
+    # The catalogue's ceiling where a value exceeds it or is not finite (null elsewhere): a
+    # value no member could report, which would also break the statistics.
+    ceiling = kinds["max_value"].to_numpy(dtype="float64")[kind]
+    ceiling = np.where(np.isnan(ceiling), max(catalogue.max_value_of_indicator.values(),
+                                              default=np.inf), ceiling)
+    implausible = ~np.isnan(value) & ~(finite & (value <= ceiling))
+    out["value_above_ceiling"] = np.where(implausible, ceiling, np.nan)
 
     group = _group_ids(out, ["submission_key", "member_id", "period", "indicator"])
     total = _first_total(group, value, kind_flag["is_breakdown"])
@@ -90,7 +101,11 @@ def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     parts = pd.Series(value[exhaustive]).groupby(
         [group[exhaustive], dimension[exhaustive]]).transform("sum").to_numpy()
     out["breakdown_gap"] = np.nan
-    out.loc[exhaustive, "breakdown_gap"] = parts - total[exhaustive]
+    # inf - inf warns: a part or total that is not finite has no gap (value_plausible says why)
+    gap = np.full(len(parts), np.nan)
+    np.subtract(parts, total[exhaustive], out=gap,
+                where=np.isfinite(parts) & np.isfinite(total[exhaustive]))
+    out.loc[exhaustive, "breakdown_gap"] = gap
     out["estimated_status"] = _per_row(kinds["estimated_status"], kind)
     return out
 
@@ -128,6 +143,7 @@ def _kind_columns(kinds: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         "is_part": is_breakdown & indicator.isin(catalogue.additive_indicators),
         "is_exhaustive_part": indicator_dimension.isin(catalogue.exhaustive),
         "estimated_status": kinds["status"].where(kinds["status"].isin(["E", "P"])),
+        "max_value": indicator.map(catalogue.max_value_of_indicator).astype("float64"),
     })
 
 

@@ -73,8 +73,10 @@ def text(lines: str, encoding: str = "utf-8") -> bytes:
 
 
 def xlsx_bytes(sheets: dict[str, list[list[object]]], *,
-               saved_values: dict[str, str] | None = None, macro: bool = False) -> bytes:
-    """A workbook with the sheets in order; `saved_values` adds cached formula results.
+               saved_values: dict[str, str] | None = None, macro: bool = False,
+               hidden: dict[str, str] | None = None) -> bytes:
+    """A workbook with the sheets in order; `saved_values` adds cached formula results,
+    `hidden` a sheet state ("hidden", "veryHidden") per sheet title.
 
     openpyxl writes formulas without the value Excel saves beside them (`<v/>`); a workbook
     saved by Excel has both, so `saved_values` (formula text -> value) patches them in.
@@ -83,6 +85,7 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]], *,
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title)
+        sheet.sheet_state = (hidden or {}).get(title, "visible")
         for row in rows:
             sheet.append(row)
     workbook.properties.creator = "EFC test corpus"
@@ -473,6 +476,21 @@ def suite_failures() -> list[Case]:
              "XLSX whose formula has no saved value (written by a program that does not "
              "calculate, like openpyxl): the contract counts formulas by their saved values, "
              "so the total is empty and status A requires one"),
+        Case("hl-north", "hotline-stats-2026-01-zeros.csv", "rejected", "value_plausible",
+             lambda: csv_bytes([row("hl-north", "2026-01", "HL_URLS_CONFIRMED", "1" + "0" * 400)]),
+             "1 and 400 zeros: infinite as a number, far above any plausible count"),
+        Case("pay-cardnet", "cardnet_efc_2026-03.xlsx", "rejected", "value_plausible",
+             lambda: xlsx_bytes({"data": [HEADER, ["pay-cardnet", "2026-03",
+                                                   "PAY_FLAGGED_TXN_VALUE", None, None, 1e300,
+                                                   "EUR"]]}),
+             "1e300 euro in a workbook cell"),
+        Case("pay-wallet", "walletra_2026-05.xlsx", "rejected", "sheet_hidden",
+             lambda: xlsx_bytes({"Sheet1": [HEADER, row("pay-wallet", "2026-05",
+                                                        "PAY_SAR_FILED", "4")],
+                                 "data": [HEADER, row("pay-wallet", "2026-05",
+                                                      "PAY_SAR_FILED", "400")]},
+                                hidden={"data": "veryHidden"}),
+             "a veryHidden sheet named data behind a visible one: never read silently"),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -54,6 +54,11 @@ def read_reference(reference_dir: Path) -> dict[str, pd.DataFrame]:
         problems.append(f"indicators.csv has unknown sectors {bad}")
     if bad := sorted(set(indicators["unit"]) - UNITS):
         problems.append(f"indicators.csv has unknown units {bad}")
+    if "max_value" not in indicators:
+        problems.append("indicators.csv has no max_value column")
+    elif bad := sorted(indicators.loc[
+            ~(pd.to_numeric(indicators["max_value"], errors="coerce") > 0), "indicator"]):
+        problems.append(f"indicators.csv needs a positive max_value for {bad}")
     if bad := sorted(set(indicator_dimensions["indicator"]) - set(indicators["indicator"])):
         problems.append(f"indicator_dimensions.csv names unknown indicators {bad}")
     if bad := sorted(set(indicator_dimensions["dimension"]) - set(dimensions["dimension"])):
@@ -104,6 +109,9 @@ class Catalogue:
     exhaustive: frozenset[str]             # "INDICATOR|dimension" whose categories sum to the total
     code_list_of_dimension: dict[str, str]
     dimension_categories: frozenset[str]   # "dimension|code"
+    # The largest value a member could plausibly report for an indicator, in its unit: above
+    # it a figure is a typing or unit error (and could break the statistics), not news.
+    max_value_of_indicator: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_tables(cls, version: str, tables: dict[str, pd.DataFrame]) -> Catalogue:
@@ -132,6 +140,8 @@ class Catalogue:
                 f"{r.indicator}|{r.dimension}" for r in pairs.itertuples() if r.is_exhaustive),
             code_list_of_dimension=dict(zip(dims["dimension"], dims["code_list"], strict=True)),
             dimension_categories=frozenset(dimension_categories),
+            max_value_of_indicator=dict(zip(indicators["indicator"],
+                                            indicators["max_value"].astype(float), strict=True)),
         )
 
 

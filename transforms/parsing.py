@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
+import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 
@@ -27,6 +32,12 @@ XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
 XLSX_MAX_RATIO = 100
 HEADER_SEARCH_ROWS = 20
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+MIB = 1024 * 1024
+# What openpyxl, zipfile and the XML parser raise for a damaged or hostile workbook (a missing
+# part is a KeyError, an attribute it cannot take a TypeError, a sheet list it cannot index an
+# IndexError). Caught around openpyxl's own calls only: an error in our code still surfaces.
+WORKBOOK_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError,
+                   KeyError, ValueError, TypeError, IndexError, AttributeError, OSError)
 WIDE_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
 
@@ -49,15 +60,25 @@ def _file_problem(rule: str, message: str, fix: str) -> Problem:
     return Problem(severity="error", rule=rule, message=message, fix=fix)
 
 
+def _too_many_rows(parsed: ParsedFile, max_rows: int) -> ParsedFile:
+    """Stop reading at the first row over the limit: nothing of the file is kept."""
+    parsed.rows = None
+    parsed.problems.append(_file_problem(
+        "too_many_rows", f"The file holds more than {max_rows:,} rows; at most {max_rows:,} "
+        "are accepted (reading stopped there).",
+        "Split the submission into several files (for example one per period)."))
+    return parsed
+
+
 def parse_file(name: str, data: bytes, *, max_rows: int) -> ParsedFile:
     """Parse `data` by the file's extension; anything unreadable becomes a file-level problem."""
     suffix = PurePath(name).suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        parsed = _parse_csv(data)
+        parsed = _parse_csv(data, max_rows)
     elif suffix == ".xlsx":
-        parsed = _parse_xlsx(data)
+        parsed = _parse_xlsx(data, max_rows)
     elif suffix == ".json":
-        parsed = _parse_json(data)
+        parsed = _parse_json(data, max_rows)
     elif suffix in (".xlsm", ".xls", ".xlsb"):
         parsed = ParsedFile(suffix.lstrip("."), problems=[_file_problem(
             "format_not_accepted",
@@ -68,11 +89,6 @@ def parse_file(name: str, data: bytes, *, max_rows: int) -> ParsedFile:
             "format_not_accepted",
             f"Files ending in '{suffix or '(none)'}' are not read; expected .csv, .xlsx or .json.",
             "Export the statistics as CSV, XLSX or JSON as described in the submission contract.")])
-    if parsed.rows is not None and len(parsed.rows) > max_rows:
-        parsed.problems.append(_file_problem(
-            "too_many_rows",
-            f"The file holds {len(parsed.rows):,} rows; at most {max_rows:,} are accepted.",
-            "Split the submission into several files (for example one per period)."))
     if parsed.rows is not None and parsed.rows.empty and not parsed.problems:
         parsed.problems.append(_file_problem(
             "no_observations", "The file has a header but no observation rows.",
@@ -139,7 +155,7 @@ def _choose_separator(header_line: str) -> tuple[str, list[str]]:
     return best
 
 
-def _parse_csv(data: bytes) -> ParsedFile:
+def _parse_csv(data: bytes, max_rows: int) -> ParsedFile:
     parsed = ParsedFile("csv")
     try:
         text, encoding = decode_text(data)
@@ -166,15 +182,14 @@ def _parse_csv(data: bytes) -> ParsedFile:
             "Download the export again and check it opens as a table before sending."))
         return parsed
 
-    lines = LINE_BREAK.split(text)  # the csv module's notion of a line, not str.splitlines()
-    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_index is None:
+    first = _first_non_blank_line(text)
+    if first is None:
         parsed.problems.append(_file_problem(
             "empty_file", "The file is empty.", "Send the export with its header row."))
         return parsed
-    separator, header = _choose_separator(lines[header_index])
+    parsed.header_row, header_line = first
+    separator, header = _choose_separator(header_line)
     parsed.details["separator"] = {"\t": "tab"}.get(separator, separator)
-    parsed.header_row = header_index + 1
     if any(c not in header for c in REQUIRED_COLUMNS):
         parsed.problems.append(_missing_columns_problem(header, "header row"))
         return parsed
@@ -196,10 +211,25 @@ def _parse_csv(data: bytes) -> ParsedFile:
                 fix="Quote any field that contains the separator "
                     f"('{parsed.details['separator']}') with double quotes."))
             continue
+        if len(records) == max_rows:
+            return _too_many_rows(parsed, max_rows)
         records.append(cells)
         line_numbers.append(line_number_before)
     parsed.rows = _frame(header, records, line_numbers)
     return parsed
+
+
+def _first_non_blank_line(text: str) -> tuple[int, str] | None:
+    """(line number, line) of the first line with more than whitespace, in the csv module's
+    notion of a line (\\r\\n, \\r or \\n, not str.splitlines()); the text is not split whole."""
+    start = 0
+    for number, end in enumerate(itertools.chain(LINE_BREAK.finditer(text), [None]), start=1):
+        line = text[start:end.start() if end else len(text)]
+        if line.strip():
+            return number, line
+        if end:
+            start = end.end()
+    return None
 
 
 def _rows_with_numbers(reader):
@@ -234,7 +264,7 @@ def _unique_names(header: list[str]) -> list[str]:
 
 # --- XLSX ------------------------------------------------------------------------------
 
-def _parse_xlsx(data: bytes) -> ParsedFile:
+def _parse_xlsx(data: bytes, max_rows: int) -> ParsedFile:
     parsed = ParsedFile("xlsx")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         protected = "EncryptedPackage".encode("utf-16-le") in data
@@ -258,7 +288,7 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     if inflated > XLSX_MAX_INFLATED_BYTES or suspicious_ratio:
         parsed.problems.append(_file_problem(
             "workbook_too_large",
-            f"The workbook would inflate to {inflated / 1e6:,.0f} MB; it was not opened.",
+            f"The workbook would inflate to {inflated / MIB:,.0f} MiB; it was not opened.",
             "Send only the data sheet, or export it as CSV."))
         return parsed
     if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):
@@ -270,16 +300,16 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        parsed.problems.append(_file_problem(
-            "not_a_workbook", f"The workbook could not be opened ({type(exc).__name__}).",
-            "Open it in Excel, save it again as .xlsx, or export the sheet as CSV."))
-        return parsed
+        with warnings.catch_warnings():  # what openpyxl drops (extensions, bad styles) is ours
+            warnings.simplefilter("ignore", UserWarning)  # to judge, not the log's
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except WORKBOOK_DAMAGE as exc:
+        return _damaged(parsed, "could not be opened", exc)
     try:
-        sheet = workbook["data"] if "data" in workbook.sheetnames else workbook.worksheets[0]
-        parsed.details["sheet"] = sheet.title
-        rows = sheet.iter_rows(values_only=True)
+        sheet = _data_sheet(workbook, parsed)
+        if sheet is None:
+            return parsed
+        rows = _sheet_rows(sheet)
         header: list[str] | None = None
         records: list[list[str]] = []
         numbers: list[int] = []
@@ -295,15 +325,12 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
                      for i, v in enumerate(values)]
             if not any(t.strip() for t in texts):
                 continue
-            texts = (texts + [""] * len(header))[: len(header)]
-            records.append(texts)
+            if len(records) == max_rows:
+                return _too_many_rows(parsed, max_rows)
+            records.append((texts + [""] * len(header))[: len(header)])
             numbers.append(number)
-    except Exception as exc:  # read-only sheets parse lazily: damage shows up only here
-        parsed.problems.append(_file_problem(
-            "not_a_workbook", f"The workbook is damaged and could not be read "
-            f"({type(exc).__name__}).",
-            "Open it in Excel, save it again as .xlsx, or export the sheet as CSV."))
-        return parsed
+    except WorkbookDamaged as damaged:  # read-only sheets parse lazily: damage shows up here
+        return _damaged(parsed, "is damaged and could not be read", damaged.__cause__)
     finally:
         workbook.close()
     if header is None:
@@ -317,6 +344,58 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
         parsed.problems.append(_missing_columns_problem(header, f"sheet '{sheet.title}'"))
         return parsed
     parsed.rows = _frame(header, records, numbers)
+    return parsed
+
+
+class WorkbookDamaged(Exception):
+    """openpyxl failed on the workbook's content (its cause says how), not our code."""
+
+
+def _sheet_rows(sheet) -> Iterator[tuple]:
+    """The sheet's rows as values; damage found while reading lazily becomes WorkbookDamaged."""
+    rows = sheet.iter_rows(values_only=True)
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except WORKBOOK_DAMAGE as exc:
+            raise WorkbookDamaged from exc
+        yield values
+
+
+def _data_sheet(workbook, parsed: ParsedFile):
+    """The visible sheet named `data`, else the first visible sheet; a hidden sheet is never
+    read, and a hidden `data` sheet is a problem (what is loaded must be what a reader sees)."""
+    try:
+        sheets = list(workbook.worksheets)
+        visible = [s for s in sheets if s.sheet_state == "visible"]
+    except WORKBOOK_DAMAGE as exc:
+        _damaged(parsed, "is damaged and could not be read", exc)
+        return None
+    hidden_data = [s for s in sheets if s.title == "data" and s.sheet_state != "visible"]
+    if hidden_data:
+        parsed.problems.append(_file_problem(
+            "sheet_hidden",
+            f"The sheet 'data' is hidden ({hidden_data[0].sheet_state}); hidden sheets are "
+            "never read, so nothing was loaded.",
+            "Unhide the sheet 'data' (right-click a sheet tab > Unhide) and check it holds the "
+            "figures you mean to send, or delete it; then send the file again."))
+        return None
+    if not visible:
+        parsed.problems.append(_file_problem(
+            "not_a_workbook", "The workbook has no visible sheet to read.",
+            "Put the observations on a visible sheet named 'data' and send the file again."))
+        return None
+    sheet = next((s for s in visible if s.title == "data"), visible[0])
+    parsed.details["sheet"] = sheet.title
+    return sheet
+
+
+def _damaged(parsed: ParsedFile, what: str, exc: BaseException | None) -> ParsedFile:
+    parsed.problems.append(_file_problem(
+        "not_a_workbook", f"The workbook {what} ({type(exc).__name__}).",
+        "Open it in Excel, save it again as .xlsx, or export the sheet as CSV."))
     return parsed
 
 
@@ -337,11 +416,18 @@ def _cell_text(value: object, *, period: bool = False) -> str:
 
 # --- JSON ------------------------------------------------------------------------------
 
-def _parse_json(data: bytes) -> ParsedFile:
+def _parse_json(data: bytes, max_rows: int) -> ParsedFile:
     parsed = ParsedFile("json")
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError too
+    except RecursionError:
+        parsed.problems.append(_file_problem(
+            "json_too_deep", "The JSON document is nested too deeply to read (lists or objects "
+            "inside one another thousands of levels deep).",
+            'Send the expected shape: {"member_id": ..., "period": ..., "observations": '
+            '[{"indicator": ..., "value": ...}, ...]}, one level of observations.'))
+        return parsed
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError too
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
             exc, json.JSONDecodeError) else ""
         parsed.problems.append(_file_problem(
@@ -356,6 +442,8 @@ def _parse_json(data: bytes) -> ParsedFile:
             'Send {"member_id": ..., "period": ..., "observations": [{"indicator": ..., '
             '"value": ...}, ...]}.'))
         return parsed
+    if len(document["observations"]) > max_rows:
+        return _too_many_rows(parsed, max_rows)
     defaults = {key: document.get(key) for key in ("member_id", "period")}
     records, numbers = [], []
     extra: list[str] = []
