@@ -1,10 +1,15 @@
 """Seeded, invented member submissions that look and misbehave like the real inbox.
 
 Everything here is invented: member names, magnitudes (calibrated on DOMAIN.md's public
-aggregates) and the planted stories (hosting moving away from NL, payments moving from
-cards to virtual currency, one series break, one late correction, a few faulty files).
+aggregates) and the stories a real quarter would hold, each planted in counts: payments moving
+from cards to virtual assets (hotline sightings, payment providers' alerts, the VASP's own
+figures), a hosting country entering the top ten with a several-fold rise in the last quarter,
+a live-streaming signal across police and payment data (cases, small remittances), series
+breaks, members that join part-way and one that stops, a late correction and a few faulty
+files. Each file also gets the time it "arrived" (`arrivals.csv`: most on time against the
+reporting plan's due date, some late, one very late), which the demo replays.
 The output is byte-stable for a given seed, so `data/sample` can be committed and the
-end-to-end tests can compare against fixed figures.
+end-to-end tests can compare against figures recomputed from it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from transforms.catalogue import read_reference
 from transforms.parsing import COLUMNS
+from transforms.periods import Period, month_period, parse_period
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
@@ -49,27 +56,26 @@ A total is a block with dimension '' and the single category ''.
 # ------------------------------------------------------------------ periods
 
 
-def month_index(label: str) -> int:
-    """`YYYY-MM` -> months since year 0, so that month arithmetic is plain integer arithmetic."""
-    year, month = label.split("-")
-    return int(year) * 12 + int(month) - 1
+def period_of(text: str) -> Period:
+    """A `YYYY-MM` or `YYYY-Qn` label that the generator itself wrote (so it always parses)."""
+    period = parse_period(text)
+    if period is None:
+        raise ValueError(f"{text!r} is not a period of the form YYYY-MM or YYYY-Qn")
+    return period
 
 
 def month_label(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return month_period(index).text
 
 
 def quarter_label(index: int) -> str:
     """Quarter (`YYYY-Qn`) holding the month `index`."""
-    return f"{index // 12:04d}-Q{(index % 12) // 3 + 1}"
+    return month_period(index).quarter
 
 
-def period_start_index(period: str) -> int:
-    """First month of a `YYYY-MM` or `YYYY-Qn` period."""
-    if "Q" in period:
-        year, quarter = period.split("-Q")
-        return int(year) * 12 + (int(quarter) - 1) * 3
-    return month_index(period)
+def month_end(index: int) -> dt.date:
+    """The last day of the month `index`."""
+    return month_period(index + 1).start - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ class Window:
 def make_window(last_quarter: str, years: int) -> Window:
     if years < 1:
         raise ValueError("years must be at least 1")
-    last = period_start_index(last_quarter) + 2
+    last = period_of(last_quarter).last_month
     return Window(first=last - 12 * years + 1, last=last)
 
 
@@ -210,6 +216,46 @@ STYLES: dict[str, FileStyle] = {
     "ngo-helpline": FileStyle(
         name="helpline_{period}.csv", explicit_status=False, write_unit=False
     ),
+    "hl-central": FileStyle(name="monthly_report_{period}.csv", explicit_status=False),
+    "hl-isles": FileStyle(
+        kind="json",
+        name="isles-{period}.json",
+        json_period_per_observation=True,
+        columns=("period", "indicator", "dimension", "category", "value", "status", "note"),
+    ),
+    "pay-cardplus": FileStyle(
+        name="cardplus_{year}-Q{quarter}.csv", delimiter=";", decimal_comma=True
+    ),
+    "pay-acquirer": FileStyle(
+        kind="json",
+        name="acquirer-{year}-Q{quarter}.json",
+        columns=("indicator", "dimension", "category", "value", "unit", "status", "note"),
+    ),
+    "pay-vasp": FileStyle(
+        name="vasp_report_{period}.csv", delimiter="\t", columns=FULL_COLUMNS[:-1]
+    ),
+    "le-delta": FileStyle(
+        name="delta_{year}-Q{quarter}.csv",
+        delimiter=";",
+        newline="\r\n",
+        decimal_comma=True,
+        eur_thousands=True,
+    ),
+    "le-epsilon": FileStyle(
+        kind="xlsx",
+        name="epsilon_{year}_Q{quarter}.xlsx",
+        title="Epsilon Child Exploitation Unit: quarterly return to the coalition",
+    ),
+    "ind-search": FileStyle(name="search_{year}Q{quarter}.csv", columns=FULL_COLUMNS[:7]),
+    "ind-social": FileStyle(
+        kind="json",
+        name="social_{period}.json",
+        json_omit_empty=True,
+        columns=("indicator", "dimension", "category", "value", "unit", "note"),
+    ),
+    "ngo-survivors": FileStyle(
+        name="survivors_{year}Q{quarter}.csv", encoding="utf-8-sig", explicit_status=False
+    ),
 }
 
 
@@ -238,6 +284,10 @@ def scaled_style(style: FileStyle) -> FileStyle:
 
 # ------------------------------------------------------------------ simulation helpers
 
+# The stories gather pace over the window's last nine months, so its last quarter shows them
+# in counts against the quarter before and the same quarter a year earlier, not only in shares.
+STORY_MONTHS = 9
+
 
 def level_path(
     rng: np.random.Generator,
@@ -252,6 +302,20 @@ def level_path(
     phase = rng.uniform(0.0, 2 * math.pi)
     season = 1.0 + amp * np.sin(2 * math.pi * (w.month_of_year - 1) / 12 + phase)
     return level * trend**w.t * season * rng.lognormal(0.0, noise, w.n)
+
+
+def surge(w: Window, factor: float, months: int = STORY_MONTHS) -> np.ndarray:
+    """1 until the window's last `months` months, then moving geometrically to `factor` at its
+    last month: a story that gathers pace (factor > 1) or fades (factor < 1) lately."""
+    progress = np.clip((w.index - (w.last - months)) / months, 0.0, 1.0)
+    return factor**progress
+
+
+def step(w: Window, month: str | None, factor: float) -> np.ndarray:
+    """`factor` from `month` on and 1 before: a series break (1 throughout without a month)."""
+    if month is None:
+        return np.ones(w.n)
+    return np.where(w.index >= period_of(month).first_month, factor, 1.0)
 
 
 def draw_counts(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
@@ -279,6 +343,16 @@ def trajectory(table: Table, w: Window) -> tuple[tuple[str, ...], np.ndarray]:
     return codes, s[None, :] * (1 - w.t)[:, None] + e[None, :] * w.t[:, None]
 
 
+def surged(
+    w: Window, codes: tuple[str, ...], weights: np.ndarray, factors: dict[str, float]
+) -> np.ndarray:
+    """Weights with each named category's column multiplied by its `surge`."""
+    weights = weights.copy()
+    for code, factor in factors.items():
+        weights[:, codes.index(code)] *= surge(w, factor)
+    return weights
+
+
 def mix(
     rng: np.random.Generator,
     w: Window,
@@ -286,9 +360,12 @@ def mix(
     *,
     member_sd: float = 0.15,
     period_sd: float = 0.08,
+    surges: dict[str, float] | None = None,
 ) -> tuple[tuple[str, ...], np.ndarray]:
-    """Category probabilities per month along `table`, perturbed per member and per month."""
+    """Category probabilities per month along `table`, perturbed per member and per month;
+    `surges` lets some categories gather pace lately (see `surge`)."""
     codes, weights = trajectory(table, w)
+    weights = surged(w, codes, weights, surges or {})
     weights = weights * rng.lognormal(0.0, member_sd, len(codes))[None, :]
     weights = weights * rng.lognormal(0.0, period_sd, weights.shape)
     return codes, normalise(weights)
@@ -385,7 +462,8 @@ HOSTING = {
     "ZZ": (1.0, 1.0),
     "XO": (2.0, 2.0),
 }
-# A newcomer that jumps into the top ten in the last quarter of the window only.
+# A newcomer that jumps into the top ten in the last quarter of the window only (about 0.3% of
+# confirmed URLs before, 3.6% then: a rise of ten times or more in counts).
 HOSTING_ENTRANT = ("SC", 3.6)
 
 
@@ -436,17 +514,20 @@ REGION_FACTORS = {
     "unknown": 3.5,
 }
 # Probability that a URL showing payment options shows this method (start, end of window):
-# cards give way to virtual currency.
+# cards give way to virtual currency, and faster over the last months (OPTIONS_SURGE).
 OPTIONS_SHOWN = {
-    "card": (0.14, 0.04),
+    "card": (0.16, 0.08),
     "bank_transfer": (0.01, 0.01),
-    "money_transfer": (0.35, 0.29),
+    "money_transfer": (0.35, 0.30),
     "e_wallet": (0.04, 0.03),
-    "virtual_currency": (0.56, 0.74),
+    "virtual_currency": (0.56, 0.66),
     "voucher": (0.02, 0.02),
     "mobile_money": (0.0, 0.01),
     "hidden": (0.0, 0.0),
 }
+OPTIONS_SURGE = {"virtual_currency": 1.5, "card": 0.45}
+# ... and more commercial URLs show a payment option at all.
+OPTIONS_RATE_SURGE = 1.35
 # Probability that a URL accepting virtual currency accepts this asset (start, end).
 ASSETS_SHOWN = {
     "btc": (0.8, 0.62),
@@ -517,7 +598,7 @@ NOTIFIER_FACTORS = {
     "user": 1.6,
     "other": 1.3,
 }
-# Helpline topics, percent (start, end): sextortion grows.
+# Helpline topics, percent (start, end): sextortion grows; live-streaming calls rise lately.
 TOPIC = {
     "sextortion": (20, 30),
     "grooming": (20, 18),
@@ -527,6 +608,7 @@ TOPIC = {
     "advice": (27, 20),
     "other": (7, 6),
 }
+TOPIC_SURGE = {"livestreaming": 1.8}
 AUDIENCE = {
     "law_enforcement": 15,
     "judiciary": 5,
@@ -551,6 +633,12 @@ VIRTUAL_ASSET = {
 # ------------------------------------------------------------------ member parameters
 
 # Monthly levels at size 1 (DOMAIN.md's small / typical / large columns) and members' own mixes.
+# Story keys: `surge` (flagged transactions), `crypto_surge`, `sar_surge`, `method_surges`,
+# `band_surges`, `beneficiary_surges`, `asset_surges`, `livestream`: factors reached at the
+# window's end (see `surge`); `proactive_from`, `new_form_from`, `monitoring_from`: series breaks;
+# `stops_after`: the last period a member sends; `omit`: breakdowns a member does not report
+# (lean members keep the sample small); `sends_after` (days after a period ends, on average)
+# and `late_share`: when its files arrive.
 PARAMS: dict[str, dict] = {
     "hl-north": dict(
         received=35000,
@@ -571,6 +659,9 @@ PARAMS: dict[str, dict] = {
         hosting_sd=0.0,
         trained_sessions=0.5,
         trained_size=30,
+        proactive_from="2025-07",
+        sends_after=6,
+        late_share=0.01,
         referral_countries={
             "SE": 50,
             "US": 12,
@@ -600,10 +691,11 @@ PARAMS: dict[str, dict] = {
         speed="typical",
         by_region=True,
         hosting_sd=0.25,
+        sends_after=12,
         referral_countries={"IE": 60, "GB": 15, "US": 10, "NL": 5, "ZZ": 10},
     ),
     "hl-south": dict(
-        received=1800,
+        received=1500,
         assessed=0.83,
         confirmed=0.6,
         commercial=(0.035, 0.03),
@@ -618,6 +710,10 @@ PARAMS: dict[str, dict] = {
         speed="slow",
         by_region=False,
         hosting_sd=0.3,
+        new_form_from="2024-01",
+        sends_after=24,
+        late_share=0.12,
+        omit={("HL_URLS_COMMERCIAL", "site_type")},
         referral_countries={"IT": 70, "ES": 6, "FR": 6, "US": 8, "ZZ": 10},
     ),
     "hl-east": dict(
@@ -636,11 +732,68 @@ PARAMS: dict[str, dict] = {
         speed="typical",
         by_region=False,
         hosting_sd=0.35,
+        sends_after=18,
+        late_share=0.08,
         referral_countries={"PL": 75, "DE": 8, "CZ": 5, "US": 4, "ZZ": 8},
+    ),
+    "hl-central": dict(
+        received=2400,
+        assessed=0.88,
+        confirmed=0.6,
+        commercial=(0.035, 0.028),
+        options=0.16,
+        hidden=0.08,
+        disguised=0.012,
+        hidden_services=3,
+        domains=60,
+        notices=0.16,
+        referrals=0.25,
+        median_days=2.8,
+        speed="typical",
+        by_region=False,
+        hosting_sd=0.3,
+        trained_sessions=0.3,
+        trained_size=20,
+        sends_after=10,
+        omit={
+            ("HL_URLS_COMMERCIAL", "hosting_country"),
+            ("HL_URLS_COMMERCIAL", "site_type"),
+            ("HL_NTD_NOTICES_SENT", "hosting_country"),
+            ("HL_PAYMENT_OPTIONS_SEEN", "virtual_asset"),
+        },
+        referral_countries={"HU": 65, "AT": 8, "DE": 8, "RO": 7, "ZZ": 12},
+    ),
+    "hl-isles": dict(
+        received=250,
+        assessed=0.9,
+        confirmed=0.5,
+        commercial=(0.03, 0.03),
+        options=0.2,
+        hidden=0.1,
+        disguised=0.01,
+        hidden_services=0.2,
+        domains=6,
+        notices=0.2,
+        referrals=0.2,
+        median_days=3.5,
+        speed="slow",
+        by_region=False,
+        hosting_sd=0.4,
+        sends_after=20,
+        late_share=0.1,
+        omit={
+            ("HL_URLS_COMMERCIAL", "hosting_country"),
+            ("HL_URLS_COMMERCIAL", "site_type"),
+            ("HL_URLS_CONFIRMED", "site_type"),
+            ("HL_NTD_NOTICES_SENT", "hosting_country"),
+            ("HL_PAYMENT_OPTIONS_SEEN", "virtual_asset"),
+        },
+        referral_countries={"MT": 70, "GB": 10, "IT": 8, "ZZ": 12},
     ),
     "pay-cardnet": dict(
         flagged=2000,
         flagged_trend=0.6,
+        surge=0.8,
         test_purchases=8,
         reviews=45,
         terminate=0.05,
@@ -650,6 +803,7 @@ PARAMS: dict[str, dict] = {
         methods={"card": 1.0},
         test_methods={"card": 1.0},
         bands={"lt10": 12, "10_100": 62, "100_500": 22, "gt500": 4},
+        sends_after=9,
         beneficiaries={
             "US": 20,
             "NL": 10,
@@ -664,6 +818,29 @@ PARAMS: dict[str, dict] = {
             "ZZ": 20,
         },
     ),
+    "pay-cardplus": dict(
+        flagged=900,
+        flagged_trend=0.55,
+        surge=0.8,
+        test_purchases=4,
+        reviews=20,
+        terminate=0.06,
+        sar=12,
+        median_eur=48.0,
+        crypto_alerts=3.0,
+        crypto_trend=2.5,
+        crypto_surge=1.3,
+        methods={"card": 1.0},
+        test_methods={"card": 1.0},
+        bands={"lt10": 10, "10_100": 60, "100_500": 25, "gt500": 5},
+        sends_after=18,
+        omit={
+            ("PAY_MEDIAN_TXN_EUR", "payment_method"),
+            ("PAY_TEST_PURCHASES", "payment_method"),
+            ("PAY_FLAGGED_TXN_VALUE", "beneficiary_country"),
+        },
+        beneficiaries={"US": 18, "NL": 8, "CY": 10, "HK": 10, "GB": 8, "BG": 6, "RU": 6, "ZZ": 34},
+    ),
     "pay-wallet": dict(
         flagged=150,
         flagged_trend=1.8,
@@ -672,8 +849,10 @@ PARAMS: dict[str, dict] = {
         terminate=0.2,
         sar=30,
         median_eur=32.0,
-        crypto_alerts=3.0,
+        crypto_alerts=4.0,
         crypto_trend=6.0,
+        crypto_surge=1.4,
+        monitoring_from="2025-04",
         methods={
             "card": (30, 12),
             "bank_transfer": (10, 7),
@@ -681,8 +860,12 @@ PARAMS: dict[str, dict] = {
             "virtual_currency": (12, 33),
             "voucher": 3,
         },
+        method_surges={"virtual_currency": 1.6, "card": 0.7},
+        band_surges={"lt10": 1.6},
+        beneficiary_surges={"PH": 1.5},
         test_methods={"e_wallet": 60, "card": 20, "virtual_currency": 20},
         bands={"lt10": 20, "10_100": 60, "100_500": 17, "gt500": 3},
+        sends_after=15,
         beneficiaries={
             "US": 12,
             "NL": 8,
@@ -700,6 +883,7 @@ PARAMS: dict[str, dict] = {
     "pay-remit": dict(
         flagged=600,
         flagged_trend=1.2,
+        surge=1.5,
         test_purchases=0.5,
         reviews=0,
         terminate=0.0,
@@ -707,22 +891,147 @@ PARAMS: dict[str, dict] = {
         median_eur=22.0,
         crypto_alerts=0.0,
         methods={"money_transfer": (82, 74), "mobile_money": 12, "virtual_currency": (6, 14)},
+        # Live-streaming is paid per view in small remittances, mostly to the Philippines.
+        method_surges={"mobile_money": 1.8, "virtual_currency": 1.3},
+        band_surges={"lt10": 2.6, "10_100": 1.25},
+        beneficiary_surges={"PH": 1.9},
         test_methods={"money_transfer": 80, "mobile_money": 20},
         bands={"lt10": 15, "10_100": 70, "100_500": 13, "gt500": 2},
+        sends_after=20,
+        late_share=0.06,
         beneficiaries={"PH": 45, "ID": 8, "RO": 8, "UA": 6, "CO": 5, "KE": 4, "US": 4, "ZZ": 20},
     ),
+    "pay-acquirer": dict(
+        flagged=220,
+        flagged_trend=1.3,
+        surge=1.2,
+        test_purchases=3,
+        reviews=30,
+        terminate=0.12,
+        sar=15,
+        median_eur=40.0,
+        crypto_alerts=6.0,
+        crypto_trend=2.0,
+        crypto_surge=1.5,
+        methods={
+            "card": (72, 50),
+            "e_wallet": 12,
+            "bank_transfer": 6,
+            "virtual_currency": (10, 30),
+        },
+        method_surges={"virtual_currency": 1.5, "card": 0.8},
+        test_methods={"card": 70, "e_wallet": 30},
+        bands={"lt10": 8, "10_100": 60, "100_500": 27, "gt500": 5},
+        sends_after=22,
+        late_share=0.1,
+        omit={("PAY_FLAGGED_TXN_VALUE", "beneficiary_country")},
+        beneficiaries={
+            "NL": 12,
+            "CY": 14,
+            "MT": 10,
+            "HK": 12,
+            "US": 10,
+            "GB": 8,
+            "BG": 6,
+            "SC": 6,
+            "ZZ": 22,
+        },
+    ),
+    "pay-vasp": dict(
+        flagged=260,
+        flagged_trend=1.8,
+        surge=1.7,
+        test_purchases=2,
+        reviews=12,
+        terminate=0.25,
+        sar=25,
+        sar_surge=1.5,
+        median_eur=30.0,
+        crypto_alerts=18.0,
+        crypto_trend=1.8,
+        crypto_surge=1.8,
+        asset_surges={"xmr": 1.6, "usdt": 1.4},
+        methods={"virtual_currency": 1.0},
+        test_methods={"virtual_currency": 1.0},
+        bands={"lt10": 12, "10_100": 62, "100_500": 21, "gt500": 5},
+        sends_after=12,
+        omit={
+            ("PAY_MEDIAN_TXN_EUR", "payment_method"),
+            ("PAY_TEST_PURCHASES", "payment_method"),
+            ("PAY_FLAGGED_TXN_COUNT", "payment_method"),
+            ("PAY_FLAGGED_TXN_VALUE", "payment_method"),
+        },
+        beneficiaries={
+            "US": 10,
+            "HK": 10,
+            "RU": 8,
+            "UA": 6,
+            "PH": 8,
+            "NG": 6,
+            "VN": 6,
+            "TR": 6,
+            "ZZ": 40,
+        },
+    ),
     "le-alpha": dict(
-        referrals=9000, cases=450, arrests=200, victims=60, seizures=2.0, seizure_eur=60000
+        referrals=9000,
+        cases=450,
+        arrests=200,
+        victims=60,
+        seizures=2.0,
+        seizure_eur=60000,
+        livestream=2.2,
+        sends_after=25,
+        late_share=0.15,
     ),
     "le-beta": dict(
-        referrals=2000, cases=80, arrests=30, victims=5, seizures=0.4, seizure_eur=12000
+        referrals=2000,
+        cases=80,
+        arrests=30,
+        victims=5,
+        seizures=0.4,
+        seizure_eur=12000,
+        livestream=3.5,
+        sends_after=20,
+        late_share=0.1,
     ),
-    "le-gamma": dict(referrals=400, cases=15, arrests=6, victims=2, seizures=0.0, seizure_eur=0),
+    "le-gamma": dict(
+        referrals=400,
+        cases=15,
+        arrests=6,
+        victims=2,
+        seizures=0.0,
+        seizure_eur=0,
+        livestream=3.0,
+        sends_after=26,
+        late_share=0.12,
+    ),
+    "le-delta": dict(
+        referrals=1500,
+        cases=60,
+        arrests=22,
+        victims=4,
+        seizures=0.3,
+        seizure_eur=9000,
+        livestream=4.0,
+        sends_after=22,
+    ),
+    "le-epsilon": dict(
+        referrals=3000,
+        cases=110,
+        arrests=40,
+        victims=9,
+        seizures=0.8,
+        seizure_eur=25000,
+        livestream=4.0,
+        sends_after=15,
+    ),
     "ind-imagehost": dict(
         notices=5000,
         removed=0.96,
         median_hours=6.0,
         hash_blocks=100000,
+        sends_after=5,
         notifiers={
             "hotline": 45,
             "law_enforcement": 5,
@@ -736,55 +1045,105 @@ PARAMS: dict[str, dict] = {
         notices=100,
         removed=0.9,
         median_hours=30.0,
-        hash_blocks=0,
+        hash_blocks=2000,
+        sends_after=15,
         notifiers={"hotline": 50, "law_enforcement": 30, "user": 10, "other": 10},
         services={"web_hosting": 80, "file_storage": 10, "other": 10},
     ),
-    "ngo-helpline": dict(contacts=300, trained_sessions=1.2, trained_size=25),
+    "ind-search": dict(
+        notices=900,
+        removed=0.93,
+        median_hours=20.0,
+        hash_blocks=15000,
+        stops_after="2026-Q1",
+        sends_after=20,
+        omit={("IND_ITEMS_REMOVED", "service_type"), ("IND_HASH_MATCH_BLOCKS", "service_type")},
+        notifiers={
+            "hotline": 35,
+            "law_enforcement": 10,
+            "trusted_flagger": 30,
+            "user": 20,
+            "other": 5,
+        },
+        services={"other": 1.0},
+    ),
+    "ind-social": dict(
+        notices=3000,
+        removed=0.9,
+        median_hours=12.0,
+        hash_blocks=60000,
+        sends_after=8,
+        notifiers={
+            "user": 50,
+            "trusted_flagger": 18,
+            "hotline": 15,
+            "law_enforcement": 12,
+            "other": 5,
+        },
+        services={"social_media": 78, "messaging": 20, "other": 2},
+    ),
+    "ngo-helpline": dict(contacts=300, trained_sessions=1.2, trained_size=25, sends_after=16),
+    "ngo-survivors": dict(
+        contacts=70,
+        trained_sessions=0.6,
+        trained_size=15,
+        sends_after=25,
+        late_share=0.1,
+        topics={
+            "sextortion": 25,
+            "grooming": 15,
+            "image_sharing": 25,
+            "livestreaming": 10,
+            "commercial_offer": 5,
+            "advice": 15,
+            "other": 5,
+        },
+    ),
 }
 
 
 # ------------------------------------------------------------------ sector simulations
 
 
-def simulate_hotline(
-    rng: np.random.Generator, w: Window, p: dict, size: float, break_month: int | None
-) -> list[Block]:
+def simulate_hotline(rng: np.random.Generator, w: Window, p: dict, size: float) -> list[Block]:
     """Hotline indicators drawn as a chain (received >= assessed >= confirmed >= commercial ...)."""
-    after_break = w.index >= break_month if break_month is not None else np.zeros(w.n, dtype=bool)
     # Proactive searching finds ~40% more confirmed URLs from the same volume of assessed reports.
-    break_factor = np.where(after_break, 1.4, 1.0)
+    proactive = step(w, p.get("proactive_from"), 1.4)
+    # An easier reporting form brings ~60% more reports, fewer of them about illegal material.
+    new_form = step(w, p.get("new_form_from"), 1.6)
 
-    received = draw_counts(rng, level_path(rng, w, p["received"] * size))
+    received = draw_counts(rng, level_path(rng, w, p["received"] * size) * new_form)
     assessed = draw_binomial(rng, received, p["assessed"], noise=0.01)
     confirmed_p = np.minimum(
-        p["confirmed"] * p.get("confirmed_trend", 1.0) ** w.t * break_factor, 0.97
+        p["confirmed"] * p.get("confirmed_trend", 1.0) ** w.t * proactive / new_form**0.7, 0.97
     )
     confirmed = draw_binomial(rng, assessed, confirmed_p, noise=0.02)
     commercial_p = p["commercial"][0] + (p["commercial"][1] - p["commercial"][0]) * w.t
-    commercial = draw_binomial(rng, confirmed, commercial_p / break_factor, noise=0.08)
-    options = draw_binomial(rng, commercial, p["options"], noise=0.1)
+    commercial = draw_binomial(rng, confirmed, commercial_p / proactive, noise=0.04)
+    options_p = p["options"] * surge(w, OPTIONS_RATE_SURGE)
+    options = draw_binomial(rng, commercial, options_p, noise=0.05)
     hidden = draw_binomial(rng, commercial - options, p["hidden"], noise=0.1)
-    disguised = draw_binomial(rng, confirmed, p["disguised"] / break_factor, noise=0.1)
+    disguised = draw_binomial(rng, confirmed, p["disguised"] / proactive, noise=0.1)
     hidden_services = draw_counts(rng, level_path(rng, w, p["hidden_services"] * size, noise=0.2))
     domains = np.minimum(draw_counts(rng, level_path(rng, w, p["domains"] * size**0.5)), confirmed)
     # Proactive finds are mostly on hosts already notified: notices and removals do not jump.
-    notices = draw_binomial(rng, confirmed, p["notices"] / break_factor, noise=0.05)
-    takedown = draw_binomial(rng, confirmed, 0.95 / break_factor, noise=0.01)
+    notices = draw_binomial(rng, confirmed, p["notices"] / proactive, noise=0.05)
+    takedown = draw_binomial(rng, confirmed, 0.95 / proactive, noise=0.01)
     referrals = draw_binomial(rng, received, p["referrals"], noise=0.05)
     median_days = medians(rng, w, p["median_days"], UNIT_SCALE["days"], trend=0.9)
 
     source = SOURCE_CHANNEL | {"proactive": SOURCE_CHANNEL["proactive"] * 1.3}
     codes, probs = mix(rng, w, source, member_sd=0.1)
-    if after_break.any():
+    if (proactive > 1).any():
         boosted = probs.copy()
         boosted[:, codes.index("proactive")] *= 2.5
-        probs = np.where(after_break[:, None], normalise(boosted), probs)
+        probs = np.where((proactive > 1)[:, None], normalise(boosted), probs)
     source_mix = (codes, probs)
     hosting = hosting_mix(rng, w, member_sd=p["hosting_sd"])
 
     # Options shown: a URL counts once per method it shows, so methods are drawn independently.
     option_codes, option_p = trajectory(OPTIONS_SHOWN, w)
+    option_p = np.minimum(surged(w, option_codes, option_p, OPTIONS_SURGE), 1.0)
     options_by_method = rng.binomial(options[:, None], option_p).astype(np.int64)
     vc = options_by_method[:, option_codes.index("virtual_currency")]
     asset_codes, asset_p = trajectory(ASSETS_SHOWN, w)
@@ -911,10 +1270,22 @@ def training_blocks(
 
 def simulate_payment(rng: np.random.Generator, w: Window, p: dict, size: float) -> list[Block]:
     """Flagged transactions, count and value, split by method, beneficiary country, amount band."""
-    flagged = draw_counts(rng, level_path(rng, w, p["flagged"] * size, trend=p["flagged_trend"]))
-    method_codes, method_p = mix(rng, w, p["methods"], member_sd=0.05)
-    country_codes, country_p = mix(rng, w, p["beneficiaries"], member_sd=0.1, period_sd=0.15)
-    band_codes, band_p = mix(rng, w, p["bands"], member_sd=0.05)
+    # New monitoring rules flag ~45% more transactions from the month they start.
+    monitoring = step(w, p.get("monitoring_from"), 1.45)
+    flagged_path = level_path(rng, w, p["flagged"] * size, trend=p["flagged_trend"])
+    flagged = draw_counts(rng, flagged_path * surge(w, p.get("surge", 1.0)) * monitoring)
+    method_codes, method_p = mix(
+        rng, w, p["methods"], member_sd=0.05, surges=p.get("method_surges")
+    )
+    country_codes, country_p = mix(
+        rng,
+        w,
+        p["beneficiaries"],
+        member_sd=0.1,
+        period_sd=0.15,
+        surges=p.get("beneficiary_surges"),
+    )
+    band_codes, band_p = mix(rng, w, p["bands"], member_sd=0.05, surges=p.get("band_surges"))
     by_method = split(rng, flagged, method_p)
     by_country = split(rng, flagged, country_p)
     by_band = split(rng, flagged, band_p)
@@ -936,11 +1307,12 @@ def simulate_payment(rng: np.random.Generator, w: Window, p: dict, size: float) 
     )
     reviews = draw_counts(rng, level_path(rng, w, p["reviews"] * size**0.5, noise=0.2))
     terminated = draw_binomial(rng, reviews, p["terminate"], noise=0.2)
-    sar = draw_counts(rng, level_path(rng, w, p["sar"] * size, noise=0.1))
-    crypto = draw_counts(
-        rng,
-        level_path(rng, w, p["crypto_alerts"] * size, trend=p.get("crypto_trend", 1.0), noise=0.2),
+    sar_path = level_path(rng, w, p["sar"] * size, noise=0.1)
+    sar = draw_counts(rng, sar_path * surge(w, p.get("sar_surge", 1.0)))
+    crypto_path = level_path(
+        rng, w, p["crypto_alerts"] * size, trend=p.get("crypto_trend", 1.0), noise=0.2
     )
+    crypto = draw_counts(rng, crypto_path * surge(w, p.get("crypto_surge", 1.0)))
     return [
         total_block("PAY_TEST_PURCHASES", test_purchases),
         breakdown(
@@ -980,7 +1352,7 @@ def simulate_payment(rng: np.random.Generator, w: Window, p: dict, size: float) 
             "PAY_CRYPTO_ALERT_HITS",
             "virtual_asset",
             crypto,
-            mix(rng, w, VIRTUAL_ASSET, period_sd=0.2),
+            mix(rng, w, VIRTUAL_ASSET, period_sd=0.2, surges=p.get("asset_surges")),
         ),
     ]
 
@@ -998,7 +1370,8 @@ def simulate_law_enforcement(
     seized = np.round(rng.gamma(np.maximum(n_seizures * 0.6, 1e-9), p["seizure_eur"] / 0.6) * 100)
     seized = np.where(n_seizures > 0, seized, 0).astype(np.int64)
     asset_p = normalise(rng.dirichlet(np.array(list(ASSET_TYPE.values())) / 20, size=w.n))
-    offence = mix(rng, w, OFFENCE, member_sd=0.1)
+    # Live-streamed abuse paid per view: cases and arrests for it rise two- to four-fold lately.
+    offence = mix(rng, w, OFFENCE, member_sd=0.1, surges={"livestream_purchase": p["livestream"]})
     return [
         total_block("LE_REFERRALS_RECEIVED", referrals),
         breakdown(rng, "LE_REFERRALS_RECEIVED", "origin", referrals, mix(rng, w, ORIGIN)),
@@ -1060,9 +1433,10 @@ def simulate_industry(rng: np.random.Generator, w: Window, p: dict, size: float)
 
 def simulate_ngo(rng: np.random.Generator, w: Window, p: dict, size: float) -> list[Block]:
     contacts = draw_counts(rng, level_path(rng, w, p["contacts"] * size, trend=1.25, amp=0.15))
+    topics = mix(rng, w, p.get("topics", TOPIC), surges=TOPIC_SURGE)
     return [
         total_block("NGO_HELPLINE_CONTACTS", contacts),
-        breakdown(rng, "NGO_HELPLINE_CONTACTS", "topic", contacts, mix(rng, w, TOPIC)),
+        breakdown(rng, "NGO_HELPLINE_CONTACTS", "topic", contacts, topics),
         *training_blocks(rng, w, p["trained_sessions"], p["trained_size"] * size**0.5),
     ]
 
@@ -1091,15 +1465,16 @@ class Member:
         style = STYLES[self.base_id]
         return style if self.clone == 1 else scaled_style(style)
 
+    @property
+    def params(self) -> dict:
+        return PARAMS[self.base_id]
 
-def read_reference(reference_dir: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(reference_dir / name, dtype=str, keep_default_na=False)
 
-
-def build_members(reference_dir: Path, w: Window, member_scale: int, seed: int) -> list[Member]:
+def build_members(
+    tables: dict[str, pd.DataFrame], w: Window, member_scale: int, seed: int
+) -> list[Member]:
     """Members from the reference, plus clones when scaled (founders then start with the window)."""
-    members = read_reference(reference_dir, "members.csv")
-    plan = read_reference(reference_dir, "reporting_plan.csv")
+    members, plan = tables["members"], tables["reporting_plan"]
     founding = members["reporting_since"].min()
     out: list[Member] = []
     for clone in range(1, member_scale + 1):
@@ -1116,13 +1491,14 @@ def build_members(reference_dir: Path, w: Window, member_scale: int, seed: int) 
             indicator_from = dict(
                 zip(member_plan["indicator"], member_plan["from_period"], strict=True)
             )
-            if member_scale > 1 and since == founding and month_index(since) > w.first:
+            since_month = period_of(since).first_month
+            if member_scale > 1 and since == founding and since_month > w.first:
                 # Benchmarks span many years: founding members then report from the window's start.
                 start = month_label(w.first)
                 indicator_from = {
                     ind: (
                         as_frequency(start, frequency)
-                        if period_start_index(frm) == month_index(since)
+                        if period_of(frm).first_month == since_month
                         else frm
                     )
                     for ind, frm in indicator_from.items()
@@ -1147,7 +1523,7 @@ def build_members(reference_dir: Path, w: Window, member_scale: int, seed: int) 
 
 
 def as_frequency(month: str, frequency: str) -> str:
-    return quarter_label(month_index(month)) if frequency == "quarter" else month
+    return period_of(month).quarter if frequency == "quarter" else month
 
 
 SIMULATORS = {
@@ -1158,21 +1534,14 @@ SIMULATORS = {
     "ngo": simulate_ngo,
 }
 
-# The one planted series break (see reference/series_breaks.csv).
-BREAK = ("hl-north", "HL_URLS_CONFIRMED", "2025-07")
-
 
 def simulate_member(
     seed: int, member: Member, base_index: int, w: Window, units: dict[str, str]
 ) -> pd.DataFrame:
     """All planned observations of one member, by reporting period, values in minor units."""
     rng = np.random.default_rng([seed, base_index, member.clone])
-    params = PARAMS[member.base_id]
-    if member.sector == "hotline":
-        break_month = month_index(BREAK[2]) if member.member_id == BREAK[0] else None
-        blocks = simulate_hotline(rng, w, params, member.size, break_month)
-    else:
-        blocks = SIMULATORS[member.sector](rng, w, params, member.size)
+    params = member.params
+    blocks = SIMULATORS[member.sector](rng, w, params, member.size)
 
     quarterly = member.frequency == "quarter"
     if quarterly:
@@ -1183,20 +1552,25 @@ def simulate_member(
     else:
         period_index = w.index
         labels = np.array([month_label(i) for i in period_index])
+    # A member that stopped reporting sends nothing after its last period.
+    last = period_of(params["stops_after"]).last_month if "stops_after" in params else w.last
+    omit = params.get("omit", set())
 
     # Blocks become long rows with plain numpy, one DataFrame per member: this runs per clone.
     parts: dict[str, list[np.ndarray]] = {
         k: [] for k in ("period_index", "order", "indicator", "dimension", "category", "value")
     }
     for order, (indicator, dimension, codes, values) in enumerate(blocks):
-        if indicator not in member.plan:
+        if indicator not in member.plan or (indicator, dimension) in omit:
             continue
         if quarterly:
             values = values.reshape(-1, 3, values.shape[1]).sum(axis=1)
         start = max(
-            period_start_index(member.plan[indicator]), month_index(member.reporting_since), w.first
+            period_of(member.plan[indicator]).first_month,
+            period_of(member.reporting_since).first_month,
+            w.first,
         )
-        keep_periods = period_index >= start
+        keep_periods = (period_index >= start) & (period_index <= last)
         k = len(codes)
         vals = values[keep_periods].ravel()
         keep = vals > 0 if dimension in COUNTRY_DIMENSIONS else np.ones(len(vals), dtype=bool)
@@ -1233,12 +1607,14 @@ def simulate_member(
 
 # ------------------------------------------------------------------ statuses and notes
 
-# (member, period or 'last', indicator, status, note on the total): ordinary data-team remarks.
+# (member, period or 'last', indicator, status, note on the total): ordinary data-team remarks,
+# and the series breaks members flag themselves (status B). Two of the three breaks are also in
+# reference/series_breaks.csv; pay-wallet's is flagged in its files only.
 EVENTS: list[tuple[str, str, str, str, str]] = [
     (
         "hl-north",
-        BREAK[2],
-        BREAK[1],
+        PARAMS["hl-north"]["proactive_from"],
+        "HL_URLS_CONFIRMED",
         "B",
         "Proactive searching started this month, so confirmed URLs are not comparable "
         "with earlier months.",
@@ -1266,12 +1642,27 @@ EVENTS: list[tuple[str, str, str, str, str]] = [
     ),
     (
         "hl-south",
+        PARAMS["hl-south"]["new_form_from"],
+        "HL_REPORTS_RECEIVED",
+        "B",
+        "Nuovo modulo di segnalazione online da questo mese: più segnalazioni, non confrontabili "
+        "con i mesi precedenti.",
+    ),
+    (
+        "hl-south",
         "2024-03",
         "HL_REPORTS_RECEIVED",
         "E",
         "Valore stimato: il sistema di segnalazione è rimasto fuori servizio per cinque giorni.",
     ),
     ("hl-east", "2024-07", "HL_URLS_CONFIRMED", "A", "First month of reporting to the coalition."),
+    (
+        "hl-isles",
+        "2025-01",
+        "HL_REPORTS_RECEIVED",
+        "A",
+        "First month of reporting to the coalition.",
+    ),
     (
         "pay-cardnet",
         "2025-03",
@@ -1286,7 +1677,30 @@ EVENTS: list[tuple[str, str, str, str, str]] = [
         "A",
         "Nouvelles règles de surveillance; première période de collecte.",
     ),
+    (
+        "pay-wallet",
+        PARAMS["pay-wallet"]["monitoring_from"],
+        "PAY_FLAGGED_TXN_COUNT",
+        "B",
+        "Nouvelles règles de surveillance des transactions : chiffres non comparables aux mois "
+        "précédents.",
+    ),
+    ("pay-wallet", PARAMS["pay-wallet"]["monitoring_from"], "PAY_FLAGGED_TXN_VALUE", "B", ""),
     ("pay-remit", "2025-12", "PAY_SAR_FILED", "E", ""),
+    (
+        "pay-vasp",
+        "2024-01",
+        "PAY_CRYPTO_ALERT_HITS",
+        "A",
+        "First month of reporting; alerts from our screening of deposit addresses.",
+    ),
+    (
+        "pay-vasp",
+        "last",
+        "PAY_CRYPTO_ALERT_HITS",
+        "A",
+        "More alerts on monero and stablecoin deposits since screening was widened.",
+    ),
     (
         "le-alpha",
         "2025-Q1",
@@ -1309,11 +1723,32 @@ EVENTS: list[tuple[str, str, str, str, str]] = [
         "Niet verzameld dit kwartaal wegens de overgang naar een nieuw registratiesysteem.",
     ),
     (
+        "le-delta",
+        "last",
+        "LE_ARRESTS",
+        "P",
+        "Dane wstępne: zatrzymania z ostatniego tygodnia kwartału w trakcie weryfikacji.",
+    ),
+    (
+        "ind-search",
+        PARAMS["ind-search"]["stops_after"],
+        "IND_NOTICES_RECEIVED",
+        "A",
+        "Last return for now: reporting pauses while our trust and safety tooling is replaced.",
+    ),
+    (
         "ngo-helpline",
         "2025-Q4",
         "NGO_HELPLINE_CONTACTS",
         "A",
         "Awareness campaign in secondary schools, contacts rose accordingly.",
+    ),
+    (
+        "ngo-survivors",
+        "2024-Q2",
+        "NGO_HELPLINE_CONTACTS",
+        "A",
+        "First quarter of reporting to the coalition.",
     ),
 ]
 
@@ -1332,7 +1767,8 @@ def apply_events(obs: pd.DataFrame, member: Member) -> pd.DataFrame:
             continue
         total = rows & (obs["dimension"] == "")
         obs.loc[rows, "status"] = status
-        obs.loc[total, "note"] = note
+        if note:
+            obs.loc[total, "note"] = note
         if status == "L":  # exists but not collected: no value, no breakdown
             obs.loc[total, "missing"] = True
             obs = obs.loc[~rows | total].reset_index(drop=True)
@@ -1345,9 +1781,9 @@ def apply_events(obs: pd.DataFrame, member: Member) -> pd.DataFrame:
 def file_period(period: str, style: FileStyle, member_periods: set[str]) -> str:
     """The period that names the file a row goes to (several months may share one file)."""
     if style.months_per_file == 3 and "Q" not in period:
-        return quarter_label(month_index(period))
+        return period_of(period).quarter
     if style.december_with_january and period.endswith("-12"):
-        following = month_label(month_index(period) + 1)
+        following = month_label(period_of(period).first_month + 1)
         if following in member_periods:
             return following
     return period
@@ -1515,8 +1951,9 @@ def write_file(path: Path, data: bytes) -> Path:
     return path
 
 
-def write_member_files(out_dir: Path, member: Member, obs: pd.DataFrame) -> list[Path]:
-    """One file per period (or per group of periods) in the member's inbox folder.
+def write_member_files(out_dir: Path, member: Member, obs: pd.DataFrame) -> list[SentFile]:
+    """One file per period (or per group of periods) in the member's inbox folder, each with
+    the last month its periods cover.
 
     Rows are sorted by period and a file always holds consecutive periods, so each file is
     a slice of the member's rows, formatted once.
@@ -1535,9 +1972,57 @@ def write_member_files(out_dir: Path, member: Member, obs: pd.DataFrame) -> list
     folder = out_dir / member.member_id
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        write_file(folder / keys[a], file_bytes(columns, a, b, style, member.member_id))
+        (
+            write_file(folder / keys[a], file_bytes(columns, a, b, style, member.member_id)),
+            period_of(periods[b - 1]).last_month,
+        )
         for a, b in zip(cuts[:-1], cuts[1:], strict=True)
     ]
+
+
+# ------------------------------------------------------------------ arrival times
+
+SentFile = tuple[Path, int]
+"""A written file and the last month its periods cover (its due date follows from it)."""
+
+# The late correction, and the one very late file (the member's file for the first month of
+# the window's last quarter), arrive this many days after their due date: after every other
+# file of that quarter, and well before the next quarter ends.
+CORRECTION_DAYS_LATE = 13
+VERY_LATE = ("hl-south", 24)
+
+
+def arrival_time(rng: np.random.Generator, last_month: int, days: int) -> dt.datetime:
+    """A moment in working hours (UTC), `days` whole days after the month `last_month` ends."""
+    day = month_end(last_month) + dt.timedelta(days=days)
+    minute = int(rng.integers(7 * 60, 19 * 60))
+    return dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=dt.UTC)
+
+
+def arrivals_of(
+    rng: np.random.Generator, files: list[SentFile], params: dict, due_days: int
+) -> list[tuple[Path, dt.datetime]]:
+    """When a member's files arrive: `sends_after` days after the period ends on average and
+    before the due date; a `late_share` of them 3 to 20 days after it."""
+    out = []
+    for path, last_month in files:
+        if rng.random() < params.get("late_share", 0.03):
+            days = due_days + int(rng.integers(3, 21))
+        else:
+            days = int(
+                np.clip(round(rng.normal(params.get("sends_after", 14), 4)), 2, due_days - 1)
+            )
+        out.append((path, arrival_time(rng, last_month, days)))
+    return out
+
+
+def write_arrivals(out_dir: Path, arrivals: list[tuple[Path, dt.datetime]]) -> Path:
+    """`arrivals.csv`: each file's path in the inbox and when it arrived (ISO 8601, UTC)."""
+    rows = sorted(
+        (path.relative_to(out_dir).as_posix(), at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for path, at in arrivals
+    )
+    return write_csv(out_dir / "arrivals.csv", ["path", "received_at"], rows)
 
 
 # ------------------------------------------------------------------ correction and faults
@@ -1685,13 +2170,14 @@ def generate_sample(
     out_dir: Path,
     *,
     seed: int = 20261128,
-    years: int = 3,
+    years: int = 5,
     member_scale: int = 1,
     last_quarter: str = "2026-Q3",
     include_faults: bool = True,
     reference_dir: Path = REFERENCE_DIR,
 ) -> list[Path]:
-    """Write an inbox (`out_dir/<member_id>/<file>`) and expected_outcomes.csv; return the files."""
+    """Write an inbox (`out_dir/<member_id>/<file>`), expected_outcomes.csv and arrivals.csv;
+    return the files."""
     return write_sample(
         out_dir,
         seed=seed,
@@ -1707,7 +2193,7 @@ def write_sample(
     out_dir: Path,
     *,
     seed: int = 20261128,
-    years: int = 3,
+    years: int = 5,
     member_scale: int = 1,
     last_quarter: str = "2026-Q3",
     include_faults: bool = True,
@@ -1718,36 +2204,52 @@ def write_sample(
         raise ValueError("member_scale must be at least 1")
     out_dir = Path(out_dir)
     w = make_window(last_quarter, years)
-    indicators = read_reference(reference_dir, "indicators.csv")
+    tables = read_reference(reference_dir)
+    indicators = tables["indicators"]
     units = dict(zip(indicators["indicator"], indicators["unit"], strict=True))
-    members = build_members(reference_dir, w, member_scale, seed)
+    due_days = int(tables["reporting_deadline"]["due_days"].iloc[0])
+    members = build_members(tables, w, member_scale, seed)
     base_ids = list(dict.fromkeys(m.base_id for m in members))
 
     written: list[Path] = []
+    arrivals: list[tuple[Path, dt.datetime]] = []
     originals: dict[str, pd.DataFrame] = {}
     observations = 0
     for member in members:
-        obs = simulate_member(seed, member, base_ids.index(member.base_id), w, units)
+        base_index = base_ids.index(member.base_id)
+        obs = simulate_member(seed, member, base_index, w, units)
         obs = apply_events(obs, member)
         if member.clone == 1:
             originals[member.member_id] = obs
         observations += len(obs)
-        written += write_member_files(out_dir, member, obs)
+        sent = write_member_files(out_dir, member, obs)
+        written += [path for path, _ in sent]
+        rng = np.random.default_rng([seed, base_index, member.clone, 5])
+        arrived = arrivals_of(rng, sent, member.params, due_days)
+        if member.member_id == VERY_LATE[0]:
+            arrived = [
+                (path, arrival_time(rng, w.last, due_days + VERY_LATE[1]))
+                if last_month == w.last - 2
+                else (path, at)
+                for (path, at), (_, last_month) in zip(arrived, sent, strict=True)
+            ]
+        arrivals += arrived
 
     by_id = {m.member_id: m for m in members}
     outcomes: list[tuple[str, str, str, str]] = []
+    late_rng = np.random.default_rng([seed, 98])
 
     west = by_id["hl-west"]
     corrected_month = month_label(w.last - 1)
     original_name = file_name(west.style, corrected_month)
     corrected_name = original_name.replace(".", "_v2.", 1)
     corrected = correction(np.random.default_rng([seed, 99]), originals["hl-west"], corrected_month)
-    written.append(
-        write_file(
-            out_dir / west.member_id / corrected_name,
-            frame_bytes(corrected, west.style, west.member_id),
-        )
+    path = write_file(
+        out_dir / west.member_id / corrected_name,
+        frame_bytes(corrected, west.style, west.member_id),
     )
+    written.append(path)
+    arrivals.append((path, arrival_time(late_rng, w.last, due_days + CORRECTION_DAYS_LATE)))
     outcomes += [
         (west.member_id, original_name, "superseded", ""),
         (west.member_id, corrected_name, "accepted", ""),
@@ -1760,7 +2262,9 @@ def write_sample(
                 if rule == "value_is_number"
                 else frame_bytes(rows, member.style, member.member_id)
             )
-            written.append(write_file(out_dir / member.member_id / name, data))
+            path = write_file(out_dir / member.member_id / name, data)
+            written.append(path)
+            arrivals.append((path, arrival_time(late_rng, w.last, member.params["sends_after"])))
             outcomes.append((member.member_id, name, "rejected", rule))
 
     written.append(
@@ -1770,6 +2274,7 @@ def write_sample(
             sorted(outcomes),
         )
     )
+    written.append(write_arrivals(out_dir, arrivals))
     if member_scale > 1:
         written += write_scaled_reference(out_dir, members)
     return Sample(files=sorted(written), observations=observations)
@@ -1787,13 +2292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--seed", type=int, default=20261128, help="random seed; the same seed gives the same bytes"
     )
     parser.add_argument(
-        "--years", type=int, default=3, help="years of data ending with --last-quarter"
+        "--years", type=int, default=5, help="years of data ending with --last-quarter"
     )
     parser.add_argument(
         "--member-scale",
         type=int,
         default=1,
-        help="copies of the 13 members (clones are named hl-north-2, ...) for benchmarks",
+        help="copies of the sample members (clones are named hl-north-2, ...) for benchmarks",
     )
     parser.add_argument("--last-quarter", default="2026-Q3", help="last quarter of data, YYYY-Qn")
     parser.add_argument(

@@ -15,6 +15,7 @@ import pytest
 from sample_generator import generate_sample
 from sample_generator.generator import REFERENCE_DIR, iban, main
 from transforms.parsing import COLUMNS
+from transforms.periods import last_complete_quarter, month_period, parse_period
 
 OBSERVATION_COLUMNS = list(COLUMNS)
 
@@ -270,26 +271,148 @@ def test_correction_sorts_after_its_original_and_changes_confirmed(
     assert set(after["status"]) <= {"", "A"}
 
 
-def test_planted_stories(observations: pd.DataFrame) -> None:
-    confirmed = observations.query(
-        "member_id == 'hl-north' and indicator == 'HL_URLS_CONFIRMED' and dimension == ''"
+def quarterly(observations: pd.DataFrame, query: str, by: str = "category") -> pd.DataFrame:
+    """Sums per quarter (columns) of the rows `query` selects, by `by` (rows)."""
+    rows = observations.query(query)
+    quarter = [parse_period(p).quarter for p in rows["period"]]
+    return rows.assign(quarter=quarter).pivot_table(
+        index=by, columns="quarter", values="value", aggfunc="sum", fill_value=0
     )
-    by_period = confirmed.set_index("period")
-    jump = (
-        by_period.loc["2025-07", "value"]
-        / by_period.loc[["2025-04", "2025-05", "2025-06"], "value"].mean()
+
+
+LAST, PREVIOUS, YEAR_BEFORE = "2026-Q3", "2026-Q2", "2025-Q3"
+
+
+def test_series_breaks_are_planted_in_counts_and_flagged(observations: pd.DataFrame) -> None:
+    totals = (
+        observations.loc[observations["dimension"] == ""]
+        .set_index(["member_id", "indicator", "period"])
+        .sort_index()
     )
-    assert 1.25 < jump < 1.6
-    assert by_period.loc["2025-07", "status"] == "B"
-    hosting = observations.query(
-        "indicator == 'HL_URLS_CONFIRMED' and dimension == 'hosting_country'"
+    catalogued = reference("series_breaks.csv")
+    assert len(catalogued) >= 2
+    for row in catalogued.itertuples():
+        series = totals.loc[(row.member_id, row.indicator)]
+        start = list(series.index).index(row.period)
+        before = series["value"].iloc[start - 3 : start].mean()
+        assert series["value"].iloc[start] > 1.25 * before, row
+        assert series.loc[row.period, "status"] == "B", row
+    flagged = set(
+        totals.loc[totals["status"] == "B"].index.droplevel("period").map(tuple).tolist()
     )
-    share = hosting.pivot_table(index="period", columns="category", values="value", aggfunc="sum")
-    share = share.div(share.sum(axis=1), axis=0)
-    assert share.loc["2023-10", "NL"] > 0.4 and share.loc["2026-09", "NL"] < 0.33
-    quarter = share.groupby([f"{p[:4]}-Q{(int(p[5:]) - 1) // 3 + 1}" for p in share.index]).mean()
-    assert "SC" in quarter.iloc[-1].nlargest(10) and "SC" not in quarter.iloc[-2].nlargest(10)
+    # one break is flagged by its member only (status B), not yet in the catalogue
+    assert flagged - set(zip(catalogued["member_id"], catalogued["indicator"], strict=True))
     assert {"E", "P", "B", "L"} <= set(observations["status"])
+
+
+def test_a_hosting_country_enters_the_top_ten_several_fold(observations: pd.DataFrame) -> None:
+    hosting = quarterly(
+        observations, "indicator == 'HL_URLS_CONFIRMED' and dimension == 'hosting_country'"
+    )
+    top_now = hosting[LAST].nlargest(10).index
+    top_before = hosting[PREVIOUS].nlargest(10).index
+    entrants = [c for c in top_now if c not in top_before]
+    assert entrants
+    assert any(hosting.at[c, LAST] > 5 * hosting.at[c, PREVIOUS] for c in entrants)
+
+
+def test_cards_give_way_to_virtual_assets_in_counts(observations: pd.DataFrame) -> None:
+    seen = quarterly(
+        observations, "indicator == 'HL_PAYMENT_OPTIONS_SEEN' and dimension == 'payment_method'"
+    )
+    vc, card = seen.loc["virtual_currency"], seen.loc["card"]
+    assert vc[LAST] > vc[PREVIOUS] and vc[LAST] > 1.3 * vc[YEAR_BEFORE]
+    assert card[LAST] < card[YEAR_BEFORE] / 1.5
+    alerts = quarterly(
+        observations, "indicator == 'PAY_CRYPTO_ALERT_HITS' and dimension == ''", by="member_id"
+    )
+    assert (alerts[LAST] > 0).sum() >= 3
+    total = alerts.sum()
+    assert total[LAST] > total[PREVIOUS] and total[LAST] > 1.5 * total[YEAR_BEFORE]
+    assert alerts.at["pay-vasp", LAST] > 1.3 * alerts.at["pay-vasp", YEAR_BEFORE]
+    flagged = quarterly(
+        observations, "indicator == 'PAY_FLAGGED_TXN_COUNT' and dimension == 'payment_method'"
+    )
+    assert flagged.at["virtual_currency", LAST] > 1.5 * flagged.at["virtual_currency", YEAR_BEFORE]
+    assert flagged.at["card", LAST] < flagged.at["card", YEAR_BEFORE]
+
+
+def test_live_streaming_shows_in_police_and_payment_data(observations: pd.DataFrame) -> None:
+    cases = quarterly(
+        observations,
+        "indicator == 'LE_CASES_OPENED' and category == 'livestream_purchase'",
+        by="member_id",
+    )
+    assert (cases[LAST] > 0).sum() >= 3
+    assert cases[LAST].sum() > 1.5 * cases[YEAR_BEFORE].sum()
+    remit = "member_id == 'pay-remit' and indicator == 'PAY_FLAGGED_TXN_COUNT'"
+    small = quarterly(observations, f"{remit} and dimension == 'amount_band'").loc["lt10"]
+    to_ph = quarterly(observations, f"{remit} and dimension == 'beneficiary_country'").loc["PH"]
+    assert small[LAST] > 1.3 * small[YEAR_BEFORE] and to_ph[LAST] > 1.3 * to_ph[YEAR_BEFORE]
+
+
+def test_members_join_and_one_stops(observations: pd.DataFrame) -> None:
+    members = reference("members.csv")
+    assert members["sector"].value_counts().to_dict() == {
+        "hotline": 6, "payment": 6, "law_enforcement": 5, "industry": 4, "ngo": 2
+    }
+    first = observations.groupby("member_id")["period"].min()
+    last = observations.groupby("member_id")["period"].max()
+    assert first["hl-north"] == "2021-10" and first["hl-isles"] == "2025-01"
+    stopped = [m for m, p in last.items() if p not in (LAST, "2026-09")]
+    assert stopped == ["ind-search"]  # the plan still expects it: a gap the assessment shows
+    assert "ind-search" in set(reference("reporting_plan.csv")["member_id"])
+
+
+def test_every_catalogue_indicator_has_data(observations: pd.DataFrame) -> None:
+    catalogue = set(reference("indicators.csv")["indicator"])
+    assert catalogue == set(observations.loc[observations["value"] > 0, "indicator"])
+    assert 40_000 < len(observations) < 100_000
+
+
+@pytest.fixture(scope="module")
+def arrivals(inbox: Path, observations: pd.DataFrame) -> pd.DataFrame:
+    """arrivals.csv beside each loaded file's due date (the last period it holds, plus the
+    reporting plan's due days)."""
+    frame = pd.read_csv(inbox / "arrivals.csv", dtype=str, keep_default_na=False)
+    frame["received_at"] = pd.to_datetime(frame["received_at"], utc=True)
+    due_days = pd.Timedelta(days=int(reference("reporting_deadline.csv")["due_days"].iloc[0]))
+    last_month = observations.groupby(["member_id", "file"])["period"].agg(
+        lambda periods: max(parse_period(p).last_month for p in periods)
+    )
+    ends = {
+        f"{member}/{file}": pd.Timestamp(month_period(month + 1).start, tz="UTC")
+        for (member, file), month in last_month.items()
+    }
+    frame["due"] = frame["path"].map(ends) + due_days
+    return frame
+
+
+def test_every_file_arrives_once_after_its_period(inbox: Path, arrivals: pd.DataFrame) -> None:
+    files = [p.relative_to(inbox).as_posix() for p in member_files(inbox)]
+    assert sorted(arrivals["path"]) == sorted(files)
+    loaded = arrivals.dropna(subset=["due"])
+    assert (loaded["received_at"] < loaded["due"]).mean() > 0.85  # most on time
+    late = loaded["received_at"] - loaded["due"]
+    assert (late > pd.Timedelta(0)).sum() >= 10  # some late
+    very_late = late[late > pd.Timedelta(days=45)]
+    assert len(very_late) == 1  # one very late, the last file to arrive
+    assert arrivals["received_at"].idxmax() == very_late.index[0]
+    assert (late > -pd.Timedelta(days=30)).all()  # nothing before its period ended
+
+
+def test_the_correction_arrives_after_the_quarter(
+    arrivals: pd.DataFrame, outcomes: pd.DataFrame
+) -> None:
+    at = arrivals.set_index("path")
+    for row in outcomes.query("expected_state != 'rejected'").itertuples():
+        assert f"{row.member_id}/{row.file}" in at.index
+    corrected = outcomes.query("expected_state == 'accepted'").iloc[0]
+    late = at.loc[f"{corrected.member_id}/{corrected.file}"]
+    assert late["received_at"] > late["due"]  # its period's due date (the original's too)
+    assert late["received_at"] > pd.Timestamp("2026-10-31", tz="UTC")  # the quarter's due date
+    # the demo's "today" is the last arrival: its latest complete quarter is the sample's last
+    assert last_complete_quarter(arrivals["received_at"].max().date()) == "2026-Q3"
 
 
 def test_scaled_run_clones_members(tmp_path: Path) -> None:
@@ -297,7 +420,8 @@ def test_scaled_run_clones_members(tmp_path: Path) -> None:
     assert main(["--out", str(out), "--member-scale", "2", "--years", "4", "--no-faults"]) == 0
     members = pd.read_csv(out / "_reference_members.csv", dtype=str)
     plan = pd.read_csv(out / "_reference_reporting_plan.csv", dtype=str)
-    assert len(members) == 26 and "hl-north-2" in set(members["member_id"])
+    assert len(members) == 2 * len(reference("members.csv"))
+    assert "hl-north-2" in set(members["member_id"])
     assert set(plan["member_id"]) == set(members["member_id"])
     assert (out / "hl-north-2").is_dir() and not list((out / "pay-cardnet-2").glob("*.xlsx"))
     first = min(p.name for p in (out / "hl-north").iterdir())
