@@ -235,10 +235,8 @@ def check_assessable(snapshot: Path, quarter: str, as_of: datetime | None,
     try:
         with duckdb.connect(str(snapshot), read_only=True) as con:
             cut_off = as_of or now
-            found = con.execute(
-                "select count(*) from observations where quarter = ? and value is not null "
-                "and valid_from <= ? and (valid_to is null or valid_to > ?)",
-                [quarter, cut_off, cut_off]).fetchone()[0]
+            found = con.execute(sql("quarter_observation_count"),
+                                {"quarter": quarter, "cut_off": cut_off}).fetchone()[0]
             first, last = con.execute(
                 "select min(quarter), max(quarter) from observations").fetchone()
     except duckdb.Error as error:
