@@ -145,13 +145,14 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- ingest / assess / demo ------------------------------------------------------------
 
-def run_ingest(settings: Settings, inbox: Path | None, label: str) -> dict:
+def run_ingest(settings: Settings, inbox: Path | None, label: str,
+               arrivals: Path | None = None) -> dict:
     quiet_prefect()
     _show_progress()
     with _prefect_api_booting():
         from flows.nightly_aggregation import nightly_aggregation
     state = nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label,
-                                return_state=True)
+                                arrivals=str(arrivals) if arrivals else None, return_state=True)
     if state.is_failed():
         raise PipelineStopped(state.message or "the nightly aggregation failed")
     return state.result()
@@ -215,10 +216,16 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    """A fresh workspace, the bundled sample ingested, its latest complete quarter assessed."""
+    """A fresh workspace, the bundled sample ingested, its latest complete quarter assessed.
+
+    A demo device: the sample's files take the arrival times recorded beside them, so its
+    history (on time, late, corrected) reads as a real one would; the demo's "today" is the
+    day the last of them arrived. A real ingest records when each file is received."""
+    from transforms.nightly import recorded_arrivals
     from transforms.periods import last_complete_quarter
 
     sample = REPO_ROOT / "data" / "sample"
+    arrivals = sample / "arrivals.csv"
     marker = settings.home / DEMO_MARKER
     if settings.warehouse_path.exists() and not marker.exists():
         _say(f"efc demo: {settings.home} holds a workspace that the demo did not make; the "
@@ -234,32 +241,19 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     marker.write_text("This workspace was made by `efc demo` and is rebuilt by it.\n")
     _say(f"Demo workspace {settings.home}: ingesting {sample} …")
     started = time.monotonic()
-    summary = run_ingest(settings, sample, "demo")
+    summary = run_ingest(settings, sample, "demo", arrivals)
     _say(f"  {summary['files']} files: " + ", ".join(
         f"{n} {s}" for s, n in summary["files_by_state"].items()))
-    quarter = args.quarter or latest_sample_quarter(settings) or last_complete_quarter(
-        date.today())
+    today = max(recorded_arrivals(arrivals, datetime.now(UTC)).values()).date()
+    _say(f"  received as recorded in {arrivals.name} (a demo device; a real ingest records "
+         f"when each file arrives): the last on {today}")
+    quarter = args.quarter or last_complete_quarter(today)
     _say(f"Assessing {quarter} …")
     pdfs = run_assess(quarter, None)
     for pdf in pdfs:
         print(pdf)
     _say(f"demo done in {time.monotonic() - started:.1f} s")
     return EXIT_OK
-
-
-def latest_sample_quarter(settings: Settings) -> str | None:
-    """The latest quarter for which every expected member of every sector reported."""
-    import duckdb
-
-    from transforms.warehouse import snapshot_path
-
-    with duckdb.connect(str(snapshot_path(settings)), read_only=True) as con:
-        row = con.execute("""
-            select quarter from reporting_coverage
-            group by quarter
-            having bool_and(is_complete)
-            order by quarter desc limit 1""").fetchone()
-    return row[0] if row else None
 
 
 # --- approve ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
-def discover_submissions(con, settings: Settings, received_at: datetime):
-    return nightly.discover_submissions(con, settings, received_at)
+def discover_submissions(con, settings: Settings, received_at: datetime, arrivals: Path | None):
+    return nightly.discover_submissions(con, settings, received_at, arrivals)
 
 
 @task(cache_policy=NONE)
@@ -64,8 +64,11 @@ def issue_receipts(con, settings: Settings, since: datetime) -> int:
 
 
 @flow(name="nightly-aggregation", flow_run_name="nightly-{run_label}", log_prints=False)
-def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> dict:
-    """Discover, examine, validate, load, aggregate and tell each member what happened."""
+def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
+                        arrivals: str | None = None) -> dict:
+    """Discover, examine, validate, load, aggregate and tell each member what happened.
+
+    `arrivals` (a demo device) names recorded arrival times that files take as received."""
     keep_workspace_private()  # a worker's flow run may not come through the CLI
     settings = Settings.from_env()
     if inbox:
@@ -76,7 +79,8 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual") -> 
     catalogue = load_catalogue(settings.reference_dir)
     try:
         with writer(settings) as con:
-            submissions, summary.ignored = discover_submissions(con, settings, started)
+            submissions, summary.ignored = discover_submissions(
+                con, settings, started, Path(arrivals) if arrivals else None)
             summary.files_found = len(submissions)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
             submission_results = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import logging
 import multiprocessing
 from collections import Counter
@@ -59,6 +60,7 @@ class NightlySummary:
     problems_by_rule: Counter = field(default_factory=Counter)
     observations_loaded: int = 0
     ignored: list[str] = field(default_factory=list)
+    recorded: list[int] = field(default_factory=list)  # ids of the submissions recorded tonight
     receipts_written: int = 0
     warehouse_flags: Counter = field(default_factory=Counter)
 
@@ -80,16 +82,24 @@ class NightlySummary:
 
 
 def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
-                         received_at: datetime) -> tuple[list[Submission], list[str]]:
-    """New files in the inbox as submissions; byte-identical repeats are marked duplicates."""
+                         received_at: datetime, arrivals: Path | None = None,
+                         ) -> tuple[list[Submission], list[str]]:
+    """New files in the inbox as submissions; byte-identical repeats are marked duplicates.
+
+    `arrivals` names a file of recorded arrival times (a demo device: `efc demo` replays the
+    sample's history); a file listed there is received at its recorded time, in that order.
+    """
     seen, first_by_sha = already_received(con)
     scan = scan_inbox(settings.inbox)
-    fresh = [a for a in scan.arrivals
-             if (a.member_folder, file_name_sha256(a.file_name), a.sha256) not in seen]
+    replayed = recorded_arrivals(arrivals, received_at)
+    fresh = sorted((a for a in scan.arrivals
+                    if (a.member_folder, file_name_sha256(a.file_name), a.sha256) not in seen),
+                   key=lambda a: replayed.get(f"{a.member_folder}/{a.file_name}", received_at))
     submissions = []
     first_tonight: set[str] = set()
     for key, arrival in enumerate(fresh):
-        submission = Submission(key=key, arrival=arrival, received_at=received_at,
+        submission = Submission(key=key, arrival=arrival, received_at=replayed.get(
+                                    f"{arrival.member_folder}/{arrival.file_name}", received_at),
                                 shown_file_name=arrival.file_name)
         if arrival.sha256 in first_by_sha:
             submission.duplicate_of = first_by_sha[arrival.sha256]
@@ -99,6 +109,27 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
             first_tonight.add(arrival.sha256)
         submissions.append(submission)
     return submissions, [_withheld_if_identifying(entry) for entry in scan.ignored]
+
+
+def recorded_arrivals(path: Path | None, received_at: datetime) -> dict[str, datetime]:
+    """`member/file` -> its recorded arrival, from a CSV of `path,received_at` (ISO 8601 with a
+    time zone); nothing without a file. No file arrives after the run that reads it: a later
+    time counts as the run's."""
+    if path is None:
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    times = {}
+    for line, row in enumerate(rows, start=2):
+        try:
+            moment = datetime.fromisoformat(row["received_at"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path}, line {line}: expected the columns path and received_at, "
+                             "a time such as 2026-10-14T09:30:00Z") from None
+        if moment.tzinfo is None or not row.get("path"):
+            raise ValueError(f"{path}, line {line}: a path and a time with its zone (…Z) needed")
+        times[row["path"]] = min(moment, received_at)
+    return times
 
 
 def _withheld_if_identifying(entry: str) -> str:
@@ -143,10 +174,10 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
     last = now_utc()
     for chunk in _load_chunks(submissions):
         loaded_at = []
-        for _ in chunk:  # strictly increasing: the order in which corrections apply
+        for submission in chunk:  # strictly increasing: the order in which corrections apply
             last = max(now_utc(), last + timedelta(microseconds=1))
-            loaded_at.append(last)
-        record_submissions(con, chunk, loaded_at)
+            loaded_at.append(_takes_effect(submission, summary.started_at, last))
+        summary.recorded += record_submissions(con, chunk, loaded_at)
         summary.files_loaded += len(chunk)
         log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
         for submission in chunk:
@@ -156,9 +187,18 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
                 summary.problems_by_rule.update(
                     {p.rule for p in submission.problems if p.severity == "error"})
     summary.files_by_state = Counter(dict(con.execute(
-        "select state, count(*) from submissions where received_at = ? group by state",
-        [summary.started_at]).fetchall()))
+        "select state, count(*) from submissions where list_contains(?, submission_id) "
+        "group by state", [summary.recorded]).fetchall()))
     return summary
+
+
+def _takes_effect(submission: Submission, started_at: datetime, loaded_at: datetime
+                  ) -> datetime:
+    """When a file's values enter the history: when it is loaded, or, for a replayed arrival
+    (received before this run), when it arrived, so the history stands as it would have."""
+    if submission.received_at < started_at:  # arrival order: keys follow it within the night
+        return submission.received_at + timedelta(microseconds=submission.key)
+    return loaded_at
 
 
 def night_parts(submissions: list[Submission]) -> Iterator[list[Submission]]:
