@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.parse import urlsplit
 
 from efc.prefect_env import quiet_prefect
 from efc.settings import REPO_ROOT, Settings, SettingsError, keep_workspace_private
@@ -106,6 +107,19 @@ def _prefect_api_booting() -> Iterator[None]:
         booting.join()
 
 
+def _failures_said_once() -> None:
+    """Keep Prefect's console from reporting a failed run (a traceback for the task, another for
+    the flow): main() says the failure itself, in one line when it is known and with its
+    traceback when it is a bug. The run's log on the Prefect API keeps everything."""
+    def not_a_run_failure(record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR
+                    and record.name.startswith(("prefect.flow_runs", "prefect.task_runs")))
+
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            handler.addFilter(not_a_run_failure)
+
+
 # --- check -----------------------------------------------------------------------------
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,7 +140,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         catalogue = load_catalogue(settings.reference_dir)
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # missing, junk or inconsistent
         _say(f"efc check: the reference data in {settings.reference_dir} cannot be read "
-             f"({exc}); set EFC_REFERENCE_DIR to a complete copy of the repository's reference/")
+             f"({' '.join(str(exc).split())}); set EFC_REFERENCE_DIR to a complete copy of the "
+             "repository's reference/")
         return EXIT_COULD_NOT_RUN
     data = path.read_bytes() if info.st_size <= settings.max_file_bytes else None
     examine(submission, data, catalogue, max_file_bytes=settings.max_file_bytes,
@@ -151,6 +166,7 @@ def run_ingest(settings: Settings, inbox: Path | None, label: str,
     _show_progress()
     with _prefect_api_booting():
         from flows.nightly_aggregation import nightly_aggregation
+    _failures_said_once()
     state = nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label,
                                 arrivals=str(arrivals) if arrivals else None, return_state=True)
     if state.is_failed():
@@ -184,6 +200,7 @@ def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
     quiet_prefect()
     with _prefect_api_booting():
         from flows.quarterly_assessment import quarterly_assessment
+    _failures_said_once()
 
     return quarterly_assessment(quarter=quarter, as_of=as_of)
 
@@ -303,6 +320,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
          f"against {os.environ.get('PREFECT_API_URL') or 'the local ephemeral API'} …")
     serve_deployments()
     return EXIT_OK
+
+
+def open_api_refusal(api_url: str | None, auth_string: str | None) -> str | None:
+    """Why serving against `api_url` would be unsafe, or None: a Prefect API reachable from
+    other machines runs whatever deployment anyone creates there, so it needs basic auth."""
+    if not api_url or auth_string:
+        return None
+    host = urlsplit(api_url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        loopback = False
+    if loopback:
+        return None
+    return (f"PREFECT_API_URL={api_url} is not on this machine and PREFECT_API_AUTH_STRING is "
+            "not set: set it to the server's PREFECT_SERVER_API_AUTH_STRING (README: Running "
+            "on a Prefect server)")
 
 
 def open_api_refusal(api_url: str | None, auth_string: str | None) -> str | None:
@@ -535,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         message = could_not_run(exc)
         if message is None:
             raise
-        _say(f"efc {args.command}: {message}")
+        _say(f"efc {args.command}: {' '.join(message.split())}")  # one line, whatever it quotes
         return EXIT_COULD_NOT_RUN
 
 
