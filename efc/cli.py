@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from urllib.parse import urlsplit
 
 from efc.prefect_env import quiet_prefect
 from efc.settings import REPO_ROOT, Settings, SettingsError, keep_workspace_private
@@ -320,23 +319,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
          f"against {os.environ.get('PREFECT_API_URL') or 'the local ephemeral API'} …")
     serve_deployments()
     return EXIT_OK
-
-
-def open_api_refusal(api_url: str | None, auth_string: str | None) -> str | None:
-    """Why serving against `api_url` would be unsafe, or None: a Prefect API reachable from
-    other machines runs whatever deployment anyone creates there, so it needs basic auth."""
-    if not api_url or auth_string:
-        return None
-    host = urlsplit(api_url).hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name other than localhost
-        loopback = False
-    if loopback:
-        return None
-    return (f"PREFECT_API_URL={api_url} is not on this machine and PREFECT_API_AUTH_STRING is "
-            "not set: set it to the server's PREFECT_SERVER_API_AUTH_STRING (README: Running "
-            "on a Prefect server)")
 
 
 def open_api_refusal(api_url: str | None, auth_string: str | None) -> str | None:
