@@ -10,7 +10,8 @@ takes the weaker term. Nothing is drafted unless the change is also significant 
 after Benjamini-Hochberg adjustment over all the quarter's tests, rests on at least
 `min_members` members, and reaches "realistic possibility"; of an indicator's change and
 trend only the stronger is drafted. Confidence (high / moderate / low) is judged
-separately, from coverage and data quality (`CONFIDENCE_RULES`).
+separately, from coverage and data quality (`confidence_level`; the yardstick annex
+states its rules in words).
 
 Every figure in a drafted sentence is a named value (`{urls_confirmed.change_yoy}`), filled
 from `Draft.values`, so an analyst's rewording and the draft print the same current figure.
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field, replace
 import pycountry
 from statsmodels.stats.multitest import multipletests
 
+from rendering import texts
 from rendering.formatting import (
     SUPPRESSED,
     fmt_change_pct,
@@ -42,16 +44,9 @@ from transforms import statistics as st
 from transforms.assessment import AssessmentData
 from transforms.periods import shift_quarter
 
-# The probability yardstick (UK PHIA, 2025): term, lowest and highest probability it covers.
-YARDSTICK: tuple[tuple[str, float, float], ...] = (
-    ("remote chance", 0.0, 0.05),
-    ("highly unlikely", 0.10, 0.20),
-    ("unlikely", 0.25, 0.35),
-    ("realistic possibility", 0.40, 0.50),
-    ("likely", 0.55, 0.75),
-    ("highly likely", 0.80, 0.90),
-    ("almost certain", 0.95, 1.0),
-)
+# The probability yardstick (UK PHIA, 2025): term, lowest and highest probability it covers,
+# as the yardstick annex prints it (report_templates/texts/yardstick.toml).
+YARDSTICK: tuple[tuple[str, float, float], ...] = texts.yardstick()
 TERMS = tuple(term for term, _, _ in YARDSTICK)
 WITH_ARTICLE = {"remote chance": "a remote chance",
                 "realistic possibility": "a realistic possibility"}
@@ -63,44 +58,6 @@ SIGNIFICANCE = st.ALPHA  # and the 95% interval excludes no change
 DRAFT_FLOOR = 0.40       # weaker than "realistic possibility": not drafted
 MIN_MEMBERS = 3          # as the disclosure threshold: pass rules.min_contributors
 TREND_QUARTERS = 8
-
-# What the annex prints: how statistical evidence becomes a yardstick term.
-EVIDENCE_TO_YARDSTICK: tuple[tuple[str, str, str], ...] = (
-    ("almost certain", "95% or more",
-     "The one-sided 95% bound of the like-for-like change (or of the trend's change a "
-     "year) lies beyond the materiality margin: 10% for counts, 5 points for shares."),
-    ("highly likely", "80% to under 95%",
-     "Probability of a change beyond the margin is 80-95%; the yardstick's 90-95% gap is "
-     "read down to the weaker term."),
-    ("likely", "55% to under 80%",
-     "The estimate is beyond the margin but its interval reaches back inside it; the "
-     "75-80% gap is read down."),
-    ("realistic possibility", "40% to under 55%",
-     "The change is significant at 5% but may well be smaller than the margin."),
-    ("(not drafted)", "under 40%",
-     "Too weak to state, as is any change not significant at 5% after adjustment for the "
-     "number of tests (Benjamini-Hochberg), resting on fewer members than the disclosure "
-     "threshold, or with no interval (too little history, a zero base)."),
-)
-EVIDENCE_NOTE = (
-    "Probability is the chance that the true change lies beyond the materiality margin, "
-    "read from the estimate's sampling distribution (one minus the one-sided p-value of the "
-    "test against the margin). Counts: parametric bootstrap of the like-for-like ratio with "
-    "negative binomial noise measured on members' own history; trends: negative binomial "
-    "GLM with member fixed effects; shares: Wilson and score intervals on counts deflated "
-    "by the design effect between members. A change is drafted only if it is significant "
-    "after Benjamini-Hochberg adjustment over every test drafted that quarter (false "
-    "discovery rate 5%). Terms are never stronger than the probability: values in the "
-    "yardstick's gaps take the term nearer 50%.")
-CONFIDENCE_RULES: tuple[tuple[str, str], ...] = (
-    ("high", "At least 3 members compared, together at least 90% of the members expected "
-             "in both quarters; no estimated or provisional values; no member left out for a "
-             "series break."),
-    ("moderate", "At least 2 members compared and at least 60% of those expected in both "
-                 "quarters, but short of high."),
-    ("low", "Anything less: few members, low coverage, or the dispersion between members "
-            "could not be estimated."),
-)
 
 VISIBLE_PAYMENT_METHODS = ("card", "bank_transfer", "money_transfer", "e_wallet",
                            "virtual_currency", "voucher", "mobile_money")  # not `hidden`

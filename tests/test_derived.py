@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from checks.disclosure import load_rules
-from rendering.context import ContextBuilder
+from rendering.chapters import key_judgements
 from tests.test_statistics import QUARTER, build, simulate
 from transforms import statistics as st
 
@@ -45,10 +45,11 @@ def test_data_with_other_member_values_starts_with_none_of_the_old_figures():
 
 def test_both_editions_read_one_draft_of_the_judgements():
     data = build(simulate(seed=7, rise=PLANTED))
-    editions = [ContextBuilder(data, load_rules(name)) for name in ("coalition", "public")]
-    finals = [edition.judgements(None)[1] for edition in editions]
+    rules = [load_rules(name) for name in ("coalition", "public")]
+    finals = [key_judgements.final_narrative(data, edition_rules, None)
+              for edition_rules in rules]
     assert finals[0].judgements, "the planted rises should be drafted"
-    key = ("draft", QUARTER, editions[1].rules.min_contributors)
-    assert editions[0].rules.min_contributors == editions[1].rules.min_contributors
+    assert rules[0].min_contributors == rules[1].min_contributors
+    key = ("draft", QUARTER, rules[1].min_contributors)
     drafted = data.figures.once(key, lambda: pytest.fail("the second edition drafted again"))
     assert [j.key for j in drafted.judgements] == [j.key for j in finals[1].judgements]

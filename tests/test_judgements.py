@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from rendering import judgements as jd
+from rendering import texts
 from rendering.narrative import NarrativeError, apply_narrative
 from tests.test_statistics import QUARTER, build, simulate
 
@@ -39,7 +40,7 @@ def test_yardstick_is_the_phia_scale_and_never_rounds_up():
              0.07: "highly unlikely", 0.03: "remote chance"}
     for probability, term in cases.items():
         assert jd.probability_term(probability) == term, probability
-    drafted_terms = {row[0] for row in jd.EVIDENCE_TO_YARDSTICK}
+    drafted_terms = {row[0] for row in texts.evidence_to_yardstick()}
     assert {"realistic possibility", "likely", "highly likely", "almost certain"} \
         <= drafted_terms
     assert jd.in_sentence("realistic possibility") == "a realistic possibility"

@@ -1,0 +1,277 @@
+"""What every chapter is built from: one edition's disclosure-checked figures, and the shapes
+of a section, table and caption.
+
+Every number reaches a chapter through `Edition.series` or `Edition.change`, which pass it
+through `checks.disclosure`, and is formatted by `rendering.formatting`; templates receive
+text only. Every chapter and annex is made by `section`, which says why there is nothing
+to show when disclosure control or missing reports leave it empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from checks.disclosure import (
+    TOTAL,
+    DisclosureLog,
+    DisclosureRules,
+    SuppressionPattern,
+    protect,
+    protect_table,
+)
+from rendering import charts
+from rendering.formatting import fmt_change_pct, fmt_count, fmt_eur, fmt_pct
+from rendering.narrative import Narrative
+from transforms import assessment as figures
+from transforms.assessment import AssessmentData
+from transforms.periods import shift_quarter
+
+TREND_QUARTERS = 12
+SPARK_QUARTERS = 8
+SECTOR_LABELS = {"hotline": "Hotlines", "payment": "Payment providers",
+                 "law_enforcement": "Law enforcement", "industry": "Industry", "ngo": "NGOs"}
+BREAKS_NOTE = "Gaps are suppressed or incomplete quarters; a dashed rule marks a series break."
+
+
+# -- shapes the templates read -----------------------------------------------------------
+
+
+def label(code: str) -> str:
+    """A category code as printed: `livestream_purchase` -> `livestream purchase`."""
+    return str(code).replace("_", " ")
+
+
+def table(table_id: str, caption: str, columns: list[str], rows: list[list[str]],
+          numeric: list[bool], notes: list[str] | None = None) -> dict:
+    """A printed table (also a CSV attachment): cells are text, `numeric` aligns columns."""
+    return {"id": table_id, "caption": caption, "columns": columns, "rows": rows,
+            "numeric": numeric, "notes": notes or []}
+
+
+def section(section_id: str, title: str, *, summary: list[str] | None = None,
+            tables: list[dict | None] | None = None,
+            figures: list[dict | None] | None = None, notes: list[str] | None = None,
+            withheld: list[str | None] | None = None, missing: str | None = None) -> dict:
+    """A chapter or annex. Tables and figures that cannot be shown arrive as None, with why
+    in `withheld`: a chapter left with nothing to show says so instead of disappearing."""
+    tables = [t for t in tables or [] if t]
+    figures = [f for f in figures or [] if f]
+    reasons = [w for w in withheld or [] if w]
+    if not tables and not figures and reasons:
+        missing = " ".join([missing, *reasons] if missing else reasons)
+        reasons = []
+    return {"id": section_id, "title": title, "summary": summary or [], "tables": tables,
+            "figures": figures, "notes": reasons + (notes or []), "missing": missing}
+
+
+def fmt_for(unit: str):
+    """The formatter of an indicator's unit: euros or a count."""
+    return fmt_eur if unit == "EUR" else fmt_count
+
+
+def shares(cells: pd.DataFrame) -> pd.DataFrame:
+    """Each category's share of its published quarter total (hidden total: hidden shares)."""
+    return cells.assign(share=cells["value"] / cells["total"])
+
+
+def _coverage_note(cells: pd.DataFrame) -> str:
+    known = cells["contributors"].dropna()
+    if known.empty:
+        return "no contributing members"
+    lo, hi = int(known.min()), int(known.max())
+    return f"{lo} contributing members" if lo == hi else f"{lo}-{hi} contributing members"
+
+
+# -- one edition's figures -----------------------------------------------------------------
+
+
+class Edition:
+    """The assessment's data as one edition may print them: its disclosure rules, the cells
+    it must hide because another edition or an earlier issue hid them, and its log.
+
+    Each indicator and breakdown is protected once per edition (`series`), over the whole
+    trend window, so every chart, table and sentence of the edition shows the same pattern
+    and none can be differenced against another. Those protected cells are the edition's
+    own; figures the same for every edition are kept once per run in `data.figures`.
+    """
+
+    def __init__(self, data: AssessmentData, rules: DisclosureRules,
+                 forced: SuppressionPattern | None = None,
+                 narrative: Narrative | None = None):
+        self.data = data
+        self.rules = rules
+        self.forced = forced or SuppressionPattern()
+        self.narrative = narrative or Narrative(judgements=[], quarter=data.quarter)
+        self.log = DisclosureLog()
+        self.quarter = data.quarter
+        self.trend = data.window(TREND_QUARTERS)
+        self._protected: dict[tuple[str, str], pd.DataFrame] = {}
+
+    # -- guarded figures -------------------------------------------------------------------
+
+    def series(self, indicator: str, quarters: list[str], dimension: str = "") -> pd.DataFrame:
+        """Published cells of an indicator (by category) per quarter; hidden cells are NaN.
+
+        Breakdowns carry `total` (the published margin of their quarter).
+        """
+        key = (indicator, dimension)
+        if key not in self._protected:
+            self._protected[key] = self._protect(indicator, dimension)
+        cells = self._protected[key]
+        return cells[cells["quarter"].isin(quarters)].reset_index(drop=True)
+
+    def _protect(self, indicator: str, dimension: str) -> pd.DataFrame:
+        values = self.data.member_values
+        rows = values[(values["indicator"] == indicator) & (values["dimension"] == dimension)
+                      & values["quarter"].isin(self.trend) & values["is_additive"]
+                      & values["is_complete"] & values["value"].notna()]
+        rows = rows[["quarter", "category", "member_id", "indicator", "value"]]
+        name = f"{indicator} by {dimension or 'quarter'}"
+        if rows.empty:  # nobody reported it: nothing to protect, and `withheld` says so
+            return self._unreported(indicator, dimension)
+        if dimension:
+            protected = protect_table(rows, rules=self.rules, log=self.log, table=name,
+                                      row="category", col="quarter", totals=("category",),
+                                      forced=self.forced.forced(name)).cells
+            margins = protected[protected["category"] == TOTAL].set_index("quarter")["value"]
+            cells = protected[protected["category"] != TOTAL].copy()
+            cells["total"] = cells["quarter"].map(margins)
+            return cells.assign(indicator=indicator).sort_values(
+                ["quarter", "category"]).reset_index(drop=True)
+        protected = protect_table(rows.drop(columns="category"), rules=self.rules, log=self.log,
+                                  table=name, row="quarter", totals=(),
+                                  forced=self.forced.forced(name)).cells
+        grid = pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator})
+        cells = grid.merge(protected[["quarter", "value", "contributors", "suppressed_by"]],
+                           on="quarter", how="left")
+        cells["contributors"] = cells["contributors"].fillna(0).astype("int64")
+        cells["suppressed_by"] = cells["suppressed_by"].fillna("")
+        return cells
+
+    def _unreported(self, indicator: str, dimension: str) -> pd.DataFrame:
+        """The cells of an indicator no member reported in the window: none for a breakdown,
+        an empty total (no value, no contributor) for each quarter."""
+        if dimension:
+            return pd.DataFrame({
+                "quarter": pd.Series(dtype=str), "category": pd.Series(dtype=str),
+                "value": pd.Series(dtype=float), "contributors": pd.Series(dtype="int64"),
+                "suppressed_by": pd.Series(dtype=str), "total": pd.Series(dtype=float),
+                "indicator": pd.Series(dtype=str)})
+        return pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator,
+                             "value": np.nan, "contributors": 0, "suppressed_by": ""})
+
+    def change(self, indicator: str, base_quarter: str, table_name: str) -> dict:
+        """A like-for-like change, published only where both quarters' totals are published:
+        the change of a cell dominated by one member would be that member's own change."""
+        change = figures.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
+        levels = self.series(indicator, [base_quarter, self.quarter])
+        guarded = protect(pd.DataFrame([change]), self.rules, self.log, table_name,
+                          value_columns=("value", "base_value", "change"))
+        result = guarded.iloc[0].to_dict()
+        if len(levels) < 2 or levels["value"].isna().any():
+            result.update(value=np.nan, base_value=np.nan, change=np.nan)
+        return result
+
+    def publishable(self, evidence: dict) -> bool:
+        """Whether this edition publishes every figure a statement rests on (`indicator`,
+        `dimension`, `category`, `quarters` or `base_quarter` and `quarter`): a statement
+        on a hidden figure would describe the member behind it."""
+        indicator = evidence.get("indicator")
+        if indicator is None:  # an analyst's own judgement: theirs to word safely
+            return True
+        quarters = list(evidence.get("quarters") or [evidence.get("base_quarter"),
+                                                     evidence.get("quarter", self.quarter)])
+        quarters = [q for q in quarters if q] or [self.quarter]
+        dimension = evidence.get("dimension") or ""
+        try:
+            cells = self.series(indicator, quarters, dimension)
+        except (KeyError, ValueError):
+            return False
+        if evidence.get("category"):
+            cells = cells[cells["category"] == evidence["category"]]
+            return not cells.empty and cells[["value", "total"]].notna().all().all()
+        return not cells.empty and cells["value"].notna().all()
+
+    def indicators_withheld(self) -> list[str]:
+        """Indicators whose every total in the trend window this edition hides."""
+        return sorted(indicator for (indicator, dimension), cells in self._protected.items()
+                      if not dimension and cells["value"].isna().all()
+                      and (cells["contributors"] > 0).any())
+
+    # -- the catalogue ---------------------------------------------------------------------
+
+    def unit_of(self, indicator: str) -> str:
+        return self.data.indicators.set_index("indicator").at[indicator, "unit"]
+
+    def name_of(self, indicator: str) -> str:
+        return self.data.indicators.set_index("indicator").at[indicator, "name"]
+
+    def break_notes(self, indicator: str) -> list[tuple[str, str]]:
+        """(period, note) of each series break the catalogue records for the indicator."""
+        breaks = self.data.series_breaks[self.data.series_breaks["indicator"] == indicator]
+        return [(row.period, row.note) for row in breaks.itertuples()]
+
+    # -- pieces the chapters share ---------------------------------------------------------
+
+    def caption(self, what: str, period: str, unit: str, sectors: str,
+                cells: pd.DataFrame) -> str:
+        """A figure's caption: what, when, unit, who, how many members, what is hidden."""
+        hidden = int((cells.get("suppressed_by", pd.Series(dtype=str)) != "").sum())
+        rule = (f"cells with fewer than {self.rules.min_contributors} contributing members or "
+                f"dominated by one or two members are suppressed, with enough others to "
+                f"protect them ({hidden} here)")
+        return f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}; {rule}."
+
+    def withheld(self, cells: pd.DataFrame, what: str, sector: str) -> str | None:
+        """Why a figure or table is not shown: no member reported it, or all of it is hidden."""
+        if cells.empty or (cells["contributors"].fillna(0) == 0).all():
+            return f"No {sector} member reported {what} for the quarters shown."
+        if cells["value"].isna().all():
+            return (f"Every figure on {what} is suppressed: fewer than "
+                    f"{self.rules.min_contributors} {sector} members contribute to each, or "
+                    "one or two of them dominate it.")
+        return None
+
+    def breakdown(self, indicator: str, dimension: str, table_id: str, caption: str,
+                  heading: str, sector: str) -> tuple[dict | None, str | None]:
+        """The quarter's published categories of a breakdown with their share of the total;
+        (None, why) when nothing of it can be shown."""
+        cells = shares(self.series(indicator, [self.quarter], dimension))
+        what = caption.rsplit(", ", 1)[0]  # without the quarter
+        if withheld := self.withheld(cells, what[0].lower() + what[1:], sector):
+            return None, withheld
+        cells = cells.sort_values(["value", "category"], ascending=[False, True],
+                                  na_position="last")
+        fmt = fmt_for(self.unit_of(indicator))
+        rows = [[label(row.category), fmt(row.value), fmt_pct(row.share),
+                 str(int(row.contributors))] for row in cells.itertuples()]
+        return table(table_id, caption, [heading, "Value", "Share", "Members"], rows,
+                     [False, True, True, True],
+                     ["Share of the quarter's published total; c: suppressed."]), None
+
+    def trend_line(self, indicator: str, fig_id: str, what: str, sector: str, y_label: str,
+                   quarters: list[str] | None = None) -> tuple[pd.DataFrame, dict | None]:
+        """An indicator's published total per quarter as a line, or None if all is hidden."""
+        quarters = quarters or self.trend
+        cells = self.series(indicator, quarters)
+        if cells["value"].isna().all():
+            return cells, None
+        unit = self.unit_of(indicator)
+        return cells, charts.line_chart(
+            cells, x="quarter", y="value", series=None, y_label=y_label, fig_id=fig_id,
+            kind="eur" if unit == "EUR" else "count",
+            caption=self.caption(what, f"{quarters[0]} to {self.quarter}", unit, sector,
+                                 cells),
+            gaps_note=BREAKS_NOTE,
+            breaks=figures.series_breaks_in(self.data, indicator, quarters))
+
+    def indicator_rows(self, indicators: tuple[str, ...], table_name: str) -> list[list[str]]:
+        """Value, members and like-for-like change on year of each indicator's total."""
+        rows = []
+        for indicator in indicators:
+            cell = self.series(indicator, [self.quarter]).iloc[0]
+            yoy = self.change(indicator, shift_quarter(self.quarter, -4), table_name)
+            rows.append([self.name_of(indicator), fmt_for(self.unit_of(indicator))(cell["value"]),
+                         str(int(cell["contributors"])), fmt_change_pct(yoy["change"])])
+        return rows

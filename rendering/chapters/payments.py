@@ -1,0 +1,74 @@
+"""Payment methods and financial flows: what payment providers flag, test and terminate, and
+the payment options hotlines see on commercial sites."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rendering import charts
+from rendering.chapters.core import Edition, fmt_for, section, shares, table
+from rendering.formatting import fmt_change_pct
+from transforms.periods import shift_quarter
+
+AMOUNT_BANDS = {"lt10": "under €10", "10_100": "€10-100", "100_500": "€100-500",
+                "gt500": "over €500"}
+INDICATORS = ("PAY_TEST_PURCHASES", "PAY_MERCHANT_REVIEWS", "PAY_MERCHANTS_TERMINATED",
+              "PAY_FLAGGED_TXN_COUNT", "PAY_FLAGGED_TXN_VALUE", "PAY_SAR_FILED",
+              "PAY_CRYPTO_ALERT_HITS")
+
+
+def payment_mix(edition: Edition) -> pd.DataFrame:
+    """Payment options seen on commercial sites, by method, with each method's share."""
+    return shares(edition.series("HL_PAYMENT_OPTIONS_SEEN", edition.trend, "payment_method"))
+
+
+def build(edition: Edition) -> dict:
+    quarter, trend = edition.quarter, edition.trend
+    mix = payment_mix(edition)
+    mix_chart = None if mix["share"].isna().all() else charts.stacked_share_chart(
+        mix.assign(method=mix["category"].str.replace("_", " ")), x="quarter",
+        category="method", share="share", y_label="Share of payment options seen (%)",
+        fig_id="payment_mix",
+        caption=edition.caption("Payment options seen on commercial sites, by method",
+                                f"{trend[0]} to {quarter}", "share of options seen",
+                                "hotlines", mix))
+    flagged = edition.series("PAY_FLAGGED_TXN_COUNT", trend, "amount_band")
+    flagged = flagged.assign(order=flagged["category"].map(list(AMOUNT_BANDS).index)
+                             ).sort_values(["order", "quarter"])
+    flagged_chart = None if flagged.empty else charts.line_chart(  # hidden cells are gaps
+        flagged.assign(band=flagged["category"].map(AMOUNT_BANDS).fillna(flagged["category"])),
+        x="quarter", y="value", series="band", y_label="Flagged transactions (count)",
+        fig_id="flagged_by_amount",
+        caption=edition.caption("Flagged transactions by amount band",
+                                f"{trend[0]} to {quarter}", "count of transactions",
+                                "payment providers", flagged),
+        gaps_note="Gaps are suppressed cells.")
+    rows = []
+    for indicator in INDICATORS:
+        cell = edition.series(indicator, [quarter]).iloc[0]
+        yoy = edition.change(indicator, shift_quarter(quarter, -4), "payment indicators")
+        rows.append([edition.name_of(indicator), fmt_for(edition.unit_of(indicator))(
+            cell["value"]), str(int(cell["contributors"])), fmt_change_pct(yoy["change"])])
+    by_method, by_method_withheld = edition.breakdown(
+        "PAY_FLAGGED_TXN_COUNT", "payment_method", "flagged_by_method",
+        f"Flagged transactions by payment method, {quarter}", "Payment method",
+        "payment provider")
+    return section(
+        "payments", "Payment methods and financial flows",
+        summary=["Payment providers report flagged transactions, test purchases and merchant "
+                 "terminations; hotlines report the payment options visible on commercial "
+                 "sites."],
+        tables=[table("payment_indicators", f"Payment indicators, {quarter}",
+                      ["Indicator", "Value", "Members", "Change on year"], rows,
+                      [False, True, True, True],
+                      ["Change on year compares members that reported in both quarters."]),
+                by_method],
+        figures=[mix_chart, flagged_chart],
+        withheld=[
+            None if mix_chart else edition.withheld(
+                mix, "payment options seen on commercial sites", "hotline"),
+            None if flagged_chart else edition.withheld(
+                flagged, "flagged transactions by amount band", "payment provider"),
+            by_method_withheld],
+        notes=["Shares of payment options count each option seen once per site; a site can "
+               "show several."])

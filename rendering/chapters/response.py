@@ -1,0 +1,87 @@
+"""Response and disruption: how fast material comes down, notices against removals, and what
+police units and industry report."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rendering import charts
+from rendering.chapters.core import SPARK_QUARTERS, Edition, section, shares, table
+from rendering.formatting import fmt_count
+
+TAKEDOWN_BUCKETS = {"same_day": "same day", "d1_3": "1-3 days", "d4_7": "4-7 days",
+                    "d8_28": "8-28 days", "gt28": "over 28 days", "not_removed": "not removed"}
+POLICE_OUTCOMES = ("LE_CASES_OPENED", "LE_ARRESTS", "LE_VICTIMS_IDENTIFIED")
+INDUSTRY_RESPONSE = ("IND_NOTICES_RECEIVED", "IND_ITEMS_REMOVED")
+
+
+def build(edition: Edition) -> dict:
+    quarter = edition.quarter
+    quarters = edition.data.window(SPARK_QUARTERS)
+    buckets = shares(edition.series("HL_TAKEDOWN_BY_BUCKET", quarters, "takedown_bucket"))
+    buckets = buckets.assign(order=buckets["category"].map(
+        {b: i for i, b in enumerate(TAKEDOWN_BUCKETS)})).sort_values(["order", "quarter"])
+    takedown = None if buckets["share"].isna().all() else charts.stacked_share_chart(
+        buckets.assign(bucket=buckets["category"].map(TAKEDOWN_BUCKETS)), x="quarter",
+        category="bucket", share="share", y_label="Share of URLs (%)",
+        fig_id="takedown_times",
+        caption=edition.caption("Time from notice to removal of confirmed URLs",
+                                f"{quarters[0]} to {quarter}", "share of URLs",
+                                "hotlines and industry", buckets))
+    rows = edition.indicator_rows(("HL_NTD_NOTICES_SENT", "IND_NOTICES_RECEIVED",
+                                   "IND_ITEMS_REMOVED", "IND_HASH_MATCH_BLOCKS"),
+                                  "notices and removals")
+    police = enforcement(edition)
+    return section(
+        "response", "Response and disruption",
+        summary=["How fast material comes down once notified, how many notices hotlines send "
+                 "and industry receives against the items it removes, and what police units "
+                 "report."] + police["summary"],
+        tables=[table("notices_and_removals", f"Notices and removals, {quarter}",
+                      ["Indicator", "Value", "Members", "Change on year"], rows,
+                      [False, True, True, True],
+                      ["Notices and removals are counted by different members and are not "
+                       "matched one to one."]), *police["tables"]],
+        figures=[takedown, *police["figures"]], notes=police["notes"],
+        withheld=[None if takedown else edition.withheld(buckets, "takedown times",
+                                                         "hotline or industry")])
+
+
+def enforcement(edition: Edition) -> dict:
+    """Police outcomes and industry response, a part of this chapter: its summary, tables,
+    figures and notes."""
+    quarter = edition.quarter
+    quarters = edition.data.window(SPARK_QUARTERS)
+    police = pd.concat([edition.series(indicator, quarters).assign(
+        outcome=edition.name_of(indicator)) for indicator in POLICE_OUTCOMES],
+        ignore_index=True)
+    police_chart = None if police["value"].isna().all() else charts.grouped_bar_chart(
+        police, x="quarter", series="outcome", value="value", value_label="Count",
+        fig_id="police_outcomes",
+        caption=edition.caption("Police outcomes, per quarter", f"{quarters[0]} to {quarter}",
+                                "count", "law enforcement", police))
+    industry = pd.concat([edition.series(indicator, quarters).assign(
+        measure=edition.name_of(indicator)) for indicator in INDUSTRY_RESPONSE],
+        ignore_index=True)
+    industry_chart = None if industry["value"].isna().all() else charts.line_chart(
+        industry, x="quarter", y="value", series="measure", y_label="Count",
+        fig_id="industry_response",
+        caption=edition.caption("Notices received and items removed by industry members",
+                                f"{quarters[0]} to {quarter}", "count", "industry", industry),
+        gaps_note="Gaps are suppressed cells.")
+    rows = [[row.outcome, row.quarter, fmt_count(row.value), str(int(row.contributors))]
+            for row in police[police["quarter"] == quarter].itertuples()]
+    notes = ["Police outcomes are partial and never linked to hotline reports."]
+    if industry_chart is None:
+        notes.append(f"Industry figures are withheld: fewer than "
+                     f"{edition.rules.min_contributors} industry members contribute to each "
+                     "figure.")
+    return {
+        "summary": ["Police units report cases, arrests and victims identified (never by any "
+                    "demographic); industry members report notices and removals."],
+        "tables": [table("police_outcomes", f"Police outcomes, {quarter}",
+                         ["Outcome", "Quarter", "Count", "Members"], rows,
+                         [False, False, True, True])],
+        "figures": [f for f in (police_chart, industry_chart) if f],
+        "notes": notes,
+    }

@@ -1,0 +1,22 @@
+"""Annex: the probability yardstick, how statistical evidence maps to it, and confidence."""
+
+from __future__ import annotations
+
+from rendering import texts
+from rendering.chapters.core import Edition, section, table
+
+
+def build(edition: Edition) -> dict:
+    return section(
+        "yardstick", "Probability yardstick and confidence",
+        summary=[texts.evidence_note()],
+        tables=[
+            table("yardstick", "Probability yardstick (UK PHIA)", ["Term", "Probability"],
+                  [[term, f"{low:.0%} to {high:.0%}"] for term, low, high in texts.yardstick()],
+                  [False, False]),
+            table("evidence_to_yardstick", "From statistical evidence to terms",
+                  ["Term", "Probability of a change beyond the margin", "Rule"],
+                  [list(row) for row in texts.evidence_to_yardstick()], [False, False, False]),
+            table("confidence", "Analytical confidence", ["Level", "When"],
+                  [list(row) for row in texts.confidence_rules()], [False, False]),
+        ])
