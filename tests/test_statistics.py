@@ -154,9 +154,21 @@ def test_without_extra_variation_the_test_is_scipys_poisson_test():
     assert est.dispersion == 0 and est.value == 150 and est.base_value == 120
     reference = stats.poisson_means_test(150, 1.0, 120, 1.0)
     assert est.p_value == pytest.approx(reference.pvalue, abs=0.03)
-    # The one-sided probability beyond a margin agrees with the same test against it.
-    beyond = stats.poisson_means_test(150, 1.0, 120, 1 / 1.1, alternative="greater")
-    assert est.probability_beyond(0.10) == pytest.approx(1 - beyond.pvalue, abs=0.05)
+    # The probability beyond a margin comes from the model of members' changes: the three
+    # agree (tau^2 = 0), so it is the fixed-effect mean of their log changes (a half added)
+    # with Poisson variances, on Student t with 2 df, by hand:
+    now, base = np.array([75.0, 50.0, 25.0]), np.array([60.0, 40.0, 20.0])
+    changes = np.log((now + 0.5) / (base + 0.5))
+    weights = 1 / (1 / (now + 0.5) + 1 / (base + 0.5))
+    mean, sd = (weights * changes).sum() / weights.sum(), weights.sum() ** -0.5
+    assert est.evidence.spread == pytest.approx(0.0, abs=1e-12)
+    assert est.probability_beyond(0.10) == pytest.approx(
+        stats.t.sf((math.log(1.1) - mean) / sd, 2), abs=0.01)
+    assert est.probability_beyond(-0.10) == pytest.approx(
+        stats.t.cdf((math.log(0.9) - mean) / sd, 2), abs=0.01)
+    # Three members' t tails make it less sure than a Poisson test on the pooled counts.
+    assert est.probability_beyond(0.10) < 1 - stats.poisson_means_test(
+        150, 1.0, 120, 1 / 1.1, alternative="greater").pvalue
 
 
 def test_planted_rise_is_found_and_interval_covers_it():
@@ -205,6 +217,28 @@ def test_a_member_whose_series_breaks_between_the_quarters_is_left_out():
     assert "hl-a" not in across.members and abs(across.change) < 0.1
     after = st.count_change(data, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
     assert after.excluded_for_break == () and "hl-a" in after.members
+
+
+def test_one_member_driving_a_rise_is_less_probable_than_all_members_rising():
+    """The issue's case: a small hotline's jump makes the coalition total rise as much as a
+    rise shared by every member, but the model of members' changes is far less sure of it."""
+    levels = {"hl-a": 9_000.0, "hl-b": 400.0, "hl-c": 300.0, "hl-d": 200.0}
+    shared = build(panel_rows(levels, {QUARTER: 1.3}))
+    alone = build(panel_rows(levels, {}) + [
+        {"member_id": "hl-b", "quarter": QUARTER, "indicator": "HL_URLS_CONFIRMED",
+         "value": 400.0 + 0.3 * 9_900}])
+    alone = replace(alone, member_values=alone.member_values.drop_duplicates(
+        ["member_id", "quarter", "indicator"], keep="last"))
+    together = st.count_change(shared, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    single = st.count_change(alone, "HL_URLS_CONFIRMED", QUARTER, "2025-Q3")
+    assert together.change == pytest.approx(single.change, abs=0.01)
+    assert together.evidence.agreeing == 4 and single.evidence.agreeing == 1
+    assert single.evidence.largest_change_share == pytest.approx(1.0)
+    assert together.evidence.largest_share == pytest.approx(2 * 9_000 * 1.15 / (9_900 * 2.3),
+                                                            rel=0.01)
+    assert single.evidence.heterogeneity > 0.9 and together.evidence.spread < 1e-6
+    assert together.probability_beyond(0.10) > 0.99
+    assert single.probability_beyond(0.10) < 0.80  # at most "likely", against "almost certain"
 
 
 # -- trends --------------------------------------------------------------------------------
@@ -438,3 +472,84 @@ def test_a_value_no_model_can_take_gives_no_interval_and_says_why(huge):
     assert "no trend: a member's value" in st.trend(data, "HL_URLS_CONFIRMED", QUARTERS).method
     other = st.count_change(data, "HL_REPORTS_RECEIVED", QUARTER, "2025-Q3")
     assert other.low < other.change < other.high  # one bad figure spoils no other
+
+
+# -- confidence and composition (issue 14 section 3) -----------------------------------------
+
+
+def evidence(members: int, agreeing: int | None = None, largest: float = 0.3,
+             largest_change: float = 0.3, heterogeneity: float = 0.1) -> st.MemberEvidence:
+    return st.MemberEvidence(members=members, agreeing=members if agreeing is None else agreeing,
+                             largest_share=largest, largest_change_share=largest_change,
+                             spread=0.0, heterogeneity=heterogeneity, draws=np.zeros(3))
+
+
+@pytest.mark.parametrize(("facts", "level", "limitation"), [
+    ({}, "high", "no other sector's data corroborate it"),
+    ({"model_fitted": False}, "low", "no model of members' variation could be fitted"),
+    ({"members": 2, "evidence": evidence(2)}, "low", "only 2 members compared"),
+    ({"evidence": evidence(4, largest=0.86)}, "moderate", "one member supplies 86% of the counts"),
+    ({"evidence": evidence(4, largest=0.91)}, "low", "one member supplies 91% of the counts"),
+    ({"evidence": evidence(4, largest=0.91), "corroboration": "payment data agree"},
+     "moderate", "one member supplies 91% of the counts"),
+    ({"evidence": evidence(4, largest=0.5, largest_change=0.99)}, "low",
+     "one member supplies 99% of the change"),
+    ({"members_expected": 6}, "moderate", "4 of 6 members expected compared"),
+    ({"members_expected": 8}, "low", "4 of 8 members expected compared"),
+    ({"breaks": 1}, "moderate", "a series break sets 1 member apart"),
+    ({"has_estimate": True}, "moderate", "estimated or provisional figures among those compared"),
+    ({"revised": 2}, "moderate", "2 members' figures revised since first sent"),
+    ({"evidence": evidence(4, agreeing=2, heterogeneity=0.9)}, "moderate",
+     "members disagree: 2 of 4 moved this way"),
+    ({"moved_by_others": True}, "moderate",
+     "the share moved because the other categories did, not its own count"),
+])
+def test_confidence_rules(facts, level, limitation):
+    given = {"members": 4, "members_expected": 4, "evidence": evidence(4),
+             "model_fitted": True} | facts
+    judged = st.judge_confidence(**given)
+    assert (judged.level, judged.limitation) == (level, limitation)
+    assert judged.statement().startswith(f"{level.capitalize()} confidence: ")
+
+
+def test_confidence_names_the_main_strength():
+    assert st.judge_confidence(members=4, members_expected=4, evidence=evidence(4),
+                               model_fitted=True).strength == \
+        "all 4 members compared moved the same way"
+    assert st.judge_confidence(members=4, members_expected=4, evidence=evidence(4, agreeing=3),
+                               model_fitted=True).strength == "4 of 4 members expected compared"
+    assert st.judge_confidence(members=4, members_expected=4, evidence=evidence(4),
+                               model_fitted=True,
+                               corroboration="payment data agree").strength == \
+        "payment data agree"
+
+
+def test_a_share_that_rose_because_the_others_fell_says_so():
+    """Virtual-currency sightings flat (247 -> 246) while card and money transfer fell."""
+    counts = {
+        "hl-a": {"2025-Q3": {"virtual_currency": 212, "card": 150, "money_transfer": 90},
+                 QUARTER: {"virtual_currency": 211, "card": 60, "money_transfer": 40}},
+        "hl-b": {"2025-Q3": {"virtual_currency": 20, "card": 30, "money_transfer": 12},
+                 QUARTER: {"virtual_currency": 21, "card": 12, "money_transfer": 5}},
+        "hl-c": {"2025-Q3": {"virtual_currency": 15, "card": 25, "money_transfer": 10},
+                 QUARTER: {"virtual_currency": 14, "card": 10, "money_transfer": 4}},
+    }
+    data = build(payment_rows(counts))
+    visible = ("card", "money_transfer", "virtual_currency")
+    share = st.share_change(data, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
+                            "virtual_currency", QUARTER, "2025-Q3", among=visible)
+    assert share.change > 0.2  # 247/514 -> 246/367
+    parts = st.share_composition(data, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
+                                 ["virtual_currency"], QUARTER, "2025-Q3", among=visible)
+    assert (parts.part.base_value, parts.part.value) == (247, 246)
+    assert (parts.rest.base_value, parts.rest.value) == (317, 131)
+    assert parts.rest.categories == ("card", "money_transfer")
+    assert parts.moved == "rest"
+    assert share.evidence.largest_share == pytest.approx((212 + 211) / (247 + 246))
+    rising = build(payment_rows({m: {q: c | {"virtual_currency": c["virtual_currency"] * (
+        2 if q == QUARTER else 1)} for q, c in quarters.items()} for m, quarters in
+        {m: {"2025-Q3": q["2025-Q3"], QUARTER: q["2025-Q3"]} for m, q in counts.items()}
+        .items()}))
+    assert st.share_composition(rising, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
+                                ["virtual_currency"], QUARTER, "2025-Q3",
+                                among=visible).moved == "part"

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
+from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -73,6 +74,31 @@ SHARE_SHIFT = 0.05        # a share moving 5 percentage points or more is a sign
 
 
 # -- results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberEvidence:
+    """How a change is spread over the members compared: what confidence is judged on.
+
+    `draws` are draws of the coalition's change (log ratio for counts, points as a fraction
+    for shares) from the model of members' changes (`member_change_model`); empty when it
+    could not be fitted (fewer than two members, no dispersion, values no model takes).
+    """
+
+    members: int = 0
+    agreeing: int = 0               # members whose own change has the sign of the total's
+    largest_share: float = math.nan  # the largest member's share of what was counted
+    largest_change_share: float = math.nan  # ... and of the members' absolute changes
+    spread: float = math.nan        # tau^2: member-to-member variance of the change
+    heterogeneity: float = math.nan  # I^2: share of the members' scatter beyond noise
+    draws: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False,
+                              compare=False)
+
+    def share_beyond(self, bound: float, above: bool) -> float:
+        """Share of the draws above (or below) `bound`; NaN without draws."""
+        if not len(self.draws):
+            return math.nan
+        return float(np.mean(self.draws > bound) if above else np.mean(self.draws < bound))
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,7 @@ class ChangeEstimate:
     method: str
     errors: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False,
                                compare=False)  # bootstrap errors of log_ratio
+    evidence: MemberEvidence = field(default_factory=MemberEvidence, compare=False)
 
     @property
     def comparable_coverage(self) -> float:
@@ -127,16 +154,10 @@ class ChangeEstimate:
         return "; ".join(parts)
 
     def probability_beyond(self, margin: float) -> float:
-        """Probability that the true change exceeds `margin` (>0) or falls below it (<0).
-
-        Read off the bootstrap distribution of the log ratio (the pivot the interval uses):
-        one minus the one-sided p-value of the test against the margin.
-        """
-        if not len(self.errors) or not math.isfinite(self.log_ratio):
-            return math.nan
-        truths = self.log_ratio - self.errors
-        bound = math.log1p(margin)
-        return float(np.mean(truths > bound) if margin > 0 else np.mean(truths < bound))
+        """The model's probability that the change exceeds `margin` (>0) or falls below it
+        (<0): the share of draws of the fitted model of members' changes beyond it (count
+        noise with the series' over-dispersion, and members differing from one another)."""
+        return self.evidence.share_beyond(math.log1p(margin), margin > 0)
 
 
 @dataclass(frozen=True)
@@ -173,25 +194,16 @@ class ShareEstimate:
     coverage_base: float
     has_estimate: bool
     method: str
+    evidence: MemberEvidence = field(default_factory=MemberEvidence, compare=False)
 
     @property
     def comparable_coverage(self) -> float:
         return len(self.members) / self.members_expected if self.members_expected else math.nan
 
     def probability_beyond(self, margin: float) -> float:
-        """Probability that the true shift exceeds `margin` points (>0) or is below it (<0).
-
-        One minus the one-sided p-value of the score test against the margin.
-        """
-        if not (self.total > 0 and self.base_total > 0):
-            return math.nan
-        d = self.dispersion
-        with _quiet():
-            result = test_proportions_2indep(
-                self.count / d, self.total / d, self.base_count / d, self.base_total / d,
-                value=margin, method="score", compare="diff",
-                alternative="larger" if margin > 0 else "smaller")
-        return float(1 - result.pvalue)
+        """The model's probability that the shift exceeds `margin` points (>0) or is below it
+        (<0): the share of draws of the fitted model of members' shifts beyond it."""
+        return self.evidence.share_beyond(margin, margin > 0)
 
 
 @dataclass(frozen=True)
@@ -761,6 +773,84 @@ def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float) -> dict:
             "low": math.expm1(low), "high": math.expm1(high), "errors": errors}
 
 
+PROBABILITY_DRAWS = 20_000
+
+
+def member_change_model(changes: np.ndarray, variances: np.ndarray, weights: np.ndarray,
+                        direction: float) -> MemberEvidence:
+    """Draws of the coalition's change from a random-effects model of members' own changes.
+
+    Each member's change is the coalition's change plus the member's own departure from it
+    (normal, variance tau^2: members differ in what they see and how they count) plus noise
+    of known variance (`variances`: the count noise with the series' over-dispersion).
+    tau^2 by Paule-Mandel, the mean with the Hartung-Knapp-Sidik-Jonkman variance (never
+    below the plain random-effects one) on members - 1 df, as recommended for few studies
+    (Roever et al. 2015; statsmodels' `combine_effects`): with three to six members a
+    bootstrap over members has too few distinct resamples, while this lets the draws widen
+    as members disagree and as they get fewer. Draws: mean + sd x Student t, seeded.
+    `weights` (what each member counted) and `direction` (the sign of the coalition's
+    change) only describe the evidence: concentration and agreement.
+    """
+    k = len(changes)
+    evidence = {"members": k}
+    if k:
+        size = np.asarray(weights, dtype=float)
+        evidence["agreeing"] = int(np.sum(np.sign(changes) == np.sign(direction))) \
+            if direction else 0
+        if size.sum() > 0:
+            evidence["largest_share"] = float(size.max() / size.sum())
+    ok = np.isfinite(changes).all() and np.isfinite(variances).all() and (variances > 0).all()
+    if k < 2 or not ok:
+        return MemberEvidence(**evidence)
+    with _quiet():
+        fit = combine_effects(changes, variances, method_re="iterated", use_t=True)
+    sd = max(float(fit.sd_eff_w_re), float(fit.sd_eff_w_re_hksj))
+    mean = float(fit.mean_effect_re)
+    if not (math.isfinite(sd) and math.isfinite(mean)):
+        return MemberEvidence(**evidence)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    draws = mean + sd * rng.standard_t(k - 1, PROBABILITY_DRAWS)
+    return MemberEvidence(**evidence, spread=float(fit.tau2), heterogeneity=float(fit.i2),
+                          draws=draws)
+
+
+def _count_evidence(now: np.ndarray, base: np.ndarray, alpha: float) -> MemberEvidence:
+    """Members' log changes (a half added to both counts) with NB2 variance 1/y + alpha."""
+    keep = (now > 0) | (base > 0)
+    now, base = now[keep], base[keep]
+    if _unmodellable(now, base) or not len(now):
+        return MemberEvidence(members=len(now))
+    steps = np.abs(now - base)
+    changes = np.log((now + 0.5) / (base + 0.5))
+    variances = 1 / (now + 0.5) + 1 / (base + 0.5) + 2 * alpha if math.isfinite(alpha) \
+        else np.full(len(now), math.nan)
+    evidence = member_change_model(changes, variances, now + base,
+                                   float(np.sign(now.sum() - base.sum())))
+    share = float(steps.max() / steps.sum()) if steps.sum() > 0 else math.nan
+    return replace(evidence, largest_change_share=share)
+
+
+def _share_evidence(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray,
+                    rho: float) -> MemberEvidence:
+    """Members' shifts in points with beta-binomial variance p(1-p)(1+(n-1)rho)/n each
+    quarter (p taken half a count in from 0 and 1, so a member at 0% still has noise)."""
+    if _unmodellable(x1, n1, x0, n0) or not len(x1):
+        return MemberEvidence(members=len(x1))
+
+    def variance(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+        p = (x + 0.5) / (n + 1)
+        return p * (1 - p) * (1 + (n - 1) * max(rho, 0.0)) / n
+
+    changes = x1 / n1 - x0 / n0
+    variances = variance(x1, n1) + variance(x0, n0) if math.isfinite(rho) \
+        else np.full(len(x1), math.nan)
+    direction = float(np.sign(x1.sum() / n1.sum() - x0.sum() / n0.sum()))
+    evidence = member_change_model(changes, variances, x1 + x0, direction)
+    steps = np.abs(x1 - x0)
+    share = float(steps.max() / steps.sum()) if steps.sum() > 0 else math.nan
+    return replace(evidence, largest_change_share=share)
+
+
 @_quietly
 def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarter: str, *,
                  dimension: str = "", category: str | Sequence[str] | None = None
@@ -809,7 +899,7 @@ def count_change(data: AssessmentData, indicator: str, quarter: str, base_quarte
         members_expected=expected, members_expected_base=expected_base,
         coverage_now=coverage_now, coverage_base=coverage_base,
         has_estimate=pair.now.any_estimate(members) or pair.base.any_estimate(members),
-        method=method, errors=fit["errors"])
+        method=method, errors=fit["errors"], evidence=_count_evidence(now, base, alpha))
 
 
 def _with_values(data: AssessmentData, member_values: pd.DataFrame) -> AssessmentData:
@@ -990,7 +1080,8 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
         members=tuple(members), excluded_for_break=pair.excluded, members_expected=expected,
         coverage_now=coverage_now, coverage_base=coverage_base,
         has_estimate=pair.now.any_estimate(members) or pair.base.any_estimate(members),
-        method=method)
+        method=method, evidence=_share_evidence(num1, den1, num0, den0,
+                                                rho if math.isfinite(rho) else 0.0))
 
 
 @_quietly
@@ -1257,3 +1348,142 @@ def signals(data: AssessmentData, quarter: str, base_quarter: str | None = None)
                 f"{quarter}.", {"hhi": hosting.hhi, "hhi_change": hosting.hhi_change}))
     found += _reporting_signals(data, quarter, base_quarter)
     return found
+
+
+# -- confidence and composition ---------------------------------------------------------------
+
+CONFIDENCE_LEVELS = ("low", "moderate", "high")
+CONCENTRATED = 0.9   # one member holding this share of the counts, or of the change: low
+DOMINANT = 0.6       # ... this share: moderate at most
+DISAGREEING = 0.75   # I^2 above which members' changes differ more than noise explains
+# The rules in words, for the yardstick annex: each caps confidence at its level.
+CONFIDENCE_RULES: tuple[tuple[str, str], ...] = (
+    ("low", "no model of members' variation could be fitted; fewer than 3 members compared; "
+            "one member supplies 90% or more of the counts or of the change (unless another "
+            "sector's data corroborate it: then moderate); fewer than 60% of the members "
+            "expected compared"),
+    ("moderate", "one member supplies 60-90% of the counts or of the change; 60-90% of the "
+                 "members expected compared; a series break sets a member apart; estimated, "
+                 "provisional or revised figures among those compared; members' changes "
+                 "differ more than their counting noise explains (I-squared 75% or more) and "
+                 "not all moved the same way; a share that moved only because the other "
+                 "options did"),
+    ("high", "none of the above"),
+)
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Analytical confidence in a judgement's evidence, apart from its probability: a level
+    and the main strength and main limitation a reader should weigh (PHIA, 2025)."""
+
+    level: str
+    strength: str
+    limitation: str
+    reasons: tuple[str, ...] = ()   # every limitation found, most severe first
+
+    def statement(self) -> str:
+        return (f"{self.level.capitalize()} confidence: {self.strength}; "
+                f"main limitation: {self.limitation}.")
+
+
+def judge_confidence(*, members: int, members_expected: int, evidence: MemberEvidence,
+                     model_fitted: bool, breaks: int = 0, has_estimate: bool = False,
+                     revised: int = 0, corroboration: str = "",
+                     moved_by_others: bool = False) -> Confidence:
+    """Confidence from the evidence behind a judgement, by `CONFIDENCE_RULES`.
+
+    `corroboration` names another sector's data that moved the same way ("" if none);
+    `moved_by_others`: a share that moved only because the other categories did.
+    """
+    coverage = members / members_expected if members_expected else math.nan
+    found: list[tuple[int, str]] = []   # (cap: index into CONFIDENCE_LEVELS, limitation)
+    concentration_only = True
+
+    def limit(cap: int, text: str, concentration: bool = False) -> None:
+        nonlocal concentration_only
+        found.append((cap, text))
+        if cap == 0 and not concentration:
+            concentration_only = False
+
+    if not model_fitted:
+        limit(0, "no model of members' variation could be fitted")
+    if members < 3:
+        limit(0, f"only {members} member{'s' if members != 1 else ''} compared")
+    largest = max(_or_zero(evidence.largest_share), _or_zero(evidence.largest_change_share))
+    if members >= 2 and largest >= DOMINANT:
+        what = ("of the counts" if _or_zero(evidence.largest_share) >= _or_zero(
+            evidence.largest_change_share) else "of the change")
+        limit(0 if largest >= CONCENTRATED else 1,
+              f"one member supplies {largest:.0%} {what}", concentration=True)
+    if not coverage >= 0.9:
+        limit(0 if not coverage >= 0.6 else 1,
+              f"{members} of {members_expected} members expected compared")
+    if breaks:
+        limit(1, f"a series break sets {breaks} member{'s' if breaks != 1 else ''} apart")
+    if has_estimate:
+        limit(1, "estimated or provisional figures among those compared")
+    if revised:
+        limit(1, f"{revised} member{'s' if revised != 1 else ''}' figures revised since "
+                 "first sent")
+    if (_or_zero(evidence.heterogeneity) >= DISAGREEING and members >= 2
+            and evidence.agreeing < members):
+        limit(1, f"members disagree: {evidence.agreeing} of {members} moved this way")
+    if moved_by_others:
+        limit(1, "the share moved because the other categories did, not its own count")
+    level = min((cap for cap, _ in found), default=2)
+    if level == 0 and corroboration and concentration_only:
+        level = 1   # one member's evidence, but another sector saw the same
+    found.sort(key=lambda item: item[0])
+    if corroboration:
+        strength = corroboration
+    elif members >= 3 and evidence.agreeing == members:
+        strength = f"all {members} members compared moved the same way"
+    elif coverage >= 0.9:
+        strength = f"{members} of {members_expected} members expected compared"
+    else:
+        strength = f"{members} member{'s' if members != 1 else ''} compared"
+    limitation = found[0][1] if found else "no other sector's data corroborate it"
+    return Confidence(CONFIDENCE_LEVELS[level], strength, limitation,
+                      tuple(text for _, text in found))
+
+
+def _or_zero(x: float) -> float:
+    return x if math.isfinite(x) else 0.0
+
+
+@dataclass(frozen=True)
+class ShareComposition:
+    """What moved a share: its own categories' count, the other categories' count, or both."""
+
+    part: ChangeEstimate   # the categories the share is of
+    rest: ChangeEstimate   # the other categories it is a share among
+    moved: str             # "part", "rest", "both" or "neither"
+
+
+def _moved(est: ChangeEstimate, margin: float) -> bool:
+    """A count moved: beyond the margin either way, unless its test calls that noise (with
+    no test, too little history, the like-for-like counts are taken as they stand)."""
+    return abs(est.change) > margin and not est.p_value >= ALPHA
+
+
+def share_composition(data: AssessmentData, indicator: str, dimension: str,
+                      categories: Sequence[str], quarter: str, base_quarter: str, *,
+                      among: Sequence[str] | None = None,
+                      margin: float = 0.10) -> ShareComposition:
+    """The counts behind a share's shift, like-for-like: a share of virtual currency can rise
+    because its sightings rose or because card and transfer sightings fell."""
+    categories = tuple(categories)
+    pair = _pair(data, indicator, dimension, quarter, base_quarter)
+    every = among if among is not None else list(pair.now.columns | pair.base.columns)
+    rest = tuple(sorted(c for c in every if c not in categories))
+    if not rest:
+        raise ValueError(f"a share of every category of {dimension} cannot move")
+    part = count_change(data, indicator, quarter, base_quarter, dimension=dimension,
+                        category=categories)
+    others = count_change(data, indicator, quarter, base_quarter, dimension=dimension,
+                          category=rest)
+    part_moved, rest_moved = _moved(part, margin), _moved(others, margin)
+    moved = ("both" if part_moved and rest_moved else "part" if part_moved
+             else "rest" if rest_moved else "neither")
+    return ShareComposition(part, others, moved)
