@@ -9,14 +9,12 @@ import pandas as pd
 import pytest
 
 from checks.validation import SUITES_DIR, validate_batch
-from checks.warehouse_checks import run_warehouse_suite
 from tests.test_validation import CASES, GOOD, TODAY, frame_of, replace
-from tests.test_warehouse_checks import (
-    AS_OF,
+from tests.test_warehouse_checks import (  # noqa: F401 (fixtures: the warehouse of the cases)
     CROSS_CASES,
     IMPLAUSIBLE,
-    fill_cases,
-    open_warehouse,
+    validation,
+    warehouse,
 )
 
 
@@ -31,6 +29,7 @@ QUARTERLY = ("hl-north", "2026-Q3", "HL_UNIQUE_DOMAINS", "", "", "5", "", "", ""
 SUBMISSION_CASES = {rule: (replace(row, **changes), row + 2) for row, changes, rule in CASES}
 SUBMISSION_CASES["observation_unique"] = (GOOD + [GOOD[3]], 2 + len(GOOD))
 SUBMISSION_CASES["one_frequency_per_indicator"] = (GOOD + [QUARTERLY], 2 + len(GOOD))
+SUBMISSION_CASES.setdefault("value_plausible", (replace(3, value="4000"), 5))  # 3,650 days most
 
 # rule -> the (member, period, indicator) keys the warehouse suite must flag.
 WAREHOUSE_CASES = {rule: {(member, f"{year}-01", indicator)}
@@ -47,15 +46,6 @@ def submission_problems(catalogue):
     return {rule: [(p.rule, p.row) for p in problems[key]] for key, rule in enumerate(cases)}
 
 
-@pytest.fixture(scope="module")
-def warehouse_flags(tmp_path_factory):
-    con = open_warehouse(tmp_path_factory.mktemp("suite-cases") / "warehouse.duckdb")
-    fill_cases(con)
-    flagged = run_warehouse_suite(con, as_of=AS_OF, today=TODAY).flagged
-    con.close()
-    return flagged
-
-
 @pytest.mark.parametrize("rule", suite_rules("submission"))
 def test_each_submission_rule_fails_its_bad_row(rule, submission_problems):
     assert rule in SUBMISSION_CASES, f"add a failing-row case for {rule} to this file"
@@ -64,9 +54,10 @@ def test_each_submission_rule_fails_its_bad_row(rule, submission_problems):
 
 
 @pytest.mark.parametrize("rule", suite_rules("warehouse"))
-def test_each_warehouse_rule_flags_its_bad_figure(rule, warehouse_flags):
+def test_each_warehouse_rule_flags_its_bad_figure(rule, validation):  # noqa: F811
+    """On test_warehouse_checks' warehouse of cases, run by Great Expectations."""
     assert rule in WAREHOUSE_CASES, f"add a failing case for {rule} to this file"
-    rows = warehouse_flags.loc[warehouse_flags["rule"] == rule]
+    rows = validation.flagged.loc[validation.flagged["rule"] == rule]
     flagged = set(zip(rows["member_id"], rows["period"], rows["indicator"], strict=True))
     assert WAREHOUSE_CASES[rule] <= flagged, flagged
 
