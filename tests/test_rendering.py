@@ -253,6 +253,7 @@ def test_epoch_from_cut_off():
 # ----------------------------------------------------------------------------- PDF
 
 
+# The tests that read the rendered PDF are in the slow tier: a whole WeasyPrint render.
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     """The fixture context (plus a hostile key finding) rendered once, fetches spied on."""
@@ -276,12 +277,14 @@ def rendered(tmp_path_factory):
             "texts": texts, "fetched": fetched}
 
 
+@pytest.mark.slow
 def test_nothing_is_fetched_and_hostile_text_is_visible(rendered):
     assert rendered["fetched"] == []
     key_findings = next(t for t in rendered["texts"] if "Key judgements\n" in t)
     assert HOSTILE in key_findings
 
 
+@pytest.mark.slow
 def test_tlp_and_footer_on_every_page(rendered):
     pages = len(rendered["texts"])
     for number, text in enumerate(rendered["texts"], 1):
@@ -292,6 +295,7 @@ def test_tlp_and_footer_on_every_page(rendered):
             assert "Coalition edition · 2026-Q3" in text
 
 
+@pytest.mark.slow
 def test_toc_page_numbers_match_headings_and_bookmarks(rendered):
     reader, texts = rendered["reader"], rendered["texts"]
     toc = next(t for t in texts if t.startswith("Contents"))
@@ -309,6 +313,7 @@ def test_toc_page_numbers_match_headings_and_bookmarks(rendered):
         assert bookmarks[heading] == int(page), (heading, bookmarks)
 
 
+@pytest.mark.slow
 def test_pdf_metadata_language_and_tags(rendered):
     reader = rendered["reader"]
     root = reader.trailer["/Root"]
@@ -318,6 +323,7 @@ def test_pdf_metadata_language_and_tags(rendered):
     assert reader.metadata["/CreationDate"] == "D:20261015020000Z"
 
 
+@pytest.mark.slow
 def test_figures_carry_alt_text_in_the_structure_tree(rendered):
     alts = []
 
@@ -338,11 +344,13 @@ def test_figures_carry_alt_text_in_the_structure_tree(rendered):
     assert all(alts)
 
 
+@pytest.mark.slow
 def test_attachments_are_embedded_byte_for_byte(rendered):
     embedded = rendered["reader"].attachments
     assert {name: data[0] for name, data in embedded.items()} == dict(ATTACHMENTS)
 
 
+@pytest.mark.slow
 def test_suppressed_cells_print_as_c(rendered):
     with pdfplumber.open(rendered["path"]) as pdf:
         hosting = next(p for p in pdf.pages if "Hosting and infrastructure" in
@@ -351,6 +359,7 @@ def test_suppressed_cells_print_as_c(rendered):
     assert "9 Czechia c c c" in lines
 
 
+@pytest.mark.slow
 def test_identical_input_gives_identical_bytes(rendered, tmp_path):
     again = write_pdf(render_html(rendered["context"]), tmp_path / "again.pdf",
                       title=rendered["context"]["title"], attachments=ATTACHMENTS)

@@ -17,6 +17,7 @@ from sample_generator.generator import REFERENCE_DIR, iban, main
 from transforms.parsing import COLUMNS
 from transforms.periods import last_complete_quarter, month_period, parse_period
 
+pytestmark = pytest.mark.slow  # each test generates the whole sample, or reads one
 OBSERVATION_COLUMNS = list(COLUMNS)
 
 
