@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rendering import charts
 from rendering.chapters.core import Edition, section, table
-from transforms import assessment as figures
+from transforms import assessment
 
 
 def build(edition: Edition) -> dict:
@@ -13,7 +13,7 @@ def build(edition: Edition) -> dict:
         "HL_URLS_COMMERCIAL", "commercial_urls", "Commercial URLs confirmed by hotlines, "
         "per quarter", "hotlines", "Commercial URLs (count)")
     confirmed = edition.series("HL_URLS_CONFIRMED", trend)
-    ratio = figures.ratio_by_quarter(edition.data, "HL_URLS_COMMERCIAL", "HL_URLS_CONFIRMED",
+    ratio = assessment.ratio_by_quarter(edition.data, "HL_URLS_COMMERCIAL", "HL_URLS_CONFIRMED",
                                      trend)
     # Published only where both totals are: a ratio must not reveal a hidden cell.
     both = (commercial.set_index("quarter")["value"].notna()

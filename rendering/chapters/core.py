@@ -23,7 +23,7 @@ from checks.disclosure import (
 from rendering import charts
 from rendering.formatting import fmt_change_pct, fmt_count, fmt_eur, fmt_pct
 from rendering.narrative import Narrative
-from transforms import assessment as figures
+from transforms import assessment
 from transforms.assessment import AssessmentData
 from transforms.periods import shift_quarter
 
@@ -164,7 +164,7 @@ class Edition:
     def change(self, indicator: str, base_quarter: str, table_name: str) -> dict:
         """A like-for-like change, published only where both quarters' totals are published:
         the change of a cell dominated by one member would be that member's own change."""
-        change = figures.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
+        change = assessment.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
         levels = self.series(indicator, [base_quarter, self.quarter])
         guarded = protect(pd.DataFrame([change]), self.rules, self.log, table_name,
                           value_columns=("value", "base_value", "change"))
@@ -264,7 +264,7 @@ class Edition:
             caption=self.caption(what, f"{quarters[0]} to {self.quarter}", unit, sector,
                                  cells),
             gaps_note=BREAKS_NOTE,
-            breaks=figures.series_breaks_in(self.data, indicator, quarters))
+            breaks=assessment.series_breaks_in(self.data, indicator, quarters))
 
     def indicator_rows(self, indicators: tuple[str, ...], table_name: str) -> list[list[str]]:
         """Value, members and like-for-like change on year of each indicator's total."""

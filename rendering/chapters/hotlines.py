@@ -7,8 +7,7 @@ import math
 from rendering import charts
 from rendering.chapters.core import BREAKS_NOTE, Edition, section, table
 from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_count, fmt_pct
-from transforms import assessment as figures
-from transforms import statistics
+from transforms import assessment, statistics
 from transforms.periods import shift_quarter
 
 VOLUMES = ("HL_REPORTS_RECEIVED", "HL_REPORTS_ASSESSED", "HL_URLS_CONFIRMED",
@@ -25,7 +24,7 @@ def build(edition: Edition) -> dict:
                                 f"{trend[0]} to {quarter}", "count of URLs", "hotlines",
                                 confirmed),
         gaps_note=BREAKS_NOTE,
-        breaks=figures.series_breaks_in(edition.data, "HL_URLS_CONFIRMED", trend))
+        breaks=assessment.series_breaks_in(edition.data, "HL_URLS_CONFIRMED", trend))
     rows = []
     volume = {}
     for indicator in VOLUMES:

@@ -6,16 +6,16 @@ import pandas as pd
 
 from rendering import texts
 from rendering.chapters.core import SECTOR_LABELS, Edition, section, table
-from transforms import assessment as figures
+from transforms import assessment
 
 
 def build(edition: Edition) -> dict:
     data, quarter = edition.data, edition.quarter
-    coverage = figures.coverage_by_sector(data, data.window(4))
+    coverage = assessment.coverage_by_sector(data, data.window(4))
     rows = [[SECTOR_LABELS.get(r.sector, r.sector), r.quarter, str(r.members_expected),
              str(int(r.members_complete)), str(int(r.members_partial))]
             for r in coverage.sort_values(["sector", "quarter"]).itertuples()]
-    matrix = figures.coverage_matrix(data)
+    matrix = assessment.coverage_matrix(data)
     matrix_rows = [[SECTOR_LABELS.get(r.sector, r.sector), r.month, str(r.expected),
                     str(int(r.submitted)), str(int(r.late)), str(int(r.revised))]
                    for r in matrix.itertuples()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rendering.chapters.core import SECTOR_LABELS, Edition, section, table
-from transforms import assessment as figures
+from transforms import assessment
 
 
 def build(edition: Edition) -> dict:
@@ -26,7 +26,7 @@ def intelligence_gaps(edition: Edition) -> list[list[str]]:
     nobody reports or that did not arrive, figures hidden whole by disclosure control."""
     data, quarter = edition.data, edition.quarter
     gaps = []
-    coverage = figures.coverage_by_sector(data, [quarter])
+    coverage = assessment.coverage_by_sector(data, [quarter])
     for row in coverage.itertuples():
         if row.members_complete < row.members_expected:
             gaps.append([SECTOR_LABELS.get(row.sector, row.sector),
