@@ -2,16 +2,18 @@
 
 A judgement states that something changed materially (a count by more than 10%, a share by
 more than 5 percentage points; on a year earlier like-for-like, or a year's worth along the
-last 8 quarters' trend) and says how likely that is. The probability is read from the
-statistics (`transforms.statistics`): the chance that the true change lies beyond the
-materiality margin, i.e. one minus the one-sided p-value of the test against the margin.
+last 8 quarters' trend) and says how likely that is. The probability comes from the
+statistics (`transforms.statistics`): the model's probability that the change exceeds the
+materiality margin, from draws of a model of members' changes (count noise and members
+differing from one another), or for a trend from its GLM's t distribution.
 It is mapped to the yardstick rounding towards 50%, so a figure in a gap of the yardstick
 takes the weaker term. Nothing is drafted unless the change is also significant at 5%
 after Benjamini-Hochberg adjustment over all the quarter's tests, rests on at least
 `min_members` members, and reaches "realistic possibility"; of an indicator's change and
 trend only the stronger is drafted. Confidence (high / moderate / low) is judged
-separately, from coverage and data quality (`confidence_level`; the yardstick annex
-states its rules in words).
+separately, on the evidence (`statistics.judge_confidence`: concentration in one member,
+coverage, breaks, revisions, model fit, another sector's corroboration), and stated with
+its main strength and limitation; a share's judgement also says which count moved it.
 
 Every figure in a drafted sentence is a named value (`{urls_confirmed.change_yoy}`), filled
 from `Draft.values`, so an analyst's rewording and the draft print the same current figure.
@@ -50,7 +52,7 @@ YARDSTICK: tuple[tuple[str, float, float], ...] = texts.yardstick()
 TERMS = tuple(term for term, _, _ in YARDSTICK)
 WITH_ARTICLE = {"remote chance": "a remote chance",
                 "realistic possibility": "a realistic possibility"}
-CONFIDENCE_LEVELS = ("low", "moderate", "high")
+CONFIDENCE_LEVELS = st.CONFIDENCE_LEVELS
 
 MATERIAL_CHANGE = 0.10   # a count moving by more than 10% on a year earlier
 MATERIAL_SHIFT = 0.05    # a share moving by more than 5 percentage points
@@ -75,14 +77,18 @@ class ShareSpec:
     categories: tuple[str, ...]
     among: tuple[str, ...] | None
     phrase: str   # what the share is, to follow "It is likely that"
+    part_noun: str = "the count it is a share of"    # the categories' own count...
+    rest_noun: str = "the other categories"          # ...and the rest, in a sentence
 
 
 SHARES = (
     ShareSpec("vc_share", "HL_PAYMENT_OPTIONS_SEEN", "payment_method", ("virtual_currency",),
               VISIBLE_PAYMENT_METHODS,
-              "virtual currency's share of the payment options seen on commercial sites"),
+              "virtual currency's share of the payment options seen on commercial sites",
+              "sightings of virtual currency", "sightings of the other payment options"),
     ShareSpec("removed_3d_share", "HL_TAKEDOWN_BY_BUCKET", "takedown_bucket",
-              ("same_day", "d1_3"), None, "the share of URLs removed within three days"),
+              ("same_day", "d1_3"), None, "the share of URLs removed within three days",
+              "URLs removed within three days", "URLs removed later"),
 )
 HOSTING = ("HL_URLS_CONFIRMED", "hosting_country")
 
@@ -100,6 +106,7 @@ class Judgement:
     size: float = math.nan       # |log ratio| or |points|: ranks equal strengths
     template: str = ""           # the text with its named values, before filling
     source: str = "drafted"      # drafted | reworded | analyst
+    confidence_note: str = ""    # the evidence's main strength and main limitation
 
 
 @dataclass(frozen=True)
@@ -144,22 +151,6 @@ def term_rank(term: str) -> int:
     if term not in TERMS:
         raise ValueError(f"{term!r} is not a yardstick term; use one of: " + ", ".join(TERMS))
     return TERMS.index(term)
-
-
-def confidence_level(members: int, comparable_coverage: float, coverage_base: float,
-                     has_estimate: bool, excluded_for_break: int,
-                     dispersion_estimated: bool) -> str:
-    """High / moderate / low analytical confidence from coverage and data quality."""
-    def at_least(x: float, floor: float) -> bool:
-        return not math.isnan(x) and x >= floor
-
-    if (members >= 3 and at_least(comparable_coverage, 0.9) and at_least(coverage_base, 0.9)
-            and not has_estimate and not excluded_for_break and dispersion_estimated):
-        return "high"
-    if (members >= 2 and at_least(comparable_coverage, 0.6) and at_least(coverage_base, 0.6)
-            and dispersion_estimated):
-        return "moderate"
-    return "low"
 
 
 # -- named values --------------------------------------------------------------------------
@@ -234,16 +225,16 @@ def _additive_indicators(data: AssessmentData, quarter: str) -> list[str]:
 
 
 def _change_values(prefix: str, suffix: str, est: st.ChangeEstimate,
-                   min_members: int) -> dict[str, str]:
+                   min_members: int, part: str = "") -> dict[str, str]:
     hidden = len(est.members) < min_members
     def show(x: float) -> str:
         return SUPPRESSED if hidden else fmt_change_pct(x)
     return {
-        f"{prefix}.change_{suffix}": show(est.change),
-        f"{prefix}.change_{suffix}_low": show(est.low),
-        f"{prefix}.change_{suffix}_high": show(est.high),
-        f"{prefix}.members_{suffix}": str(len(est.members)),
-        f"{prefix}.base_quarter_{suffix}": est.base_quarter,
+        f"{prefix}.{part}change_{suffix}": show(est.change),
+        f"{prefix}.{part}change_{suffix}_low": show(est.low),
+        f"{prefix}.{part}change_{suffix}_high": show(est.high),
+        f"{prefix}.{part}members_{suffix}": str(len(est.members)),
+        f"{prefix}.{part}base_quarter_{suffix}": est.base_quarter,
     }
 
 
@@ -276,7 +267,7 @@ class _Candidate:
 
 
 def _count_candidate(indicator: str, name: str, unit: str, est: st.ChangeEstimate,
-                     trend: st.Trend, qoq: st.ChangeEstimate) -> Judgement:
+                     trend: st.Trend, qoq: st.ChangeEstimate, facts: dict) -> Judgement:
     rising = est.change > 0
     margin = MATERIAL_CHANGE if rising else -MATERIAL_CHANGE
     probability = est.probability_beyond(margin)
@@ -302,16 +293,14 @@ def _count_candidate(indicator: str, name: str, unit: str, est: st.ChangeEstimat
         "trend_per_quarter": trend.slope_per_quarter, "trend_low": trend.low,
         "trend_high": trend.high, "trend_p_value": trend.p_value,
     }
-    confidence = confidence_level(len(est.members), est.comparable_coverage, est.coverage_base,
-                                  est.has_estimate, len(est.excluded_for_break),
-                                  len(est.errors) > 0)
-    return Judgement(key=key, text="", probability_term=_term(probability),
-                     confidence=confidence, evidence=evidence, strength=probability,
-                     size=abs(est.log_ratio), template=template)
+    return _with_confidence(Judgement(
+        key=key, text="", probability_term=_term(probability), confidence="",
+        evidence=evidence | _evidence_facts(est.evidence), strength=probability,
+        size=abs(est.log_ratio), template=template), facts)
 
 
 def _trend_candidate(indicator: str, name: str, unit: str, trend: st.Trend,
-                     yoy: st.ChangeEstimate) -> Judgement:
+                     yoy: st.ChangeEstimate, facts: dict) -> Judgement:
     rising = trend.slope_per_quarter > 0
     margin = MATERIAL_CHANGE if rising else -MATERIAL_CHANGE
     probability = trend.probability_beyond(margin)
@@ -334,15 +323,13 @@ def _trend_candidate(indicator: str, name: str, unit: str, trend: st.Trend,
         "change_yoy": yoy.change, "p_value_yoy": yoy.p_value,
         "coverage_now": yoy.coverage_now,
     }
-    confidence = confidence_level(trend.members, trend.members / yoy.members_expected
-                                  if yoy.members_expected else math.nan, yoy.coverage_base,
-                                  trend.has_estimate, len(trend.level_shifts), trend.df >= 1)
-    return Judgement(key=key, text="", probability_term=_term(probability),
-                     confidence=confidence, evidence=evidence, strength=probability,
-                     size=abs(trend.log_slope) * 4, template=template)
+    return _with_confidence(Judgement(
+        key=key, text="", probability_term=_term(probability), confidence="",
+        evidence=evidence, strength=probability, size=abs(trend.log_slope) * 4,
+        template=template), facts)
 
 
-def _share_candidate(spec: ShareSpec, est: st.ShareEstimate) -> Judgement:
+def _share_candidate(spec: ShareSpec, est: st.ShareEstimate, facts: dict) -> Judgement:
     rising = est.change > 0
     margin = MATERIAL_SHIFT if rising else -MATERIAL_SHIFT
     probability = est.probability_beyond(margin)
@@ -367,16 +354,14 @@ def _share_candidate(spec: ShareSpec, est: st.ShareEstimate) -> Judgement:
         "coverage_now": est.coverage_now, "coverage_base": est.coverage_base,
         "has_estimate": est.has_estimate, "method": est.method,
     }
-    confidence = confidence_level(len(est.members), est.comparable_coverage, est.coverage_base,
-                                  est.has_estimate, len(est.excluded_for_break),
-                                  "binomial only" not in est.method)
-    return Judgement(key=key, text="", probability_term=_term(probability),
-                     confidence=confidence, evidence=evidence, strength=probability,
-                     size=abs(est.change), template=template)
+    return _with_confidence(Judgement(
+        key=key, text="", probability_term=_term(probability), confidence="",
+        evidence=evidence | _evidence_facts(est.evidence), strength=probability,
+        size=abs(est.change), template=template), facts)
 
 
 def _share_trend_candidate(spec: ShareSpec, trend: st.ShareTrend,
-                           yoy: st.ShareEstimate) -> Judgement:
+                           yoy: st.ShareEstimate, facts: dict) -> Judgement:
     rising = trend.points_per_year > 0
     margin = MATERIAL_SHIFT if rising else -MATERIAL_SHIFT
     probability = trend.probability_beyond(margin)
@@ -399,12 +384,141 @@ def _share_trend_candidate(spec: ShareSpec, trend: st.ShareTrend,
         "change_yoy": yoy.change, "p_value_yoy": yoy.p_value,
         "coverage_now": yoy.coverage_now, "has_estimate": trend.has_estimate,
     }
-    confidence = confidence_level(trend.members, trend.members / yoy.members_expected
-                                  if yoy.members_expected else math.nan, yoy.coverage_base,
-                                  trend.has_estimate, len(trend.level_shifts), trend.df >= 1)
-    return Judgement(key=key, text="", probability_term=_term(probability),
-                     confidence=confidence, evidence=evidence, strength=probability,
-                     size=abs(trend.points_per_year), template=template)
+    return _with_confidence(Judgement(
+        key=key, text="", probability_term=_term(probability), confidence="",
+        evidence=evidence, strength=probability, size=abs(trend.points_per_year),
+        template=template), facts)
+
+
+def _evidence_facts(evidence: st.MemberEvidence) -> dict:
+    """What the model of members' changes found, for the judgement's evidence record."""
+    return {"members_agreeing": evidence.agreeing, "largest_member_share":
+            evidence.largest_share, "largest_member_change_share":
+            evidence.largest_change_share, "member_spread": evidence.spread,
+            "heterogeneity": evidence.heterogeneity}
+
+
+def _with_confidence(judgement: Judgement, facts: dict) -> Judgement:
+    """The judgement with its confidence level and statement judged on `facts`."""
+    confidence = st.judge_confidence(**facts)
+    return replace(judgement, confidence=confidence.level,
+                   confidence_note=f"{confidence.strength}; main limitation: "
+                                   f"{confidence.limitation}",
+                   evidence=judgement.evidence | {"confidence_reasons":
+                                                  list(confidence.reasons)})
+
+
+def _count_facts(est: st.ChangeEstimate, revised: int) -> dict:
+    return {"members": len(est.members), "members_expected": est.members_expected,
+            "evidence": est.evidence, "breaks": len(est.excluded_for_break),
+            "model_fitted": len(est.errors) > 0 and len(est.evidence.draws) > 0,
+            "has_estimate": est.has_estimate, "revised": revised}
+
+
+def _share_facts(est: st.ShareEstimate, revised: int) -> dict:
+    return {"members": len(est.members), "members_expected": est.members_expected,
+            "evidence": est.evidence, "breaks": len(est.excluded_for_break),
+            "model_fitted": len(est.evidence.draws) > 0, "has_estimate": est.has_estimate,
+            "revised": revised}
+
+
+def _trend_facts(trend: st.Trend | st.ShareTrend, yoy: st.ChangeEstimate | st.ShareEstimate,
+                 revised: int) -> dict:
+    """A trend's evidence: its own fit and breaks; concentration from the year's change."""
+    return {"members": trend.members, "members_expected": yoy.members_expected,
+            "evidence": st.MemberEvidence(
+                members=trend.members, largest_share=yoy.evidence.largest_share,
+                largest_change_share=yoy.evidence.largest_change_share),
+            "model_fitted": trend.df >= 1, "breaks": len(trend.level_shifts),
+            "has_estimate": trend.has_estimate, "revised": revised}
+
+
+def _revised_members(data: AssessmentData, indicator: str) -> int:
+    """Members whose figures for the indicator in the quarter were revised after first sent."""
+    periods = data.reporting_periods
+    if periods.empty:
+        return 0
+    revised = periods[(periods["indicator"] == indicator) & periods["is_revised"].astype(bool)]
+    return int(revised["member_id"].nunique())
+
+
+# Another sector's indicators that see the same thing as a judgement's subject (an indicator,
+# or a share's key): their like-for-like change moving the same way corroborates it.
+CORROBORATION: dict[str, tuple[str, ...]] = {
+    "HL_URLS_CONFIRMED": ("IND_NOTICES_RECEIVED", "IND_HASH_MATCH_BLOCKS",
+                          "LE_REFERRALS_RECEIVED"),
+    "HL_REPORTS_RECEIVED": ("IND_NOTICES_RECEIVED", "LE_REFERRALS_RECEIVED"),
+    "HL_URLS_COMMERCIAL": ("PAY_TEST_PURCHASES", "PAY_FLAGGED_TXN_COUNT"),
+    "HL_PAYMENT_OPTIONS_SEEN": ("PAY_TEST_PURCHASES", "PAY_FLAGGED_TXN_COUNT"),
+    "vc_share": ("PAY_CRYPTO_ALERT_HITS",),
+    "PAY_TEST_PURCHASES": ("HL_URLS_COMMERCIAL", "HL_PAYMENT_OPTIONS_SEEN"),
+    "PAY_FLAGGED_TXN_COUNT": ("HL_URLS_COMMERCIAL", "HL_PAYMENT_OPTIONS_SEEN"),
+    "HL_REFERRALS_TO_LE": ("LE_REFERRALS_RECEIVED",),
+    "LE_REFERRALS_RECEIVED": ("HL_REFERRALS_TO_LE",),
+    "HL_NTD_NOTICES_SENT": ("IND_NOTICES_RECEIVED",),
+    "IND_NOTICES_RECEIVED": ("HL_NTD_NOTICES_SENT",),
+}
+SECTOR_WORDS = {"hotline": "hotline", "payment": "payment providers'",
+                "law_enforcement": "police", "industry": "industry", "ngo": "NGO"}
+DIRECTION = {"count_change": "change", "trend": "slope_per_quarter", "share_change": "change",
+             "share_trend": "points_per_year"}
+
+
+def _sector(data: AssessmentData, indicator: str) -> str:
+    """The indicator's first sector: the warehouse holds a list, the catalogue "a|b"."""
+    rows = data.indicators.loc[data.indicators["indicator"] == indicator, "sectors"]
+    if not len(rows):
+        return ""
+    sectors = rows.iloc[0]
+    return str(sectors).split("|")[0] if isinstance(sectors, str) else str(list(sectors)[0])
+
+
+def _corroboration(data: AssessmentData, judgement: Judgement,
+                   changes: Mapping[str, st.ChangeEstimate]) -> str:
+    """Another sector's data moving the same way as the judgement, in words ("" if none):
+    a like-for-like change on a year earlier beyond the margin and significant at 5%."""
+    evidence = judgement.evidence
+    subject = evidence["indicator"] if evidence["kind"] in ("count_change", "trend") \
+        else judgement.key.split(".")[0]
+    direction = evidence[DIRECTION[evidence["kind"]]]
+    own = _sector(data, evidence["indicator"])
+    for other in CORROBORATION.get(subject, ()):
+        est = changes.get(other)
+        sector = _sector(data, other)
+        if est is None or sector == own or not math.isfinite(est.change):
+            continue
+        if est.change * direction > 0 and abs(est.change) > MATERIAL_CHANGE \
+                and est.p_value < SIGNIFICANCE:
+            name = _indicator_info(data).get(other, (other, ""))[0]
+            return (f"{SECTOR_WORDS.get(sector, sector)} data agree ("
+                    f"{name[0].lower() + name[1:]} also {'rose' if est.change > 0 else 'fell'})")
+    return ""
+
+
+def _composition(spec: ShareSpec, parts: st.ShareComposition, rising: bool) -> str:
+    """Which count moved a share, as a sentence with named values."""
+    k = spec.key
+    part = "none a year earlier" if parts.part.base_value == 0 else \
+        f"{{{k}.part_change_yoy}} like-for-like"
+    rest = f"{{{k}.rest_change_yoy}}"
+    def verb(change: float) -> str:
+        return "rose" if change > 0 or math.isnan(change) else "fell"  # NaN: from nothing
+    if parts.moved == "rest":
+        return (f"It {'rose' if rising else 'fell'} because {spec.rest_noun} "
+                f"{verb(parts.rest.change)} ({rest} like-for-like), while {spec.part_noun} "
+                f"changed by {part.removesuffix(' like-for-like')}.")
+    if parts.moved == "part":
+        return (f"{_capital(spec.part_noun)} {verb(parts.part.change)} ({part}); "
+                f"{spec.rest_noun} changed by {rest}.")
+    if parts.moved == "both":
+        return (f"{_capital(spec.part_noun)} {verb(parts.part.change)} ({part}) and "
+                f"{spec.rest_noun} {verb(parts.rest.change)} ({rest}).")
+    return (f"Neither count moved it by more than {MATERIAL_CHANGE:.0%} on its own: "
+            f"{spec.part_noun} changed by {part}, {spec.rest_noun} by {rest}.")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _term(probability: float) -> str:
@@ -446,13 +560,17 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
     values: dict[str, str] = {"quarter": quarter, "quarter_yoy": year_ago,
                               "quarter_qoq": previous}
     candidates: list[_Candidate] = []
+    facts: dict[str, dict] = {}          # judgement key -> what its confidence is judged on
+    changes: dict[str, st.ChangeEstimate] = {}   # indicator -> change on a year earlier
+    shares: dict[str, ShareSpec] = {}
 
     for indicator in _additive_indicators(data, quarter):
         name, unit = info.get(indicator, (indicator, "count"))
         n = short_name(indicator)
-        yoy = st.count_change(data, indicator, quarter, year_ago)
+        yoy = changes[indicator] = st.count_change(data, indicator, quarter, year_ago)
         qoq = st.count_change(data, indicator, quarter, previous)
         trend = st.trend(data, indicator, window)
+        revised = _revised_members(data, indicator)
         contributors = len(st.member_cells(data, indicator, [quarter]))
         expected, coverage = st.coverage_of(data, indicator, quarter)
         level = yoy.total_now if contributors >= min_members else SUPPRESSED
@@ -477,11 +595,15 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
         values |= _change_values(n, "yoy", yoy, min_members)
         values |= _change_values(n, "qoq", qoq, min_members)
         if len(yoy.members) >= min_members:
-            candidates.append(_Candidate(_count_candidate(indicator, name, unit, yoy, trend,
-                                                          qoq), yoy.p_value, indicator))
+            facts[f"{n}.yoy"] = _count_facts(yoy, revised)
+            candidates.append(_Candidate(_count_candidate(
+                indicator, name, unit, yoy, trend, qoq, facts[f"{n}.yoy"]), yoy.p_value,
+                indicator))
         if trend.members >= min_members:
-            candidates.append(_Candidate(_trend_candidate(indicator, name, unit, trend, yoy),
-                                         trend.p_value, indicator))
+            facts[f"{n}.trend"] = _trend_facts(trend, yoy, revised)
+            candidates.append(_Candidate(_trend_candidate(
+                indicator, name, unit, trend, yoy, facts[f"{n}.trend"]), trend.p_value,
+                indicator))
 
     present = set(data.member_values["indicator"].unique())
     specs = [s for s in SHARES if s.indicator in present]
@@ -491,7 +613,8 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
         for code in hosting.top["category"]:
             specs.append(ShareSpec(
                 f"hosting_{code.lower()}", *HOSTING, (code,), None,
-                f"the share of confirmed URLs hosted in {_place(code)}"))
+                f"the share of confirmed URLs hosted in {_place(code)}",
+                f"confirmed URLs hosted in {_place(code)}", "those hosted elsewhere"))
     for spec in specs:
         yoy = st.share_change(data, spec.indicator, spec.dimension, spec.categories, quarter,
                               year_ago, among=spec.among)
@@ -517,13 +640,33 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
             f"{spec.key}.trend_start": trend.segment_start or "n/a",
             f"{spec.key}.members_trend": str(trend.members),
         }
+        revised = _revised_members(data, spec.indicator)
+        shares[spec.key] = spec
         if len(yoy.members) >= min_members:
-            candidates.append(_Candidate(_share_candidate(spec, yoy), yoy.p_value, spec.key))
+            facts[f"{spec.key}.yoy"] = _share_facts(yoy, revised)
+            candidates.append(_Candidate(_share_candidate(spec, yoy, facts[f"{spec.key}.yoy"]),
+                                         yoy.p_value, spec.key))
         if trend.members >= min_members and trend.is_near_linear:
-            candidates.append(_Candidate(_share_trend_candidate(spec, trend, yoy),
-                                         trend.p_value, spec.key))
+            facts[f"{spec.key}.trend"] = _trend_facts(trend, yoy, revised)
+            candidates.append(_Candidate(_share_trend_candidate(
+                spec, trend, yoy, facts[f"{spec.key}.trend"]), trend.p_value, spec.key))
 
-    drafted = _retained(candidates)
+    drafted = []
+    for judgement in _retained(candidates):
+        extra = {"corroboration": _corroboration(data, judgement, changes)}
+        if judgement.evidence["kind"] == "share_change":
+            spec = shares[judgement.key.split(".")[0]]
+            parts = st.share_composition(data, spec.indicator, spec.dimension,
+                                         spec.categories, quarter, year_ago, among=spec.among,
+                                         margin=MATERIAL_CHANGE)
+            values |= _change_values(spec.key, "yoy", parts.part, min_members, "part_") \
+                | _change_values(spec.key, "yoy", parts.rest, min_members, "rest_")
+            extra["moved_by_others"] = parts.moved == "rest"
+            judgement = replace(judgement, template=judgement.template + " " + _composition(
+                spec, parts, judgement.evidence["change"] > 0), evidence=judgement.evidence | {
+                    "part_change": parts.part.change, "rest_change": parts.rest.change,
+                    "moved": parts.moved})
+        drafted.append(_with_confidence(judgement, facts[judgement.key] | extra))
     for j in drafted:
         values |= judgement_values(j)
     return Draft(judgements=[_filled(j, values) for j in drafted], values=values)

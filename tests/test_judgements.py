@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rendering import judgements as jd
 from rendering import texts
 from rendering.narrative import NarrativeError, apply_narrative
-from tests.test_statistics import QUARTER, build, simulate
+from tests.test_statistics import QUARTER, QUARTERS, build, payment_rows, simulate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "narrative_example.md"
 PLANTED = {"HL_URLS_CONFIRMED": 0.4, "HL_REPORTS_RECEIVED": 0.3}
@@ -52,7 +53,14 @@ def test_yardstick_is_the_phia_scale_and_never_rounds_up():
 def test_a_planted_40pct_rise_across_all_members_is_at_least_likely(planted):
     judgement = next(j for j in planted.judgements if j.key == "urls_confirmed.yoy")
     assert jd.term_rank(judgement.probability_term) >= jd.term_rank("likely")
-    assert judgement.confidence == "high"
+    # Every member rose, but hl-a holds four fifths of the counts: moderate, and it says so.
+    assert judgement.confidence == "moderate"
+    counts = judgement.evidence["largest_member_share"]
+    change = judgement.evidence["largest_member_change_share"]
+    assert 0.6 < counts < 0.9 and 0.6 < change < 0.9
+    what = "counts" if counts >= change else "change"
+    assert judgement.confidence_note == ("all 4 members compared moved the same way; main "
+                                         f"limitation: one member supplies most of the {what}")
     assert "rose by more than 10%" in judgement.text
     assert planted.values["urls_confirmed.change_yoy"] in judgement.text
     assert judgement.evidence["p_adjusted"] < 0.05
@@ -107,6 +115,8 @@ def test_estimated_values_lower_the_confidence():
     judgement = next(j for j in jd.draft(build(rows)).judgements
                      if j.key == "urls_confirmed.yoy")
     assert judgement.confidence == "moderate"
+    assert "estimated or provisional figures among those compared" in \
+        judgement.evidence["confidence_reasons"]
 
 
 # -- the narrative -------------------------------------------------------------------------
@@ -201,3 +211,68 @@ def test_every_catalogue_indicator_has_its_own_value_name(catalogue):
     names = {jd.short_name(code) for code in codes}
     assert len(names) == len(codes)
     assert jd.short_name("HL_URLS_CONFIRMED") == "urls_confirmed"
+
+
+# -- probability and confidence on the evidence (issue 14 section 3) -------------------------
+
+EVEN = {"hl-a": 3_000.0, "hl-b": 2_500.0, "hl-c": 2_000.0, "hl-d": 1_500.0}
+PAYMENT = {"pay-a": 900.0, "pay-b": 700.0, "pay-c": 500.0}
+
+
+def seen_judgement(rows: list[dict]) -> jd.Judgement:
+    return next(j for j in jd.draft(build(rows)).judgements
+                if j.key == "payment_options_seen.yoy")
+
+
+def test_a_rise_every_member_shares_and_another_sector_sees_is_high_confidence():
+    hotlines = simulate(seed=3, members=EVEN, indicators=("HL_PAYMENT_OPTIONS_SEEN",),
+                        rise={"HL_PAYMENT_OPTIONS_SEEN": 0.5}, noise=0.03)
+    payments = simulate(seed=4, members=PAYMENT, indicators=("PAY_FLAGGED_TXN_COUNT",),
+                        rise={"PAY_FLAGGED_TXN_COUNT": 0.5}, noise=0.03)
+    judgement = seen_judgement(hotlines + payments)
+    assert judgement.probability_term == "almost certain"
+    assert judgement.confidence == "high"
+    assert judgement.confidence_note == (
+        "payment providers' data agree (flagged transactions also rose); main limitation: "
+        "none found beyond those of members' own aggregated counts")
+    alone = seen_judgement(hotlines)
+    assert alone.confidence == "high"
+    assert alone.confidence_note == ("all 4 members compared moved the same way; main "
+                                     "limitation: no other sector's data corroborate it")
+
+
+def test_one_members_jump_is_less_probable_and_low_confidence():
+    rows = simulate(seed=3, members=EVEN, indicators=("HL_PAYMENT_OPTIONS_SEEN",), noise=0.03)
+    jump = [r | {"value": r["value"] + 6_000.0} if (r["member_id"], r["quarter"]) ==
+            ("hl-d", QUARTER) else r for r in rows]
+    shared = simulate(seed=3, members=EVEN, indicators=("HL_PAYMENT_OPTIONS_SEEN",),
+                      rise={"HL_PAYMENT_OPTIONS_SEEN": 0.67}, noise=0.03)
+    one, everyone = seen_judgement(jump), seen_judgement(shared)
+    assert one.evidence["change"] == pytest.approx(everyone.evidence["change"], abs=0.1)
+    assert jd.term_rank(one.probability_term) < jd.term_rank(everyone.probability_term)
+    assert one.confidence == "low" and everyone.confidence == "high"
+    share = one.evidence["largest_member_change_share"]
+    assert share > 0.9
+    assert one.confidence_note == ("4 of 4 members expected compared; main limitation: one "
+                                   "member supplies nearly all of the change")
+
+
+def test_a_share_that_rose_because_the_others_fell_says_which_moved():
+    rng = np.random.default_rng(5)
+    counts: dict[str, dict] = {}
+    for member, size in (("hl-a", 400), ("hl-b", 300), ("hl-c", 200)):
+        counts[member] = {}
+        for q in QUARTERS:
+            others = size * (0.4 if q == QUARTER else 1.0)
+            counts[member][q] = {"virtual_currency": float(rng.poisson(size * 0.5)),
+                                 "card": float(rng.poisson(others * 0.6)),
+                                 "money_transfer": float(rng.poisson(others * 0.4))}
+    judgement = next(j for j in jd.draft(build(payment_rows(counts))).judgements
+                     if j.key == "vc_share.yoy")
+    assert "rose by more than 5 percentage points" in judgement.text
+    assert "It rose because sightings of the other payment options fell (" in judgement.text
+    assert "while sightings of virtual currency changed by " in judgement.text
+    assert judgement.evidence["moved"] == "rest" and judgement.evidence["rest_change"] < -0.5
+    assert judgement.confidence != "high"
+    assert "the share moved because the other categories did, not its own count" in \
+        judgement.evidence["confidence_reasons"]

@@ -1356,22 +1356,6 @@ CONFIDENCE_LEVELS = ("low", "moderate", "high")
 CONCENTRATED = 0.9   # one member holding this share of the counts, or of the change: low
 DOMINANT = 0.6       # ... this share: moderate at most
 DISAGREEING = 0.75   # I^2 above which members' changes differ more than noise explains
-# The rules in words, for the yardstick annex: each caps confidence at its level.
-CONFIDENCE_RULES: tuple[tuple[str, str], ...] = (
-    ("low", "no model of members' variation could be fitted; fewer than 3 members compared; "
-            "one member supplies 90% or more of the counts or of the change (unless another "
-            "sector's data corroborate it: then moderate); fewer than 60% of the members "
-            "expected compared"),
-    ("moderate", "one member supplies 60-90% of the counts or of the change; 60-90% of the "
-                 "members expected compared; a series break sets a member apart; estimated, "
-                 "provisional or revised figures among those compared; members' changes "
-                 "differ more than their counting noise explains (I-squared 75% or more) and "
-                 "not all moved the same way; a share that moved only because the other "
-                 "options did"),
-    ("high", "none of the above"),
-)
-
-
 @dataclass(frozen=True)
 class Confidence:
     """Analytical confidence in a judgement's evidence, apart from its probability: a level
@@ -1391,7 +1375,8 @@ def judge_confidence(*, members: int, members_expected: int, evidence: MemberEvi
                      model_fitted: bool, breaks: int = 0, has_estimate: bool = False,
                      revised: int = 0, corroboration: str = "",
                      moved_by_others: bool = False) -> Confidence:
-    """Confidence from the evidence behind a judgement, by `CONFIDENCE_RULES`.
+    """Confidence from the evidence behind a judgement: each limitation found caps it (the
+    yardstick annex, report_templates/texts/yardstick.toml, states the rules in words).
 
     `corroboration` names another sector's data that moved the same way ("" if none);
     `moved_by_others`: a share that moved only because the other categories did.
@@ -1415,7 +1400,8 @@ def judge_confidence(*, members: int, members_expected: int, evidence: MemberEvi
         what = ("of the counts" if _or_zero(evidence.largest_share) >= _or_zero(
             evidence.largest_change_share) else "of the change")
         limit(0 if largest >= CONCENTRATED else 1,
-              f"one member supplies {largest:.0%} {what}", concentration=True)
+              f"one member supplies {'nearly all' if largest >= CONCENTRATED else 'most'} "
+              f"{what}", concentration=True)  # in words: a share would tell its value
     if not coverage >= 0.9:
         limit(0 if not coverage >= 0.6 else 1,
               f"{members} of {members_expected} members expected compared")
@@ -1443,7 +1429,8 @@ def judge_confidence(*, members: int, members_expected: int, evidence: MemberEvi
         strength = f"{members} of {members_expected} members expected compared"
     else:
         strength = f"{members} member{'s' if members != 1 else ''} compared"
-    limitation = found[0][1] if found else "no other sector's data corroborate it"
+    limitation = found[0][1] if found else "no other sector's data corroborate it" \
+        if not corroboration else "none found beyond those of members' own aggregated counts"
     return Confidence(CONFIDENCE_LEVELS[level], strength, limitation,
                       tuple(text for _, text in found))
 
@@ -1458,13 +1445,15 @@ class ShareComposition:
 
     part: ChangeEstimate   # the categories the share is of
     rest: ChangeEstimate   # the other categories it is a share among
-    moved: str             # "part", "rest", "both" or "neither"
+    moved: str   # what drove the share its way: "part", "rest", "both" or "neither"
 
 
-def _moved(est: ChangeEstimate, margin: float) -> bool:
-    """A count moved: beyond the margin either way, unless its test calls that noise (with
-    no test, too little history, the like-for-like counts are taken as they stand)."""
-    return abs(est.change) > margin and not est.p_value >= ALPHA
+def _moved(est: ChangeEstimate, margin: float, up: bool) -> bool:
+    """A count moved up (or down) beyond the margin, like-for-like as it stands (the share's
+    own test carries the uncertainty); from nothing to something is a rise."""
+    if est.base_value == 0:
+        return up and est.value > 0
+    return est.change > margin if up else est.change < -margin
 
 
 def share_composition(data: AssessmentData, indicator: str, dimension: str,
@@ -1483,7 +1472,11 @@ def share_composition(data: AssessmentData, indicator: str, dimension: str,
                         category=categories)
     others = count_change(data, indicator, quarter, base_quarter, dimension=dimension,
                           category=rest)
-    part_moved, rest_moved = _moved(part, margin), _moved(others, margin)
+    whole_now, whole_base = part.value + others.value, part.base_value + others.base_value
+    rising = (whole_now > 0 and whole_base > 0
+              and part.value / whole_now > part.base_value / whole_base)
+    # What drove the share its way: its own count moving with it, the others against it.
+    part_moved, rest_moved = _moved(part, margin, rising), _moved(others, margin, not rising)
     moved = ("both" if part_moved and rest_moved else "part" if part_moved
              else "rest" if rest_moved else "neither")
     return ShareComposition(part, others, moved)

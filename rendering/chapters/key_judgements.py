@@ -49,8 +49,9 @@ def build(edition: Edition) -> tuple[list[str], list[dict]]:
     published tiles take their place.
     """
     tiles, changes = _tiles(edition)
-    findings = [f"{j.text} (Confidence: {j.confidence}.)" for j in edition.narrative.judgements
-                if edition.publishable(j.evidence)]
+    findings = [f"{j.text} ({j.confidence.capitalize()} confidence"
+                + (f": {j.confidence_note}.)" if j.confidence_note else ".)")
+                for j in edition.narrative.judgements if edition.publishable(j.evidence)]
     return findings or _statements(edition, tiles, changes) or [NOTHING_STATED], tiles
 
 
