@@ -347,9 +347,12 @@ def cmd_submissions(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(records, indent=2, default=str))
         return EXIT_OK
+    from transforms.receipts import printable  # names as members wrote them: shown escaped
+
     for r in records:
-        print(f"{r['submission_id']:>7}  {r['member_id']:<14} {r['state']:<23} "
-              f"{r['observations']:>7}  {r['received_at']:%Y-%m-%d %H:%M}  {r['file']}")
+        print(f"{r['submission_id']:>7}  {printable(r['member_id']):<14} {r['state']:<23} "
+              f"{r['observations']:>7}  {r['received_at']:%Y-%m-%d %H:%M}  "
+              f"{printable(r['file'])}")
     print(f"{len(records)} submission(s)")
     return EXIT_OK
 

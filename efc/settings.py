@@ -25,7 +25,7 @@ class SettingsError(ValueError):
     """A setting from the environment is unusable; the message names the variable."""
 
 
-def _int_from_env(name: str, default: int) -> int:
+def _int_from_env(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -33,8 +33,8 @@ def _int_from_env(name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from exc
-    if value <= 0:
-        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
     return value
 
 
@@ -53,6 +53,9 @@ class Settings:
     max_rows: int
     lock_timeout_s: int
     workers: int  # processes that examine a large night's files
+    # A file in the drop folder modified more recently than this may still be being written.
+    settle_s: int = 60
+    inbox_read_only: bool = False  # a folder given with --inbox: read, never changed
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -67,6 +70,7 @@ class Settings:
             max_rows=_int_from_env("EFC_MAX_ROWS", 1_000_000),
             lock_timeout_s=_int_from_env("EFC_LOCK_TIMEOUT_S", 60),
             workers=_int_from_env("EFC_WORKERS", os.cpu_count() or 1),
+            settle_s=_int_from_env("EFC_SETTLE_S", 60, minimum=0),
         )
         if not (settings.reference_dir / "members.csv").is_file():
             raise SettingsError(
@@ -75,8 +79,9 @@ class Settings:
         return settings
 
     def with_inbox(self, inbox: Path) -> Settings:
-        """The same settings reading another inbox (`efc ingest --inbox DIR`)."""
-        return replace(self, inbox=inbox.expanduser().resolve())
+        """The same settings reading another inbox (`efc ingest --inbox DIR`), which is only
+        read: its files stay where they are."""
+        return replace(self, inbox=inbox.expanduser().resolve(), inbox_read_only=True)
 
     @property
     def warehouse_path(self) -> Path:

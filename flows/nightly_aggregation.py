@@ -79,7 +79,7 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
     catalogue = load_catalogue(settings.reference_dir)
     try:
         with writer(settings) as con:
-            submissions, summary.ignored = discover_submissions(
+            submissions, summary.ignored, summary.waiting = discover_submissions(
                 con, settings, started, Path(arrivals) if arrivals else None)
             summary.files_found = len(submissions)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)

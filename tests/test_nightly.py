@@ -141,7 +141,7 @@ def test_files_examined_in_worker_processes_are_judged_as_in_one(tmp_path, catal
         settings.ensure_folders()
         with duckdb.connect(str(settings.warehouse_path)) as con:
             migrate(con)
-            found, _ = nightly.discover_submissions(con, settings, nightly.now_utc())
+            found, _, _ = nightly.discover_submissions(con, settings, nightly.now_utc())
         examined = nightly.examine_submissions(found, catalogue, settings)
         outcomes[workers] = (
             [(s.key, s.member_id, s.state, s.is_identifying, [p.rule for p in s.problems],

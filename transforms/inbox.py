@@ -1,19 +1,39 @@
-"""Finding new files in the inbox and keeping their bytes, addressed by SHA-256."""
+"""Finding new files in the inbox, reading each once, and keeping the bytes read under their
+SHA-256: the hash, the archived copy and what is parsed are the same bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+RECEIVING = ".receiving-"  # prefix of the owner-only copies waiting to be examined
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A regular file seen directly inside `inbox/<member_folder>/`: looked at, not yet read."""
+
+    member_folder: str
+    file_name: str
+    path: Path
+    size_bytes: int
+    modified_ns: int
+    inode: int
 
 
 @dataclass(frozen=True)
 class Arrival:
-    """A regular file found directly inside `inbox/<member_folder>/`."""
+    """A file read from the inbox: what it was called, its hash and where its bytes wait.
+
+    `received` is the owner-only copy of exactly the bytes hashed, examined and then kept
+    (archive or quarantine); None when the bytes are read some other way (`efc check`).
+    """
 
     member_folder: str
     file_name: str
@@ -21,14 +41,21 @@ class Arrival:
     sha256: str
     size_bytes: int
     modified_ns: int
+    inode: int = 0
+    received: Path | None = None
+    leaves_inbox: bool = False  # handled files leave the drop folder; --inbox folders stay
 
 
 @dataclass(frozen=True)
 class InboxScan:
-    """What one look at the inbox found: files to examine and entries it will not read."""
+    """What one look at the inbox found: files to read and entries it will not read."""
 
-    arrivals: list[Arrival]
+    sightings: list[Sighting]
     ignored: list[str]  # paths relative to the inbox, with the reason
+
+
+class StillArriving(Exception):
+    """The file is younger than the settle time or changed while it was read: next night."""
 
 
 def file_sha256(path: Path) -> str:
@@ -42,18 +69,22 @@ def file_sha256(path: Path) -> str:
 def scan_inbox(inbox: Path) -> InboxScan:
     """Regular files in member folders, in arrival order (modification time, then name).
 
-    The inbox keeps its files, so each night sees them again; the caller drops those already
-    received. Links and special files are never followed; dot-files are transfers still in
-    progress.
+    Nothing is read here. Links and special files are never followed, and are listed as
+    ignored with the reason; dot-files are transfers still in progress.
     """
-    arrivals: list[Arrival] = []
+    sightings: list[Sighting] = []
     ignored: list[str] = []
     if not inbox.is_dir():
         return InboxScan([], [])
     for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
+        if folder.name.startswith((".", "_")):
+            continue
+        if folder.is_symlink():
+            ignored.append(f"{folder.name}: a link, not a member folder (links are never "
+                           "followed)")
+            continue
         if not folder.is_dir(follow_symlinks=False):
-            if not folder.name.startswith((".", "_")) and folder.is_file(follow_symlinks=False):
-                ignored.append(f"{folder.name}: not inside a member folder")
+            ignored.append(f"{folder.name}: not inside a member folder")
             continue
         for entry in os.scandir(folder.path):
             if entry.name.startswith("."):
@@ -62,25 +93,102 @@ def scan_inbox(inbox: Path) -> InboxScan:
             if not stat.S_ISREG(info.st_mode):
                 ignored.append(f"{folder.name}/{entry.name}: not a regular file (link or special)")
                 continue
-            path = Path(entry.path)
-            arrivals.append(Arrival(folder.name, entry.name, path, file_sha256(path),
-                                    info.st_size, info.st_mtime_ns))
-    arrivals.sort(key=lambda a: (a.modified_ns // 1_000_000_000, a.member_folder, a.file_name))
-    return InboxScan(arrivals, ignored)
+            sightings.append(Sighting(folder.name, entry.name, Path(entry.path), info.st_size,
+                                      info.st_mtime_ns, info.st_ino))
+    sightings.sort(key=lambda s: (s.modified_ns // 1_000_000_000, s.member_folder, s.file_name))
+    return InboxScan(sightings, ignored)
 
 
-def keep_bytes(data: bytes, sha256: str, folder: Path, *, private: bool = False) -> Path:
-    """Write received bytes once under their hash (atomic; a rerun finds them already there)."""
-    target = folder / sha256
+def receive(sighting: Sighting, receiving_dir: Path, *, settle_s: int, now_ns: int) -> Arrival:
+    """Read a sighted file once, copying it owner-only into `receiving_dir` as it is hashed.
+
+    Memory stays flat whatever the size; the copy is what gets examined and kept.
+    Raises StillArriving if the file is younger than `settle_s` or its size, modification
+    time or identity changed since it was sighted or while it was read; OSError
+    (PermissionError, FileNotFoundError, …) as the system reports it.
+    """
+    age_s = (now_ns - sighting.modified_ns) / 1e9
+    if age_s < settle_s:
+        raise StillArriving(f"modified {max(age_s, 0):.0f} s ago; it may still be being "
+                            f"written (files settle for {settle_s} s)")
+    fd = os.open(sighting.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as source:
+        before = os.fstat(source.fileno())
+        if _identity(before) != (sighting.inode, sighting.size_bytes, sighting.modified_ns):
+            raise StillArriving("it changed after the inbox was scanned")
+        digest = hashlib.sha256()
+        copy_fd, copy_name = tempfile.mkstemp(prefix=RECEIVING, dir=receiving_dir)  # 0600
+        copy = Path(copy_name)
+        try:
+            with os.fdopen(copy_fd, "wb") as target:
+                read = 0
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    target.write(chunk)
+                    read += len(chunk)
+            after = os.fstat(source.fileno())
+            if _identity(after) != _identity(before) or read != before.st_size:
+                raise StillArriving("it changed while it was being read")
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+    return Arrival(sighting.member_folder, sighting.file_name, sighting.path,
+                   digest.hexdigest(), read, before.st_mtime_ns, before.st_ino, copy)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def clear_receiving(receiving_dir: Path) -> int:
+    """Remove copies an interrupted run left behind (their files are still in the inbox)."""
+    removed = 0
+    for path in receiving_dir.glob(f"{RECEIVING}*"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def keep_received(arrival: Arrival, folder: Path, *, private: bool = False) -> Path:
+    """Move the received copy under its hash into `folder` (a rerun finds it already there).
+
+    The copy is renamed, not rewritten: the archive holds exactly the bytes hashed.
+    """
+    target = folder / arrival.sha256
     if target.exists():
+        arrival.received.unlink(missing_ok=True)
         return target
-    partial = folder / f".{sha256}.{os.getpid()}.partial"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(partial, flags, 0o600 if private else 0o640)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
+    fd = os.open(arrival.received, os.O_RDONLY)
+    try:
+        os.fchmod(fd, 0o600 if private else 0o640)
+        os.fsync(fd)  # on disk before its name says it is kept
+    finally:
+        os.close(fd)
+    os.replace(arrival.received, target)
     return target
+
+
+def discard_received(arrival: Arrival) -> None:
+    """Drop the copy of a file handled on an earlier night (its bytes are kept already)."""
+    if arrival.received is not None:
+        arrival.received.unlink(missing_ok=True)
+
+
+def leave_inbox(arrival: Arrival) -> bool:
+    """Remove a handled file from the drop folder; True if it was removed.
+
+    A file that changed since it was read stays: its new bytes are a new arrival next night.
+    Nothing leaves a folder given with --inbox.
+    """
+    if not arrival.leaves_inbox:
+        return False
+    try:
+        info = os.stat(arrival.path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    if _identity(info) != (arrival.inode, arrival.size_bytes, arrival.modified_ns):
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(arrival.path)
+    return True
 

@@ -26,16 +26,23 @@ def file_name_sha256(file_name: str) -> str:
     return hashlib.sha256(file_name.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def already_received(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str, str]],
-                                                               dict[str, int]]:
-    """(member, name fingerprint, sha256) of files handled before, and the first id per sha256."""
+# A file's duplicates are copies of it that arrive once it was loaded (CONTRACT.md); refused
+# bytes are judged afresh.
+LOADED_STATES = ("accepted", "accepted_with_warnings", "superseded")
+
+
+def already_received(con: duckdb.DuckDBPyConnection
+                     ) -> tuple[set[tuple[str, str, str]], dict[tuple[str, str], int]]:
+    """(member, name fingerprint, sha256) of files handled before, and per (member, sha256)
+    the first submission that was loaded: a member's copy is a duplicate of its own file only."""
     rows = con.execute(
-        "select member_id, file_name_sha256, sha256, submission_id from submissions "
+        "select member_id, file_name_sha256, sha256, submission_id, state from submissions "
         "order by submission_id").fetchall()
-    seen = {(m, n, s) for m, n, s, _ in rows}
-    first: dict[str, int] = {}
-    for _, _, sha, submission_id in rows:
-        first.setdefault(sha, submission_id)
+    seen = {(m, n, s) for m, n, s, _, _ in rows}
+    first: dict[tuple[str, str], int] = {}
+    for member_id, _, sha, submission_id, state in rows:
+        if state in LOADED_STATES:
+            first.setdefault((member_id, sha), submission_id)
     return seen, first
 
 
@@ -52,9 +59,11 @@ def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
         chunk_ids = []
         for submission, at in zip(chunk, loaded_at, strict=True):
             if submission.duplicate_of == COPY_OF_TONIGHTS:  # its original was recorded first
-                submission.duplicate_of = con.execute(
-                    "select min(submission_id) from submissions where sha256 = ?",
-                    [submission.arrival.sha256]).fetchone()[0]
+                submission.resolve_copy(con.execute(
+                    "select min(submission_id) from submissions where member_id = ? "
+                    "and sha256 = ? and list_contains(?, state)",
+                    [submission.member_id, submission.arrival.sha256, list(LOADED_STATES)]
+                ).fetchone()[0])
             chunk_ids.append(_insert_submission(con, submission, at))
         _insert_rule_results(con, chunk, chunk_ids, loaded_at)
         _load_observations(con, chunk, chunk_ids, loaded_at)

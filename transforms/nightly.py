@@ -6,10 +6,11 @@ import contextlib
 import csv
 import logging
 import multiprocessing
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -21,16 +22,24 @@ from checks.data_docs import build_data_docs
 from checks.warehouse_checks import WarehouseValidation, run_warehouse_suite, store_results
 from efc.settings import Settings
 from transforms import intake
-from transforms.catalogue import Catalogue
-from transforms.inbox import scan_inbox
-from transforms.intake import COPY_OF_TONIGHTS, Submission
+from transforms.catalogue import Catalogue, load_catalogue
+from transforms.inbox import (
+    Arrival,
+    StillArriving,
+    clear_receiving,
+    discard_received,
+    leave_inbox,
+    receive,
+    scan_inbox,
+)
+from transforms.intake import COPY_OF_TONIGHTS, Submission, could_not_read
 from transforms.loading import (
     already_received,
     file_name_sha256,
     receipts_since,
     record_submissions,
 )
-from transforms.receipts import receipt_name, write_receipt
+from transforms.receipts import printable, receipt_name, write_receipt
 from transforms.warehouse import now_utc
 
 if TYPE_CHECKING:
@@ -60,6 +69,7 @@ class NightlySummary:
     problems_by_rule: Counter = field(default_factory=Counter)
     observations_loaded: int = 0
     ignored: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # left in the inbox for the next night
     recorded: list[int] = field(default_factory=list)  # ids of the submissions recorded tonight
     receipts_written: int = 0
     warehouse_flags: Counter = field(default_factory=Counter)
@@ -71,6 +81,7 @@ class NightlySummary:
             "files_by_state": dict(sorted(self.files_by_state.items())),
             "rejections_by_rule": dict(self.problems_by_rule.most_common()),
             "observations_loaded": self.observations_loaded, "ignored": self.ignored,
+            "waiting": self.waiting,
             "receipts_written": self.receipts_written,
             "warehouse_flags_by_rule": dict(self.warehouse_flags.most_common()),
         }
@@ -83,32 +94,65 @@ class NightlySummary:
 
 def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
                          received_at: datetime, arrivals: Path | None = None,
-                         ) -> tuple[list[Submission], list[str]]:
-    """New files in the inbox as submissions; byte-identical repeats are marked duplicates.
+                         ) -> tuple[list[Submission], list[str], list[str]]:
+    """New files in the inbox as submissions, each read once: (submissions, ignored, waiting).
 
     `arrivals` names a file of recorded arrival times (a demo device: `efc demo` replays the
     sample's history); a file listed there is received at its recorded time, in that order.
+
+    Each file's bytes are copied owner-only as they are hashed; the copy is what is examined
+    and kept. A file still being written, or gone before it could be read, waits for the next
+    night; one the service may not read gets a receipt saying so. The sender (the folder) is
+    checked before anything is called a duplicate, and only a file that was loaded has
+    duplicates: refused bytes are judged afresh.
     """
-    seen, first_by_sha = already_received(con)
+    catalogue = load_catalogue(settings.reference_dir)
+    seen, first_loaded = already_received(con)
+    clear_receiving(settings.quarantine_dir)
     scan = scan_inbox(settings.inbox)
+    submissions: list[Submission] = []
+    waiting: list[str] = []
+    first_tonight: set[tuple[str, str]] = set()
     replayed = recorded_arrivals(arrivals, received_at)
-    fresh = sorted((a for a in scan.arrivals
-                    if (a.member_folder, file_name_sha256(a.file_name), a.sha256) not in seen),
-                   key=lambda a: replayed.get(f"{a.member_folder}/{a.file_name}", received_at))
-    submissions = []
-    first_tonight: set[str] = set()
-    for key, arrival in enumerate(fresh):
-        submission = Submission(key=key, arrival=arrival, received_at=replayed.get(
-                                    f"{arrival.member_folder}/{arrival.file_name}", received_at),
-                                shown_file_name=arrival.file_name)
-        if arrival.sha256 in first_by_sha:
-            submission.duplicate_of = first_by_sha[arrival.sha256]
-        elif arrival.sha256 in first_tonight:
-            submission.duplicate_of = COPY_OF_TONIGHTS  # its original's id is known on loading
-        else:
-            first_tonight.add(arrival.sha256)
+    for sighting in sorted(scan.sightings, key=lambda s: replayed.get(
+            f"{s.member_folder}/{s.file_name}", received_at)):
+        where = f"{sighting.member_folder}/{sighting.file_name}"
+        try:
+            arrival = receive(sighting, settings.quarantine_dir, settle_s=0 if
+                              settings.inbox_read_only else settings.settle_s,
+                              now_ns=time.time_ns())
+        except StillArriving as still:
+            waiting.append(f"{where}: {still}")
+            continue
+        except FileNotFoundError:
+            waiting.append(f"{where}: gone before it could be read (renamed or removed)")
+            continue
+        except OSError as error:  # it stays in the inbox: one receipt, then read once it can be
+            if (sighting.member_folder, file_name_sha256(sighting.file_name), "") not in seen:
+                submissions.append(could_not_read(_submission(
+                    len(submissions), Arrival(sighting.member_folder, sighting.file_name,
+                                              sighting.path, "", sighting.size_bytes,
+                                              sighting.modified_ns), received_at),
+                    error, catalogue))
+            waiting.append(f"{where}: could not be read ({error.strerror or error})")
+            continue
+        arrival = replace(arrival, leaves_inbox=not settings.inbox_read_only)
+        sender = arrival.member_folder
+        if (sender, file_name_sha256(arrival.file_name), arrival.sha256) in seen:
+            discard_received(arrival)  # handled on an earlier night (a crash left it here)
+            _leave_inbox(arrival)
+            continue
+        submission = _submission(len(submissions), arrival, replayed.get(where, received_at))
+        if sender in catalogue.sector_of_member:
+            if (sender, arrival.sha256) in first_loaded:
+                submission.duplicate_of = first_loaded[(sender, arrival.sha256)]
+            elif (sender, arrival.sha256) in first_tonight:
+                submission.duplicate_of = COPY_OF_TONIGHTS  # settled once its original is
+            else:
+                first_tonight.add((sender, arrival.sha256))
         submissions.append(submission)
-    return submissions, [_withheld_if_identifying(entry) for entry in scan.ignored]
+    ignored = [_withheld_if_identifying(entry) for entry in scan.ignored]
+    return submissions, ignored, [_withheld_if_identifying(entry) for entry in waiting]
 
 
 def recorded_arrivals(path: Path | None, received_at: datetime) -> dict[str, datetime]:
@@ -132,12 +176,19 @@ def recorded_arrivals(path: Path | None, received_at: datetime) -> dict[str, dat
     return times
 
 
+def _submission(key: int, arrival: Arrival, received_at: datetime) -> Submission:
+    return Submission(key=key, arrival=arrival, received_at=received_at,
+                      shown_file_name=arrival.file_name)
+
+
 def _withheld_if_identifying(entry: str) -> str:
-    """Ignored entries reach the run's artifact: a name that looks identifying is withheld."""
+    """Ignored entries reach the run's artifact: a name that looks identifying is withheld, and
+    any other is shown escaped (a name may hold line breaks or terminal escapes)."""
     from checks.screening import screen_cells
 
     path, _, reason = entry.partition(": ")
-    return f"(name withheld): {reason}" if screen_cells([(0, "file name", path)]) else entry
+    return f"(name withheld): {reason}" if screen_cells([(0, "file name", path)]) \
+        else printable(entry)
 
 
 def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
@@ -178,6 +229,8 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
             last = max(now_utc(), last + timedelta(microseconds=1))
             loaded_at.append(_takes_effect(submission, summary.started_at, last))
         summary.recorded += record_submissions(con, chunk, loaded_at)
+        for submission in chunk:  # recorded and kept: it leaves the drop folder
+            _leave_inbox(submission.arrival)
         summary.files_loaded += len(chunk)
         log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
         for submission in chunk:
@@ -199,6 +252,14 @@ def _takes_effect(submission: Submission, started_at: datetime, loaded_at: datet
     if submission.received_at < started_at:  # arrival order: keys follow it within the night
         return submission.received_at + timedelta(microseconds=submission.key)
     return loaded_at
+
+
+def _leave_inbox(arrival: Arrival) -> None:
+    try:
+        leave_inbox(arrival)
+    except OSError as error:  # it stays, and is recognised (and removed) on the next night
+        log.warning("could not remove %s from the inbox: %s", printable(str(arrival.path)),
+                    error)
 
 
 def night_parts(submissions: list[Submission]) -> Iterator[list[Submission]]:
@@ -281,4 +342,6 @@ def summary_markdown(summary: NightlySummary) -> str:
         lines += [f"| {rule} | {n} |" for rule, n in summary.warehouse_flags.most_common()]
     if summary.ignored:
         lines += ["", "Not read:"] + [f"- {entry}" for entry in summary.ignored]
+    if summary.waiting:
+        lines += ["", "Waiting for the next night:"] + [f"- {entry}" for entry in summary.waiting]
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,23 @@ STATE_WORDS = {
     "superseded": "SUPERSEDED: was loaded, later replaced by a newer accepted file; its values "
                   "stay in history.",
 }
+
+
+# Characters that would move the cursor, end a line or reorder text when a name is printed
+# (and lone surrogates, which stand for bytes of a name that were not UTF-8).
+UNPRINTED = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on one line: control, format (bidi) and line-separator characters
+    escaped (\\n, \\x1b, \\u202e), so a member's file name can neither start a fake line in a
+    receipt nor send escape sequences to an operator's terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        NAMED_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        if unicodedata.category(ch) in UNPRINTED else ch for ch in text)
 
 
 def condense(problems: list[Problem], shown: int = SHOWN_PER_RULE) -> list[dict]:
@@ -59,10 +77,11 @@ def receipt_name(submission_id: int, sha256: str) -> str:
 
 
 def render_text(receipt: dict) -> str:
-    """The receipt in plain words, for members who read it in a mail client."""
+    """The receipt in plain words, for members who read it in a mail client. Whatever a member
+    wrote (file name, folder, quoted cells) is shown escaped, one line each."""
     lines = [
-        f"Receipt for {receipt['file']}",
-        f"Member:    {receipt['member_id']}",
+        f"Receipt for {printable(receipt['file'])}",
+        f"Member:    {printable(receipt['member_id'])}",
         f"Received:  {receipt['received_at']}",
         f"SHA-256:   {receipt['sha256']}",
         f"State:     {STATE_WORDS.get(receipt['state'], receipt['state'])}",
@@ -85,9 +104,9 @@ def render_text(receipt: dict) -> str:
             where = ", ".join(part for part in (
                 f"row {p['row']}" if p.get("row") else "",
                 f"column {p['column']}" if p.get("column") else "") if part) or "file"
-            lines.append(f"- [{p['severity']}] {p['rule']} ({where}): {p['message']}")
+            lines.append(printable(f"- [{p['severity']}] {p['rule']} ({where}): {p['message']}"))
             if p.get("fix"):
-                lines.append(f"    How to fix: {p['fix']}")
+                lines.append(f"    How to fix: {printable(p['fix'])}")
     return "\n".join(lines) + "\n"
 
 
