@@ -533,7 +533,7 @@ OS_FAILURES = {  # errors of the machine, not of the code, and what the operator
                   "user running efc",
     errno.EPERM: "the workspace (EFC_HOME) must belong to the user running efc",
     errno.EROFS: "EFC_HOME must be on a writable file system",
-    errno.ENOSPC: "free space on that disk and run again (nothing half-written is kept)",
+    errno.ENOSPC: "free space on that disk and run again",
     errno.EDQUOT: "the disk quota is used up: free space and run again",
 }
 
