@@ -4,8 +4,8 @@ A judgement states that something changed materially (a count by more than 10%, 
 more than 5 percentage points; on a year earlier like-for-like, or a year's worth along the
 last 8 quarters' trend) and says how likely that is. The probability comes from the
 statistics (`transforms.statistics`): the model's probability that the change exceeds the
-materiality margin, from draws of a model of members' changes (count noise and members
-differing from one another), or for a trend from its GLM's t distribution.
+materiality margin, from draws of a model of members' changes or trends (count noise and
+members differing from one another).
 It is mapped to the yardstick rounding towards 50%, so a figure in a gap of the yardstick
 takes the weaker term. Nothing is drafted unless the change is also significant at 5%
 after Benjamini-Hochberg adjustment over all the quarter's tests, rests on at least
@@ -424,12 +424,13 @@ def _share_facts(est: st.ShareEstimate, revised: int) -> dict:
 
 def _trend_facts(trend: st.Trend | st.ShareTrend, yoy: st.ChangeEstimate | st.ShareEstimate,
                  revised: int) -> dict:
-    """A trend's evidence: its own fit and breaks; concentration from the year's change."""
+    """A trend's evidence: its fit, breaks and members' slopes; concentration from the
+    year's change."""
     return {"members": trend.members, "members_expected": yoy.members_expected,
-            "evidence": st.MemberEvidence(
-                members=trend.members, largest_share=yoy.evidence.largest_share,
-                largest_change_share=yoy.evidence.largest_change_share),
-            "model_fitted": trend.df >= 1, "breaks": len(trend.level_shifts),
+            "evidence": replace(trend.evidence, largest_share=yoy.evidence.largest_share,
+                                largest_change_share=yoy.evidence.largest_change_share),
+            "model_fitted": trend.df >= 1 and len(trend.evidence.draws) > 0,
+            "breaks": len(trend.level_shifts),
             "has_estimate": trend.has_estimate, "revised": revised}
 
 

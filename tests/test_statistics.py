@@ -295,6 +295,43 @@ def test_a_status_b_break_is_one_break_for_the_models_and_the_chart_markers():
     assert [s.rsplit(" from ", 1)[1] for s in shifts] == markers
 
 
+def test_trend_probability_comes_from_members_own_slopes():
+    """Known answer: three members growing 5% a quarter alike (tau^2 = 0, Poisson) give the
+    inverse-variance mean of their own GLM slopes on Student t with 2 df."""
+    window = QUARTERS[-8:]
+    growth = {q: 1.05 ** i for i, q in enumerate(window)}
+    levels = {"hl-a": 4_000.0, "hl-b": 900.0, "hl-c": 300.0}
+    rows = [r for r in panel_rows(levels, growth) if r["quarter"] in window]
+    result = st.trend(build(rows), "HL_URLS_CONFIRMED", window)
+    assert result.dispersion == 0 and result.evidence.members == 3
+    slopes, variances = [], []
+    for member in levels:
+        own = [r["value"] for r in rows if r["member_id"] == member]
+        fit = sm.GLM(own, sm.add_constant(np.arange(8.0)), family=sm.families.Poisson()).fit()
+        slopes.append(fit.params[1])
+        variances.append(fit.bse[1] ** 2)
+    weights = 1 / np.array(variances)
+    mean, sd = (weights * slopes).sum() / weights.sum(), weights.sum() ** -0.5
+    assert result.evidence.spread == pytest.approx(0.0, abs=1e-9)
+    bound = math.log(1.15) / 4
+    assert result.probability_beyond(0.15) == pytest.approx(
+        stats.t.sf((bound - mean) / sd, 2), abs=0.01)
+
+
+def test_one_members_growth_is_a_less_probable_trend_than_everyones():
+    window = QUARTERS[-8:]
+    levels = {"hl-a": 3_000.0, "hl-b": 2_000.0, "hl-c": 1_500.0, "hl-d": 1_000.0}
+    everyone = panel_rows(levels, {q: 1.06 ** i for i, q in enumerate(window)})
+    alone = [r | {"value": round(r["value"] * 1.25 ** window.index(r["quarter"]))}
+             if r["member_id"] == "hl-a" and r["quarter"] in window else r
+             for r in panel_rows(levels, {})]
+    shared = st.trend(build(everyone), "HL_URLS_CONFIRMED", window)
+    single = st.trend(build(alone), "HL_URLS_CONFIRMED", window)
+    assert single.slope_per_quarter > shared.slope_per_quarter > 0.05
+    assert shared.probability_beyond(0.10) > 0.99
+    assert single.probability_beyond(0.10) < 0.9 and single.evidence.agreeing == 1
+
+
 # -- shares --------------------------------------------------------------------------------
 
 

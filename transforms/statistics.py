@@ -226,6 +226,7 @@ class Trend:
     se: float = math.nan
     df: float = math.nan
     has_estimate: bool = False     # an estimated or provisional value in the window
+    evidence: MemberEvidence = field(default_factory=MemberEvidence, compare=False)
 
     @property
     def annual_change(self) -> float:
@@ -240,14 +241,10 @@ class Trend:
         return (1 + self.high) ** 4 - 1
 
     def probability_beyond(self, annual_margin: float) -> float:
-        """Probability that the true change over a year exceeds the margin (>0) or falls
-        below it (<0), from the slope's t distribution."""
-        if not (self.se > 0 and self.df >= 1):
-            return math.nan
-        bound = math.log1p(annual_margin) / 4
-        t_stat = (self.log_slope - bound) / self.se if annual_margin > 0 \
-            else (bound - self.log_slope) / self.se
-        return float(stats.t.cdf(t_stat, self.df))
+        """The model's probability that the coalition's change over a year exceeds the margin
+        (>0) or falls below it (<0): the share of draws of the model of members' own slopes
+        (`member_change_model`) beyond it."""
+        return self.evidence.share_beyond(math.log1p(annual_margin) / 4, annual_margin > 0)
 
 
 @dataclass(frozen=True)
@@ -273,6 +270,7 @@ class ShareTrend:
     df: float = math.nan
     has_estimate: bool = False
     share_range: tuple[float, float] = (math.nan, math.nan)  # lowest, highest pooled share
+    evidence: MemberEvidence = field(default_factory=MemberEvidence, compare=False)
 
     @property
     def is_near_linear(self) -> bool:
@@ -282,14 +280,13 @@ class ShareTrend:
         return low >= 0.1 and high <= 0.9
 
     def probability_beyond(self, points_per_year: float) -> float:
-        """Probability that the share moves by more than `points_per_year` (signed) a year."""
+        """The model's probability that the share moves by more than `points_per_year`
+        (signed) a year: draws of the model of members' own logit slopes, at the latest
+        share."""
         scale = 4 * self.share * (1 - self.share)
-        if not (self.se > 0 and self.df >= 1 and scale > 0):
+        if not scale > 0:
             return math.nan
-        bound = points_per_year / scale
-        t_stat = (self.logit_slope - bound) / self.se if points_per_year > 0 \
-            else (bound - self.logit_slope) / self.se
-        return float(stats.t.cdf(t_stat, self.df))
+        return self.evidence.share_beyond(points_per_year / scale, points_per_year > 0)
 
 
 @dataclass(frozen=True)
@@ -795,7 +792,8 @@ def member_change_model(changes: np.ndarray, variances: np.ndarray, weights: np.
     evidence = {"members": k}
     if k:
         size = np.asarray(weights, dtype=float)
-        evidence["agreeing"] = int(np.sum(np.sign(changes) == np.sign(direction))) \
+        moved = np.where(np.abs(changes) < 1e-9, 0.0, changes)  # a fit's 1e-16 is no move
+        evidence["agreeing"] = int(np.sum(np.sign(moved) == np.sign(direction))) \
             if direction else 0
         if size.sum() > 0:
             evidence["largest_share"] = float(size.max() / size.sum())
@@ -1084,6 +1082,30 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
                                                 rho if math.isfinite(rho) else 0.0))
 
 
+def _member_slopes(cells: pd.DataFrame, breaks: dict[str | None, set[str]],
+                   quarters: Sequence[str], model: Callable[[pd.DataFrame, pd.DataFrame],
+                                                            sm.GLM],
+                   weight: str, direction: float) -> MemberEvidence:
+    """Each member's own time slope (its own level and breaks, the series' dispersion) and
+    its standard error, combined by `member_change_model`: draws of the coalition's slope
+    that widen as members' trends disagree and as they get fewer."""
+    slopes, variances, weights = [], [], []
+    for _, own in cells.groupby("member_id", sort=True):
+        if own["quarter"].nunique() < 3:
+            continue
+        exog, _ = _panel_design(own, breaks, quarters)
+        results = _fit(model(own, exog))
+        if results is None or results.df_resid < 1 or "t" not in results.params:
+            continue
+        se = float(results.bse["t"])
+        if math.isfinite(se) and se > 0:
+            slopes.append(float(results.params["t"]))
+            variances.append(se ** 2)
+            weights.append(float(own[weight].sum()))
+    return member_change_model(np.array(slopes), np.array(variances), np.array(weights),
+                               direction)
+
+
 @_quietly
 def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
           dimension: str = "", category: str | Sequence[str] | None = None) -> Trend:
@@ -1114,6 +1136,12 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
     if df < 1:
         return nan_trend
     low, high = results.conf_int(alpha=ALPHA).loc["t"]
+    family = sm.families.NegativeBinomial(alpha=alpha) if alpha > 0 else sm.families.Poisson()
+    evidence = _member_slopes(
+        cells, breaks, quarters,
+        lambda own, exog: sm.GLM(own["value"].to_numpy(float), exog.astype(float),
+                                 family=family),
+        "value", float(np.sign(results.params["t"])))
     return Trend(
         indicator=indicator, quarters=tuple(quarters),
         slope_per_quarter=math.expm1(float(results.params["t"])),
@@ -1125,7 +1153,8 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
         method=f"negative binomial GLM (alpha {alpha:.3g}: members' scatter about their own "
                "trends), "
                f"member fixed effects, log-linear time, {len(shifts)} level shift(s) for "
-               f"series breaks, Pearson scale, t on {df} df")
+               f"series breaks, Pearson scale, t on {df} df",
+        evidence=evidence)
 
 
 @_quietly
@@ -1154,7 +1183,8 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
     if (problem := _unmodellable(cells["value"], cells["n"])) or \
             (cells["value"] > cells["n"]).any():
         return replace(empty, method=f"no trend: {problem or 'a part exceeds its whole'}")
-    exog, shifts = _panel_design(cells, break_quarters(data, indicator), quarters)
+    breaks = break_quarters(data, indicator)
+    exog, shifts = _panel_design(cells, breaks, quarters)
     rho, _ = _series_rho(data, indicator, dimension, categories, among_key, quarters)
     rho = rho if math.isfinite(rho) else 0.0
     n = cells["n"].to_numpy(float)
@@ -1170,6 +1200,14 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
     slope = float(results.params["t"])
     low, high = results.conf_int(alpha=ALPHA).loc["t"]
     scale = 4 * share * (1 - share)
+
+    def own_model(own: pd.DataFrame, exog: pd.DataFrame) -> sm.GLM:
+        n = own["n"].to_numpy(float)
+        return sm.GLM((own["value"] / own["n"]).to_numpy(float), exog.astype(float),
+                      family=sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
+
+    evidence = _member_slopes(cells, breaks, quarters, own_model, "value",
+                              float(np.sign(slope)))
     return ShareTrend(
         indicator=indicator, dimension=dimension, categories=categories,
         quarters=tuple(quarters), share=share, points_per_year=slope * scale,
@@ -1181,7 +1219,7 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
                "points a year at the latest share",
         logit_slope=slope, se=float(results.bse["t"]), df=float(df),
         has_estimate=bool(cells["has_estimate"].any()),
-        share_range=(float(pooled.min()), float(pooled.max())))
+        share_range=(float(pooled.min()), float(pooled.max())), evidence=evidence)
 
 
 def _hhi(shares: pd.Series) -> float:

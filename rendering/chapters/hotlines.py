@@ -70,7 +70,7 @@ def uncertainty_table(edition: Edition, indicators: tuple[str, ...], table_id: s
             edition.name_of(indicator),
             fmt_change_pct(est.change) if shown else SUPPRESSED,
             f"{fmt_change_pct(est.low)} to {fmt_change_pct(est.high)}"
-            if shown and math.isfinite(est.low) else "n/a" if shown else SUPPRESSED,
+            if shown and math.isfinite(est.low) else "none" if shown else SUPPRESSED,
             str(len(est.members)),
             fmt_pct(est.comparable_coverage, 0)])
     return table(table_id, f"Change on {base} with uncertainty", [
@@ -78,5 +78,7 @@ def uncertainty_table(edition: Edition, indicators: tuple[str, ...], table_id: s
         [False, True, True, True, True],
         ["Like-for-like over members complete in both quarters; a member with a series break "
          "between them is left out, so a change may differ from the table above. Intervals "
-         "allow for members varying more than chance would (negative binomial bootstrap). "
+         "allow for members varying more than chance would (negative binomial bootstrap); "
+         "'none': no model could be fitted (too little history, a zero base, or a value no "
+         "model takes), so the change stands without an interval. "
          "Coverage: members compared out of those expected now."])
