@@ -529,3 +529,25 @@ def test_fuzz_one_night_answers_every_file_and_a_rerun_changes_nothing(files, pr
     receipts = list((root / "home" / "receipts").glob("*/*.json"))
     assert len(receipts) == len(files)
     assert before == after
+
+
+def test_a_name_that_is_not_utf8_gets_its_receipt_and_its_folder_is_named(workspace, catalogue):
+    from transforms.loading import receipts_since, record_submissions
+    from transforms.receipts import write_receipt
+
+    inbox = os.fsencode(workspace.inbox)
+    os.makedirs(os.path.join(inbox, b"hl-north"))
+    os.makedirs(os.path.join(inbox, b"\xff-folder"))
+    for folder in (b"hl-north", b"\xff-folder"):
+        with open(os.path.join(inbox, folder, b"stats-\xff.csv"), "wb") as handle:
+            handle.write(csv_of("hl-north,2026-07,HL_URLS_CONFIRMED,,,5,,,"))
+    found, ignored, _ = discover(workspace)
+    assert ignored == ["\\udcff-folder: a folder name that is not UTF-8, so no member code"]
+    examined = [examine_received(s, catalogue, workspace)[0] for s in found]
+    validate(examined, catalogue, TODAY, engine="pandas")
+    with duckdb.connect(str(workspace.warehouse_path)) as con:
+        record_submissions(con, examined, [nightly.now_utc()])
+        (receipt,) = receipts_since(con, None)
+    assert receipt["file"] == "stats-\\xff.csv" and receipt["state"] == "accepted"
+    write_receipt(workspace.receipts_dir, receipt, "r")
+    assert "stats-\\xff.csv" in render_text(receipt)

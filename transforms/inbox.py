@@ -86,6 +86,9 @@ def scan_inbox(inbox: Path) -> InboxScan:
         if not folder.is_dir(follow_symlinks=False):
             ignored.append(f"{folder.name}: not inside a member folder")
             continue
+        if not _is_utf8(folder.name):  # no receipt could name its sender
+            ignored.append(f"{folder.name}: a folder name that is not UTF-8, so no member code")
+            continue
         for entry in os.scandir(folder.path):
             if entry.name.startswith("."):
                 continue
@@ -97,6 +100,15 @@ def scan_inbox(inbox: Path) -> InboxScan:
                                       info.st_mtime_ns, info.st_ino))
     sightings.sort(key=lambda s: (s.modified_ns // 1_000_000_000, s.member_folder, s.file_name))
     return InboxScan(sightings, ignored)
+
+
+def _is_utf8(name: str) -> bool:
+    """False for a name holding bytes that were not UTF-8 (surrogates, as os hands them over)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def receive(sighting: Sighting, receiving_dir: Path, *, settle_s: int, now_ns: int) -> Arrival:

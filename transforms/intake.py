@@ -200,6 +200,12 @@ def could_not_read(submission: Submission, error: OSError, catalogue: Catalogue
     return submission
 
 
+def utf8_name(name: str) -> str:
+    """A file name as text the warehouse and receipts can hold: bytes of the name that were not
+    UTF-8 (surrogates, as the file system hands them over) shown as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def examine_name(submission: Submission) -> list[Problem]:
     """Screen the file name too: it reaches receipts and the warehouse, so it must not identify."""
     findings = [Problem(p.severity, p.rule, p.message, "Rename the file; a file name carries "
@@ -208,7 +214,7 @@ def examine_name(submission: Submission) -> list[Problem]:
     suffix = Path(submission.arrival.file_name).suffix
     submission.shown_file_name = (
         f"(name withheld: it looked identifying){suffix}" if findings
-        else submission.arrival.file_name)
+        else utf8_name(submission.arrival.file_name))
     submission.problems.extend(findings)
     submission.is_identifying = submission.is_identifying or bool(findings)
     return findings
