@@ -185,13 +185,13 @@ def sample_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
 
 @pytest.fixture(scope="session")
 def sample_copy(sample_home: Path, tmp_path_factory: pytest.TempPathFactory
-                ) -> Callable[..., Path]:
+                ) -> Callable[[str], Path]:
     """sample_copy(name): a fresh copy of the ingested sample workspace (warehouse, snapshot,
     archive, receipts) for a test that writes, under a new temporary folder `name`."""
 
-    def copy(name: str, ignore: Callable | None = None) -> Path:
+    def copy(name: str) -> Path:
         home = tmp_path_factory.mktemp(name) / "home"
-        shutil.copytree(sample_home, home, ignore=ignore)
+        shutil.copytree(sample_home, home)
         return home
 
     return copy
