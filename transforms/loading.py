@@ -35,9 +35,7 @@ def already_received(con: duckdb.DuckDBPyConnection
                      ) -> tuple[set[tuple[str, str, str]], dict[tuple[str, str], int]]:
     """(member, name fingerprint, sha256) of files handled before, and per (member, sha256)
     the first submission that was loaded: a member's copy is a duplicate of its own file only."""
-    rows = con.execute(
-        "select member_id, file_name_sha256, sha256, submission_id, state from submissions "
-        "order by submission_id").fetchall()
+    rows = con.execute(sql("received_files")).fetchall()
     seen = {(m, n, s) for m, n, s, _, _ in rows}
     first: dict[tuple[str, str], int] = {}
     for member_id, _, sha, submission_id, state in rows:
@@ -59,11 +57,9 @@ def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
         chunk_ids = []
         for submission, at in zip(chunk, loaded_at, strict=True):
             if submission.duplicate_of == COPY_OF_TONIGHTS:  # its original was recorded first
-                submission.resolve_copy(con.execute(
-                    "select min(submission_id) from submissions where member_id = ? "
-                    "and sha256 = ? and list_contains(?, state)",
-                    [submission.member_id, submission.arrival.sha256, list(LOADED_STATES)]
-                ).fetchone()[0])
+                submission.resolve_copy(con.execute(sql("first_loaded_copy"), {
+                    "member_id": submission.member_id, "sha256": submission.arrival.sha256,
+                    "loaded_states": list(LOADED_STATES)}).fetchone()[0])
             chunk_ids.append(_insert_submission(con, submission, at))
         _insert_rule_results(con, chunk, chunk_ids, loaded_at)
         _load_observations(con, chunk, chunk_ids, loaded_at)
