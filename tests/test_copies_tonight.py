@@ -4,15 +4,13 @@ one (transforms/sql/first_loaded_copy.sql)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 
 from efc.settings import REPO_ROOT
-from transforms.inbox import Arrival
-from transforms.intake import COPY_OF_TONIGHTS, Submission, examine, validate
+from tests.test_warehouse_checks import examined
+from transforms.intake import COPY_OF_TONIGHTS, Submission, validate
 from transforms.loading import record_submissions
 from transforms.warehouse import load_reference, migrate
 
@@ -22,10 +20,7 @@ BAD = b"member_id,period,indicator,value\nhl-north,2026-07,NO_SUCH_INDICATOR,4\n
 
 
 def received(key: int, member: str, data: bytes, catalogue, copy: bool = False) -> Submission:
-    arrival = Arrival(member, f"file-{key}.csv", Path(f"/nonexistent/file-{key}.csv"),
-                      hashlib.sha256(data).hexdigest(), len(data), 0)
-    submission = examine(Submission(key=key, arrival=arrival, received_at=AT), data, catalogue,
-                         max_file_bytes=10**6, max_rows=10**6)
+    submission = examined(key, member, data, catalogue)
     validate([submission], catalogue, AT.date(), engine="pandas")
     if copy:
         submission.duplicate_of = COPY_OF_TONIGHTS

@@ -7,13 +7,12 @@ import contextlib
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from efc.cli import build_parser, main
-from transforms.inbox import Arrival
-from transforms.intake import STATES, Submission, examine, validate
+from tests.test_warehouse_checks import examined
+from transforms.intake import STATES, Submission, validate
 from transforms.loading import record_submissions
 from transforms.warehouse import publish_snapshot, received_submissions, writer
 
@@ -32,12 +31,8 @@ def test_every_state_is_accepted_and_nothing_else():
     assert ", ".join(STATES) in err.getvalue()
 
 
-def submission(member: str, name: str, text: str, catalogue) -> Submission:
-    data = text.encode()
-    arrival = Arrival(member, name, Path(f"/nonexistent/{name}"), str(len(data)) * 8, len(data),
-                      0)
-    found = examine(Submission(key=len(name), arrival=arrival, received_at=AT), data, catalogue,
-                    max_file_bytes=10**6, max_rows=10**6)
+def submission(key: int, member: str, text: str, catalogue) -> Submission:
+    found = examined(key, member, text.encode(), catalogue)
     validate([found], catalogue, AT.date(), engine="pandas")
     return found
 
@@ -45,25 +40,24 @@ def submission(member: str, name: str, text: str, catalogue) -> Submission:
 def test_listing_filters_by_member_and_state(workspace, catalogue):
     assert received_submissions(workspace) == []  # no snapshot yet: nothing received
     header = "member_id,period,indicator,value\n"
-    files = [submission("hl-north", "good.csv", header + "hl-north,2026-07,HL_URLS_CONFIRMED,4\n",
+    files = [submission(0, "hl-north", header + "hl-north,2026-07,HL_URLS_CONFIRMED,4\n",
                         catalogue),
-             submission("hl-south", "bad.csv", header + "hl-south,2026-07,NO_SUCH,4\n",
-                        catalogue)]
+             submission(1, "hl-south", header + "hl-south,2026-07,NO_SUCH,4\n", catalogue)]
     with writer(workspace) as con:
         record_submissions(con, files, [AT, AT.replace(minute=1)])
         publish_snapshot(con, workspace)
 
     everything = received_submissions(workspace)
     assert [(r["member_id"], r["file"], r["state"]) for r in everything] == [
-        ("hl-north", "good.csv", "accepted"), ("hl-south", "bad.csv", "rejected")]
+        ("hl-north", "file-0.csv", "accepted"), ("hl-south", "file-1.csv", "rejected")]
     assert set(everything[0]) == {"submission_id", "member_id", "file", "received_at", "state",
                                   "observations", "errors", "warnings"}
-    assert [r["file"] for r in received_submissions(workspace, state="rejected")] == ["bad.csv"]
+    assert [r["file"] for r in received_submissions(workspace, state="rejected")] == ["file-1.csv"]
     assert [r["file"] for r in received_submissions(workspace, member_id="hl-north")] == [
-        "good.csv"]
+        "file-0.csv"]
     assert received_submissions(workspace, member_id="hl-north", state="rejected") == []
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["submissions", "--state", "rejected", "--json"]) == 0
-    assert [r["file"] for r in json.loads(out.getvalue())] == ["bad.csv"]
+    assert [r["file"] for r in json.loads(out.getvalue())] == ["file-1.csv"]
