@@ -4,6 +4,7 @@ sample (built once per run), and the guard that keeps the everyday tier fast."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import json
 import os
@@ -42,18 +43,22 @@ def why_slow(fixture_names: Iterable[str], sources: Iterable[str]) -> str | None
     return None
 
 
+@functools.cache
+def _code_of(function: Callable) -> str:
+    """A function's code from `def` on (decorators hold data), if tests/ defines it."""
+    with contextlib.suppress(OSError, TypeError):
+        if Path(inspect.getsourcefile(function) or "").parent == TESTS:
+            source = inspect.getsource(function)
+            return source[DEF.search(source).start():]
+    return ""
+
+
 def _sources(item: pytest.Function) -> list[str]:
     """The test function's code and the code of every fixture it uses that tests/ defines."""
     functions = [item.function]
     for definitions in item._fixtureinfo.name2fixturedefs.values():
         functions += [d.func for d in definitions]
-    sources = []
-    for function in functions:
-        with contextlib.suppress(OSError, TypeError):
-            if Path(inspect.getsourcefile(function) or "").parent == TESTS:
-                source = inspect.getsource(function)  # from `def` on: decorators hold data
-                sources.append(source[DEF.search(source).start():])
-    return sources
+    return [_code_of(function) for function in functions]
 
 
 @pytest.hookimpl(tryfirst=True)
