@@ -19,7 +19,7 @@ from hypothesis import strategies as hs
 from tests.test_statistics import QUARTER, QUARTERS, build
 from transforms import statistics as st
 
-BOUNDED = settings(max_examples=12, deadline=None, database=None, derandomize=True,
+BOUNDED = settings(max_examples=25, deadline=None, database=None, derandomize=True,
                    phases=(Phase.explicit, Phase.generate),  # a failure shows unshrunk
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 COUNTRIES = ("NL", "US", "LI", "ZZ")
@@ -117,11 +117,19 @@ def test_shares_concentration_and_signals_never_stop(rows):
         _interval(share.low, share.share, share.high)
         _interval(share.change_low, share.change, share.change_high)
         assert math.isnan(share.p_value) or 0 <= share.p_value <= 1
-        if not share.members or math.isnan(share.change_low):
-            _probability(share.probability_beyond(0.05))
+        _probability(share.probability_beyond(0.05))
+        _probability(share.probability_beyond(-0.05))
         conc = _calm(st.concentration, data, "HL_URLS_CONFIRMED", "hosting_country",
                      QUARTER, base)
         assert math.isnan(conc.hhi) or 0 <= conc.hhi <= 10_000 + 1e-6
+        parts = _calm(st.share_composition, data, "HL_URLS_CONFIRMED", "hosting_country",
+                      ["LI"], QUARTER, base, among=COUNTRIES)
+        assert parts.moved in ("part", "rest", "both", "neither")
+        assert parts.rest.categories == ("NL", "US", "ZZ")
+        judged = st.judge_confidence(members=len(share.members), members_expected=5,
+                                     evidence=share.evidence,
+                                     model_fitted=len(share.evidence.draws) > 0)
+        assert judged.level in st.CONFIDENCE_LEVELS and judged.strength and judged.limitation
     trend = _calm(st.share_trend, data, "HL_URLS_CONFIRMED", "hosting_country", "NL", WINDOW)
     _interval(trend.low, trend.points_per_year, trend.high)
     _probability(trend.probability_beyond(0.05))

@@ -1083,23 +1083,33 @@ def share_change(data: AssessmentData, indicator: str, dimension: str,
 
 
 def _member_slopes(cells: pd.DataFrame, breaks: dict[str | None, set[str]],
-                   quarters: Sequence[str], model: Callable[[pd.DataFrame, pd.DataFrame],
+                   quarters: Sequence[str], model: Callable[[pd.DataFrame, np.ndarray],
                                                             sm.GLM],
                    weight: str, direction: float) -> MemberEvidence:
     """Each member's own time slope (its own level and breaks, the series' dispersion) and
     its standard error, combined by `member_change_model`: draws of the coalition's slope
-    that widen as members' trends disagree and as they get fewer."""
+    that widen as members' trends disagree and as they get fewer.
+
+    The design is built in NumPy (level, time, a level shift per break with points on both
+    sides): a pandas design per member cost more than the fits.
+    """
+    position = {q: float(i) for i, q in enumerate(quarters)}
     slopes, variances, weights = [], [], []
-    for _, own in cells.groupby("member_id", sort=True):
-        if own["quarter"].nunique() < 3:
+    for member, own in cells.groupby("member_id", sort=True):
+        seen = own["quarter"].to_numpy(str)
+        if len(set(seen)) < 3:
             continue
-        exog, _ = _panel_design(own, breaks, quarters)
-        results = _fit(model(own, exog))
-        if results is None or results.df_resid < 1 or "t" not in results.params:
+        columns = [np.ones(len(own)), np.array([position[q] for q in seen])]
+        for q in sorted(breaks.get(None, set()) | breaks.get(str(member), set())):
+            after = seen >= q
+            if after.any() and (~after).any():
+                columns.append(after.astype(float))
+        results = _fit(model(own, np.column_stack(columns)))
+        if results is None or results.df_resid < 1:
             continue
-        se = float(results.bse["t"])
+        se = float(results.bse[1])
         if math.isfinite(se) and se > 0:
-            slopes.append(float(results.params["t"]))
+            slopes.append(float(results.params[1]))
             variances.append(se ** 2)
             weights.append(float(own[weight].sum()))
     return member_change_model(np.array(slopes), np.array(variances), np.array(weights),
@@ -1139,8 +1149,7 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
     family = sm.families.NegativeBinomial(alpha=alpha) if alpha > 0 else sm.families.Poisson()
     evidence = _member_slopes(
         cells, breaks, quarters,
-        lambda own, exog: sm.GLM(own["value"].to_numpy(float), exog.astype(float),
-                                 family=family),
+        lambda own, exog: sm.GLM(own["value"].to_numpy(float), exog, family=family),
         "value", float(np.sign(results.params["t"])))
     return Trend(
         indicator=indicator, quarters=tuple(quarters),
@@ -1201,9 +1210,9 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
     low, high = results.conf_int(alpha=ALPHA).loc["t"]
     scale = 4 * share * (1 - share)
 
-    def own_model(own: pd.DataFrame, exog: pd.DataFrame) -> sm.GLM:
+    def own_model(own: pd.DataFrame, exog: np.ndarray) -> sm.GLM:
         n = own["n"].to_numpy(float)
-        return sm.GLM((own["value"] / own["n"]).to_numpy(float), exog.astype(float),
+        return sm.GLM((own["value"] / own["n"]).to_numpy(float), exog,
                       family=sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
 
     evidence = _member_slopes(cells, breaks, quarters, own_model, "value",
