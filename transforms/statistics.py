@@ -27,7 +27,19 @@ Methods, and why:
   the member from its quarter: the series is split, not bent.
 - Concentration: shares over like-for-like members; HHI over attributable categories only
   (`ZZ` unknown and `XO` onion are not countries).
+- Probability that a change (or trend) exceeds a margin: draws of the coalition's change
+  from a random-effects model of members' own changes (or slopes): count noise with the
+  series' alpha or rho, plus member-to-member variation tau^2, the mean on members - 1 df
+  (`member_change_model`). The intervals above cover count noise of the members' total;
+  the probability also covers members disagreeing, so one member's jump is not "certain".
+- Confidence (`judge_confidence`) is about the evidence, apart from probability:
+  concentration in one member, coverage, breaks, estimates, revisions, model fit,
+  disagreement, another sector's corroboration; `share_composition` says which count
+  moved a share.
 Non-additive indicators (medians, distinct counts) are refused: they are never summed.
+Nothing a member sends stops these functions: values are checked before any fit
+(`_unmodellable`), fits that break down numerically give no interval (`_fit`), and no
+warning reaches stderr (`_quietly`).
 """
 
 from __future__ import annotations
