@@ -12,12 +12,16 @@ looks for two things an edition must never hold:
 
 Free text is matched on values of three or more significant digits and shares printed with
 their unit and at least one decimal, so that page numbers, dates, counts of members and
-chapter numbers do not block an edition; a signed figure (``+409``, ``−1.2%``) is a change,
-never a level or a share. Structured outputs (attachments, the manifest) are
-read cell by cell: a cell whose whole content is such a value is a hit. A number that is also
-the value of a cell the edition publishes, or one of the edition's own counts (files, cells
-hidden and published per table), is not a hit: the reader cannot tell the two apart, and the
-gate has shown that value safe; small suppressed values (fewer than three
+chapter numbers do not block an edition. A signed figure (``+409``, ``−1.2%``) is a change,
+never a level or a share. A share is a hit only where the hidden cell's category is named
+just before it (its code, its words or its country's name; in a table, anywhere in its row):
+shares are few and dense (a report prints hundreds between 0.0% and 100.0%), so without its
+label a share matches some hidden cell of another table by chance (on the sample, every one
+of 27 share hits was such a coincidence). Structured outputs (attachments, the manifest) are
+read cell by cell: a cell whose whole content is such a value is a hit. A number that is
+also the value of a cell the edition publishes, or one of the edition's own counts (files,
+cells hidden and published per table), is not a hit: the reader cannot tell the two apart,
+and the gate has shown that value safe. Small suppressed values (fewer than three
 significant digits) are left to the gate, since a search for them would hit every
 coincidence.
 
@@ -30,6 +34,7 @@ rows of its document control.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -40,10 +45,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pycountry
 
 from checks.disclosure import TOTAL, CellKey, DisclosureLog, SuppressionPattern
 
 MIN_SIGNIFICANT_DIGITS = 3
+LABEL_REACH = 60  # characters before a printed share where its category must be named
 # A number as the report prints one: grouped by comma or (no-break, thin) space, or plain;
 # optionally a "k" (thousands) or "%" suffix. The look-arounds keep digits of longer tokens
 # (dates such as 2026-09-30, codes such as HL_URLS, versions such as 1.2.3) out.
@@ -66,6 +73,21 @@ class SuppressedCell:
 
     def name(self) -> str:
         return f"{self.table} [{', '.join(self.key)}]"
+
+    def named_in(self, text: str) -> bool:
+        """True when the cell's category is named in `text` (its code, its words, or the
+        country's name): what makes a printed share this cell's rather than another's."""
+        return bool(self.key) and _label_pattern(self.key[0]).search(text) is not None
+
+
+@functools.cache
+def _label_pattern(code: str) -> re.Pattern:
+    names = {code, code.replace("_", " ")}
+    if len(code) == 2 and code.isalpha():
+        country = pycountry.countries.get(alpha_2=code.upper())
+        names |= {country.name, getattr(country, "common_name", country.name)} if country else set()
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -148,11 +170,16 @@ def check_release(edition: str, *, texts: Mapping[str, str],
     code_pattern = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w-])",
                                re.IGNORECASE) if codes else None)
 
-    def search(artefact: str, text: str, *, whole_cell: bool) -> None:
+    def search(artefact: str, text: str, *, whole_cell: bool, row: str | None = None) -> None:
         for match in _NUMBER.finditer(text):
             if whole_cell and match.group(0).strip() != text.strip():
                 continue
-            for cell in _matching_cells(match, targets, safe):
+            cells = _matching_cells(match, targets, safe)
+            if match.group("suffix") and cells:  # a share: only beside its category's name
+                near = row if row is not None else text[max(0, match.start() - LABEL_REACH):
+                                                        match.start()]
+                cells = [c for c in cells if c.named_in(near)]
+            for cell in cells:
                 report.findings.append(Finding(
                     artefact, f"suppressed cell {cell.name()}",
                     _context(text, match.start(), match.end())))
@@ -168,7 +195,7 @@ def check_release(edition: str, *, texts: Mapping[str, str],
         report.artefacts.append(artefact)
         for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
             for cell in row:
-                search(artefact, cell, whole_cell=True)
+                search(artefact, cell, whole_cell=True, row=" ".join(row))
     for artefact, document in sorted(documents.items()):
         report.artefacts.append(artefact)
         for cell in _leaves(document):

@@ -116,3 +116,13 @@ def test_a_blocked_edition_survives_pickling_as_an_orchestrator_stores_it():
     again = pickle.loads(pickle.dumps(stopped))
     assert str(again) == str(stopped) and again.written == ["/r/coalition.pdf"]
     assert "public edition" in str(again) and "43,210" not in str(again)
+
+
+def test_a_share_is_a_hit_only_beside_its_category():
+    log, cells = planted_table()
+    share = f"{43_210 / cells.loc['Total', 'value'] * 100:.1f}%"
+    assert run(texts={"pdf": f"Liechtenstein {share} of all URLs"}).blocked
+    assert not run(texts={"pdf": f"cyberlocker {share}; forum 8.8%"}).blocked  # a coincidence
+    row = f"Liechtenstein,{share}\n".encode()
+    assert run(tables={"hosting.csv": b"country,share\n" + row}).blocked
+    assert not run(tables={"sites.csv": f"site type,share\nforum,{share}\n".encode()}).blocked
