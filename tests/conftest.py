@@ -177,7 +177,8 @@ def sample_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
         from flows.nightly_aggregation import nightly_aggregation
 
         with efc_home(home):
-            summary = nightly_aggregation(inbox=str(SAMPLE), run_label="tests")
+            summary = nightly_aggregation(inbox=str(SAMPLE), run_label="tests",
+                                          arrivals=str(SAMPLE / "arrivals.csv"))  # as efc demo
         (home / "nightly_summary.json").write_text(json.dumps(summary))
 
     home = build_once(run_folder(tmp_path_factory) / "sample", ingest, SAMPLE_BUILD_TIMEOUT_S)
