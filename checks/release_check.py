@@ -14,7 +14,8 @@ Free text is matched on values of three or more significant digits and shares pr
 their unit and at least one decimal, so that page numbers, dates, counts of members and
 chapter numbers do not block an edition. A signed figure (``+409``, ``−1.2%``) is a change,
 never a level or a share. A share is a hit only where the hidden cell's category is named
-just before it (its code, its words or its country's name; in a table, anywhere in its row):
+just before it (its code, its words or its country's name) and its quarter near it (in a
+table: in the share's row or its column's heading):
 shares are few and dense (a report prints hundreds between 0.0% and 100.0%), so without its
 label a share matches some hidden cell of another table by chance (on the sample, every one
 of 27 share hits was such a coincidence). Structured outputs (attachments, the manifest) are
@@ -60,6 +61,7 @@ _NUMBER = re.compile(
     r"(?P<suffix>\s?%|k\b)?"
     r"(?![\w/]|[.,]\d|-\d)")
 _YEARS = range(1900, 2101)
+_QUARTER = re.compile(r"\d{4}-Q[1-4]")
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,14 @@ class SuppressedCell:
     def name(self) -> str:
         return f"{self.table} [{', '.join(self.key)}]"
 
-    def named_in(self, text: str) -> bool:
-        """True when the cell's category is named in `text` (its code, its words, or the
-        country's name): what makes a printed share this cell's rather than another's."""
-        return bool(self.key) and _label_pattern(self.key[0]).search(text) is not None
+    def named_in(self, before: str, around: str) -> bool:
+        """True when the cell's category is named in `before` (its code, its words, or the
+        country's name) and its quarter, if it has one, in `around`: what makes a printed
+        share this cell's rather than another category's or another quarter's."""
+        if not self.key or _label_pattern(self.key[0]).search(before) is None:
+            return False
+        quarters = [k for k in self.key[1:] if _QUARTER.fullmatch(k)]
+        return all(q in around for q in quarters)
 
 
 @functools.cache
@@ -170,15 +176,17 @@ def check_release(edition: str, *, texts: Mapping[str, str],
     code_pattern = (re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w-])",
                                re.IGNORECASE) if codes else None)
 
-    def search(artefact: str, text: str, *, whole_cell: bool, row: str | None = None) -> None:
+    def search(artefact: str, text: str, *, whole_cell: bool,
+               row: tuple[str, str] | None = None) -> None:
         for match in _NUMBER.finditer(text):
             if whole_cell and match.group(0).strip() != text.strip():
                 continue
             cells = _matching_cells(match, targets, safe)
             if match.group("suffix") and cells:  # a share: only beside its category's name
-                near = row if row is not None else text[max(0, match.start() - LABEL_REACH):
-                                                        match.start()]
-                cells = [c for c in cells if c.named_in(near)]
+                before, around = row if row is not None else (
+                    text[max(0, match.start() - LABEL_REACH):match.start()],
+                    text[max(0, match.start() - 2 * LABEL_REACH):match.end() + 2 * LABEL_REACH])
+                cells = [c for c in cells if c.named_in(before, around)]
             for cell in cells:
                 report.findings.append(Finding(
                     artefact, f"suppressed cell {cell.name()}",
@@ -193,9 +201,12 @@ def check_release(edition: str, *, texts: Mapping[str, str],
         search(artefact, text, whole_cell=False)
     for artefact, body in sorted(tables.items()):
         report.artefacts.append(artefact)
-        for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
-            for cell in row:
-                search(artefact, cell, whole_cell=True, row=" ".join(row))
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        header = rows[0] if rows else []
+        for row in rows:
+            for j, cell in enumerate(row):  # a cell's row and its column's heading name it
+                context = " ".join(row) + " " + (header[j] if j < len(header) else "")
+                search(artefact, cell, whole_cell=True, row=(context, context))
     for artefact, document in sorted(documents.items()):
         report.artefacts.append(artefact)
         for cell in _leaves(document):

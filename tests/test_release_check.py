@@ -126,3 +126,12 @@ def test_a_share_is_a_hit_only_beside_its_category():
     row = f"Liechtenstein,{share}\n".encode()
     assert run(tables={"hosting.csv": b"country,share\n" + row}).blocked
     assert not run(tables={"sites.csv": f"site type,share\nforum,{share}\n".encode()}).blocked
+
+
+def test_a_share_names_its_quarter_too():
+    from checks.release_check import SuppressedCell
+
+    cell = SuppressedCell("T by takedown_bucket", ("not_removed", "2026-Q1"), 120.0, 0.04)
+    assert cell.named_in("not removed was", "not removed was 4.0% in 2026-Q1")
+    assert not cell.named_in("not removed was", "not removed was 4.0% in 2025-Q3")
+    assert not cell.named_in("over 28 days was", "over 28 days was 4.0% in 2026-Q1")
