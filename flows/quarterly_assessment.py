@@ -57,6 +57,10 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
         standing = (f"version {files.version}, {files.status.lower()}"
                     + ("" if files.issued else ": unchanged, no new version"))
         logger.info("%s edition: %s", edition, standing)
+        if files.withheld_named:
+            logger.warning("%s edition prints c for the narrative's %s: disclosure control "
+                           "hides the figures they name in this edition", edition,
+                           ", ".join(f"{{{name}}}" for name in files.withheld_named))
         create_link_artifact(key=f"assessment-{quarter.lower()}-{edition}",
                              link=files.pdf.as_uri(), link_text=files.pdf.name,
                              description=f"{edition} edition, {standing}, cut-off "

@@ -50,8 +50,8 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     publications can be differenced. The context says what the edition says; which issue it
     is (version, status, approval) is added by `rendering.review.stamp` before rendering.
     """
-    edition = Edition(data, rules, forced,
-                      key_judgements.final_narrative(data, rules, narrative))
+    edition = Edition(data, rules, forced)
+    edition.narrative = key_judgements.final_narrative(edition, narrative)
     findings, tiles = key_judgements.build(edition)
     chapters = [section for chapter in modules(CHAPTERS) if (section := chapter.build(edition))]
     annexes = [section for annex in modules(ANNEXES) if (section := annex.build(edition))]

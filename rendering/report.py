@@ -40,6 +40,7 @@ class ReportFiles:
     version: int
     status: str  # DRAFT or FINAL
     issued: bool  # False: the data had not changed, the latest version stands
+    withheld_named: tuple[str, ...] = ()  # names in the narrative this edition printed as c
 
 
 def code_version() -> str:
@@ -103,6 +104,7 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
     }
     return EditionBuild(content=content, tables=attachments, manifest=manifest,
                         audit=audit_csv(log), pattern=pattern, inherited=inherited,
+                        withheld_named=tuple(log.withheld_named),
                         release=ReleaseInputs.from_log(
                             log, members, counts=[len(data.submissions_used),
                                                   *data.submissions_used["submission_id"]]))
@@ -166,7 +168,8 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
         history.publish(version)
     return ReportFiles(pdf=history.pdf, html=history.html, manifest=history.manifest,
                        pattern=build.pattern, version=version.number,
-                       status=history.status(version), issued=not unchanged)
+                       status=history.status(version), issued=not unchanged,
+                       withheld_named=build.withheld_named)
 
 
 def covers(pattern: SuppressionPattern, other: SuppressionPattern) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from checks.disclosure import load_rules
 from rendering.chapters import key_judgements
+from rendering.chapters.core import Edition
 from tests.test_statistics import QUARTER, build, simulate
 from transforms import statistics as st
 
@@ -46,7 +47,7 @@ def test_data_with_other_member_values_starts_with_none_of_the_old_figures():
 def test_both_editions_read_one_draft_of_the_judgements():
     data = build(simulate(seed=7, rise=PLANTED))
     rules = [load_rules(name) for name in ("coalition", "public")]
-    finals = [key_judgements.final_narrative(data, edition_rules, None)
+    finals = [key_judgements.final_narrative(Edition(data, edition_rules), None)
               for edition_rules in rules]
     assert finals[0].judgements, "the planted rises should be drafted"
     assert rules[0].min_contributors == rules[1].min_contributors

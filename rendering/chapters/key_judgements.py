@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from checks.disclosure import DisclosureRules
 from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, fmt_for
 from rendering.chapters.payments import payment_mix
 from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_pct
 from rendering.judgements import draft
+from rendering.named_values import NAMED, gate_named_values
 from rendering.narrative import Narrative, apply_narrative
-from transforms.assessment import AssessmentData
 from transforms.periods import shift_quarter
 
 KPIS = (  # indicator, tile label, the noun printed after the value
@@ -30,15 +29,23 @@ NOTHING_STATED = ("No key judgement can be stated in this edition: the figures b
                   "drafted judgements are suppressed by disclosure control.")
 
 
-def final_narrative(data: AssessmentData, rules: DisclosureRules,
-                    narrative: Path | None) -> Narrative:
+def final_narrative(edition: Edition, narrative: Path | None) -> Narrative:
     """The drafted judgements (drafted once per run, shared by the editions) after the
-    analysts' narrative file, when there is one."""
+    analysts' narrative file, when there is one, with every named value the narrative or a
+    drafted judgement prints through this edition's gate (`c` where it hides the figure);
+    the names it withheld go to the edition's disclosure log."""
+    data, rules = edition.data, edition.rules
     drafted = data.figures.once(
         ("draft", data.quarter, rules.min_contributors),
         lambda: draft(data, data.quarter, min_members=rules.min_contributors))
-    return apply_narrative(drafted.judgements, narrative if narrative and narrative.exists()
-                           else None, drafted.values, quarter=data.quarter)
+    text = narrative.read_bytes().decode("utf-8", "replace") if narrative and \
+        narrative.exists() else ""
+    used = set(NAMED.findall(text)).union(*(NAMED.findall(j.template or "")
+                                            for j in drafted.judgements))
+    values, withheld = gate_named_values(edition, drafted.values, used)
+    edition.log.withheld_named.extend(n for n in withheld if n in NAMED.findall(text))
+    return apply_narrative(drafted.judgements, narrative if text else None, values,
+                           quarter=data.quarter)
 
 
 def build(edition: Edition) -> tuple[list[str], list[dict]]:
