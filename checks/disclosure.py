@@ -121,21 +121,31 @@ class DisclosureRules:
 
     def describe(self) -> list[tuple[str, str]]:
         """(rule, parameters) pairs for the annex and the manifest; names no member."""
-        rows = [("threshold", f"at least {self.min_contributors} contributing members per cell")]
+        rows = [("threshold", f"at least {self.min_contributors} members with a non-zero value "
+                              "per cell (a member reporting 0 knows a one-member cell is the "
+                              "other's)")]
         if self.small_count_min:
             rows.append(("small_count", f"counts below {self.small_count_min} hidden for "
-                         + ", ".join(self.small_count_indicators)))
+                         + ", ".join(self.small_count_indicators)
+                         + " (a small count of arrests or victims points at cases)"))
         rows += [
             ("dominance_nk", f"hidden when the {self.nk_n} largest member contributions exceed "
-                             f"{self.nk_k:g} % of the cell"),
+                             f"{self.nk_k:g} % of the cell (the cell would be one or two "
+                             "members' own figure)"),
             ("dominance_p", f"hidden when the second-largest member could estimate the largest "
-                            f"contribution to within {self.p_pct:g} %"),
+                            f"contribution to within {self.p_pct:g} % (a member subtracting its "
+                            "own figure)"),
             ("secondary", "further cells hidden so that no hidden cell can be derived from the "
                           "published cells and totals to within its protection level "
-                          f"({self.safety_range_pct:g} % of the value for threshold cells)"),
+                          f"({self.safety_range_pct:g} % of the value for threshold cells; a "
+                          "reader who subtracts)"),
             ("consistency", "cells hidden in the coalition edition or an earlier issue stay "
-                            "hidden"),
+                            "hidden (a reader who compares editions or issues)"),
         ]
+        if self.rounding_base > 1:
+            rows.append(("rounding", f"every published count rounded to the nearest "
+                         f"{self.rounding_base}, each on its own (editions and re-issues "
+                         "cannot be differenced to the unit)"))
         if self.dominance_waived:
             n = len(self.dominance_waived)
             rows.append(("dominance_waiver", f"{n} member{'s' if n > 1 else ''} consented to "

@@ -128,12 +128,13 @@ class Edition:
                       & values["is_complete"] & values["value"].notna()]
         rows = rows[["quarter", "category", "member_id", "indicator", "value"]]
         name = f"{indicator} by {dimension or 'quarter'}"
+        rounded = self.unit_of(indicator) == "count"  # the edition's rounding_base applies
         if rows.empty:  # nobody reported it: nothing to protect, and `withheld` says so
             return self._unreported(indicator, dimension)
         if dimension:
             protected = protect_table(rows, rules=self.rules, log=self.log, table=name,
                                       row="category", col="quarter", totals=("category",),
-                                      forced=self.forced.forced(name)).cells
+                                      forced=self.forced.forced(name), rounded=rounded).cells
             margins = protected[protected["category"] == TOTAL].set_index("quarter")["value"]
             cells = protected[protected["category"] != TOTAL].copy()
             cells["total"] = cells["quarter"].map(margins)
@@ -141,7 +142,7 @@ class Edition:
                 ["quarter", "category"]).reset_index(drop=True)
         protected = protect_table(rows.drop(columns="category"), rules=self.rules, log=self.log,
                                   table=name, row="quarter", totals=(),
-                                  forced=self.forced.forced(name)).cells
+                                  forced=self.forced.forced(name), rounded=rounded).cells
         grid = pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator})
         cells = grid.merge(protected[["quarter", "value", "contributors", "suppressed_by"]],
                            on="quarter", how="left")
@@ -221,7 +222,14 @@ class Edition:
         rule = (f"cells with fewer than {self.rules.min_contributors} contributing members or "
                 f"dominated by one or two members are suppressed, with enough others to "
                 f"protect them ({hidden} here)")
-        return f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}; {rule}."
+        return (f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}; {rule}"
+                + self.rounding_note() + ".")
+
+    def rounding_note(self) -> str:
+        """How this edition rounds counts ("" when it does not), for captions and tables."""
+        base = self.rules.rounding_base
+        return (f"; counts are rounded to the nearest {base}, each on its own, so parts need "
+                "not add up to their total" if base > 1 else "")
 
     def withheld(self, cells: pd.DataFrame, what: str, sector: str) -> str | None:
         """Why a figure or table is not shown: no member reported it, or all of it is hidden."""
