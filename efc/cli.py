@@ -204,6 +204,20 @@ def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
     return quarterly_assessment(quarter=quarter, as_of=as_of)
 
 
+def assessed_editions(quarter: str, as_of: datetime | None, command: str) -> list[str] | None:
+    """Every edition's PDF, or None when the release check blocked one: the editions written
+    are printed and the blocked ones named, so the operator sees both."""
+    from checks.release_check import EditionsBlocked
+
+    try:
+        return run_assess(quarter, as_of)
+    except EditionsBlocked as stopped:
+        for pdf in stopped.written:
+            print(pdf)
+        _say(f"efc {command}: {stopped}")
+        return None
+
+
 def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     from transforms.assessment import check_assessable
     from transforms.warehouse import snapshot_path
@@ -213,14 +227,8 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_folders()
     _say(f"Building the assessment of {args.quarter} from {settings.home} …")
     started = time.monotonic()
-    from checks.release_check import EditionsBlocked
-
-    try:
-        pdfs = run_assess(args.quarter, args.as_of)
-    except EditionsBlocked as stopped:  # the others were written: say which, and which not
-        for pdf in stopped.written:
-            print(pdf)
-        _say(f"efc assess: {stopped}")
+    pdfs = assessed_editions(args.quarter, args.as_of, "assess")
+    if pdfs is None:
         return EXIT_BLOCKED
     if args.json:
         print(json.dumps({"quarter": args.quarter, "pdf": pdfs}, indent=2))
@@ -265,7 +273,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
          f"when each file arrives): the last on {today}")
     quarter = args.quarter or last_complete_quarter(today)
     _say(f"Assessing {quarter} …")
-    pdfs = run_assess(quarter, None)
+    pdfs = assessed_editions(quarter, None, "demo")
+    if pdfs is None:
+        return EXIT_BLOCKED
     for pdf in pdfs:
         print(pdf)
     _say(f"demo done in {time.monotonic() - started:.1f} s")
