@@ -230,6 +230,15 @@ class DisclosureLog:
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)
     pattern: SuppressionPattern = field(default_factory=SuppressionPattern)
 
+    def information_kept(self, headline: list[bool]) -> dict[str, float | int]:
+        """How much the edition still says: cells published of all cells the gate judged, and
+        of the headline figures (`headline`: published or not, one per figure)."""
+        published, hidden = sum(self.published.values()), sum(self.hidden.values())
+        return {"cells_published": published, "cells_hidden": hidden,
+                "share_of_cells_published": round(published / max(published + hidden, 1), 3),
+                "headline_published": sum(headline), "headline": len(headline),
+                "share_of_headline_published": round(sum(headline) / max(len(headline), 1), 3)}
+
     def rows(self) -> list[tuple[str, str, int, int]]:
         tables = sorted(set(self.published) | {t for t, _ in self.hidden})
         out = []

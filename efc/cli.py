@@ -230,12 +230,20 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     pdfs = assessed_editions(args.quarter, args.as_of, "assess")
     if pdfs is None:
         return EXIT_BLOCKED
+    kept = {Path(pdf).stem.rsplit("-", 1)[-1]: json.loads(
+        Path(pdf).with_name(Path(pdf).stem + ".manifest.json").read_text())["information_kept"]
+        for pdf in pdfs}
     if args.json:
-        print(json.dumps({"quarter": args.quarter, "pdf": pdfs}, indent=2))
+        print(json.dumps({"quarter": args.quarter, "pdf": pdfs, "information_kept": kept},
+                         indent=2))
     else:
         for pdf in pdfs:
             print(pdf)
-        _say(f"built {len(pdfs)} edition(s) in {time.monotonic() - started:.1f} s")
+        shares = ", ".join(f"{edition} {k['share_of_cells_published']:.0%} of cells and "
+                           f"{k['headline_published']}/{k['headline']} headline figures"
+                           for edition, k in kept.items())
+        _say(f"built {len(pdfs)} edition(s) in {time.monotonic() - started:.1f} s; "
+             f"published: {shares}")
     return EXIT_OK
 
 

@@ -460,3 +460,12 @@ def test_rounding_to_a_base_rounds_each_published_cell_on_its_own():
     assert exact == {"A": 36, "B": 63, TOTAL: 99}
     assert {35, 65, 100} <= log.published_values
     assert load_rules("coalition").rounding_base == 1
+
+
+def test_information_kept_counts_cells_and_headline_figures():
+    log = DisclosureLog()
+    log.published["a"], log.hidden[("a", "threshold")], log.hidden[("b", "secondary")] = 6, 1, 1
+    kept = log.information_kept([True, True, False, True])
+    assert kept == {"cells_published": 6, "cells_hidden": 2, "share_of_cells_published": 0.75,
+                    "headline_published": 3, "headline": 4,
+                    "share_of_headline_published": 0.75}

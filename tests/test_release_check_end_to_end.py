@@ -51,7 +51,12 @@ def test_the_public_manifest_names_no_member_and_no_file(assessed):
     manifest = PdfReader(pdfs[1]).attachments["manifest.json"][0].decode()
     assert not [m for m in members if m in manifest]
     assert "sha256" not in json.loads(manifest).get("inputs", {})
+    public = json.loads(manifest)
     coalition = json.loads(PdfReader(pdfs[0]).attachments["manifest.json"][0])
+    for kept in (public["information_kept"], coalition["information_kept"]):
+        assert 0 < kept["share_of_cells_published"] <= 1 and kept["headline"] == 6
+    assert (coalition["information_kept"]["share_of_cells_published"]
+            >= public["information_kept"]["share_of_cells_published"])
     files = coalition["inputs"]["submissions"]
     assert files and all(set(f) == {"submission_id", "member_id", "file_hmac"} for f in files)
 
