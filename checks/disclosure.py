@@ -23,8 +23,11 @@ sum over the cells it adds up):
   less than `p_pct` % of the largest: the second-largest member could estimate the largest to
   within p %.
 
-A member listed in `dominance_waived` has consented to its own contribution being deducible
-(it publishes its own figures). It still counts for the threshold and in the cell's value, but
+A member in `dominance_waived` has consented to its own contribution being deducible (it
+publishes its own figures). Consents are reference data (`reference/disclosure_waivers.csv`:
+member, indicator or `*`, edition, first and last quarter, agreement reference), and a table
+waives a member only where a consent covers its indicator, its edition and every quarter it
+shows (`DisclosureRules.waived_for`). It still counts for the threshold and in the cell's value, but
 is never the member the dominance rules protect: the (n,k) rule ranks only the other members'
 contributions (against the whole cell), and the p% rule protects the largest other member.
 It stays a possible attacker: in the p% rule the second-largest contribution may be the waived
@@ -78,10 +81,11 @@ of a published total tells the sum of the corrections to its hidden cells, never
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import highspy
@@ -89,6 +93,7 @@ import numpy as np
 import pandas as pd
 
 RULES_FILE = Path(__file__).parent / "disclosure_rules.toml"
+WAIVERS_FILE = Path(__file__).parents[1] / "reference" / "disclosure_waivers.csv"
 TOTAL = "Total"  # the key of a margin cell in the dimension it adds up
 PRIMARY_RULES = ("threshold", "small_count", "dominance_nk", "dominance_p")
 STATUS_SAFE, STATUS_PRIMARY, STATUS_SECONDARY = "S", "U", "M"
@@ -96,6 +101,47 @@ TOLERANCE = 1e-7  # relative to the table's scale (its largest value or protecti
 MAX_ROUNDS = 500  # cut rounds per table; each round adds at least one new cut
 
 CellKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A member's written consent to its contributions not being protected by the dominance
+    rules, with its scope and its source (the agreement it was given in)."""
+
+    member_id: str
+    indicator: str  # an indicator code, or "*" for every indicator
+    edition: str
+    valid_from: str  # first quarter, YYYY-Qn
+    valid_to: str  # last quarter, or "" while in force
+    agreement_ref: str
+    note: str = ""
+
+    def covers(self, indicator: str, quarters: Iterable[str]) -> bool:
+        return self.indicator in ("*", indicator) and all(
+            self.valid_from <= q and (not self.valid_to or q <= self.valid_to) for q in quarters)
+
+
+def load_waivers(edition: str, path: Path = WAIVERS_FILE) -> tuple[Waiver, ...]:
+    """The consents that apply to `edition`; none when the file does not exist."""
+    if not path.exists():
+        return ()
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = {"member_id", "indicator", "edition", "valid_from", "valid_to",
+               "agreement_ref"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path} lacks the column(s) {', '.join(sorted(missing))}")
+    quarter = re.compile(r"\d{4}-Q[1-4]")
+    waivers = []
+    for line, row in enumerate(frame.to_dict("records"), start=2):
+        if not quarter.fullmatch(row["valid_from"]) or (
+                row["valid_to"] and not quarter.fullmatch(row["valid_to"])):
+            raise ValueError(f"{path}, line {line}: valid_from and valid_to are quarters "
+                             "(YYYY-Qn); valid_to may be empty")
+        if not row["agreement_ref"].strip():
+            raise ValueError(f"{path}, line {line}: a waiver needs the agreement it was given "
+                             "in (agreement_ref)")
+        waivers.append(Waiver(**{k: row.get(k, "") for k in Waiver.__dataclass_fields__}))
+    return tuple(w for w in waivers if w.edition == edition)
 
 
 @dataclass(frozen=True)
@@ -114,10 +160,18 @@ class DisclosureRules:
     p_pct: float = 10.0
     safety_range_pct: float = 30.0
     protection_floor: float = 1.0
-    dominance_waived: tuple[str, ...] = ()
+    dominance_waived: tuple[str, ...] = ()  # waived in the table at hand (see waived_for)
+    waivers: tuple[Waiver, ...] = ()  # the edition's consents, from reference data
     member_detail: bool = False  # may the edition say which members reported (coverage)?
     reviewers_required: int = 1  # distinct reviewers who approve a draft before it is final
     rounding_base: int = 1  # published counts rounded to a multiple of this (1: not rounded)
+
+    def waived_for(self, indicator: str, quarters: Iterable[str]) -> DisclosureRules:
+        """These rules for one table: its members waived where a consent covers the table's
+        indicator and every quarter it shows (never more than that)."""
+        quarters = list(quarters)
+        members = sorted({w.member_id for w in self.waivers if w.covers(indicator, quarters)})
+        return replace(self, dominance_waived=tuple(members))
 
     def describe(self) -> list[tuple[str, str]]:
         """(rule, parameters) pairs for the annex and the manifest; names no member."""
@@ -146,14 +200,15 @@ class DisclosureRules:
             rows.append(("rounding", f"every published count rounded to the nearest "
                          f"{self.rounding_base}, each on its own (editions and re-issues "
                          "cannot be differenced to the unit)"))
-        if self.dominance_waived:
-            n = len(self.dominance_waived)
+        if consenting := {w.member_id for w in self.waivers} | set(self.dominance_waived):
+            n = len(consenting)
             rows.append(("dominance_waiver", f"{n} member{'s' if n > 1 else ''} consented to "
                          "their own contributions not being protected by the dominance rules"))
         return rows
 
 
-def load_rules(edition: str, path: Path = RULES_FILE) -> DisclosureRules:
+def load_rules(edition: str, path: Path = RULES_FILE,
+               waivers: Path = WAIVERS_FILE) -> DisclosureRules:
     config = tomllib.loads(path.read_text(encoding="utf-8"))
     if edition not in config:
         raise ValueError(f"no disclosure rules for edition {edition!r} in {path}")
@@ -169,7 +224,7 @@ def load_rules(edition: str, path: Path = RULES_FILE) -> DisclosureRules:
             p_pct=float(section["p_pct"]),
             safety_range_pct=float(section["safety_range_pct"]),
             protection_floor=float(section["protection_floor"]),
-            dominance_waived=tuple(sorted(str(m) for m in section.get("dominance_waived", []))),
+            waivers=load_waivers(edition, waivers),
             member_detail=bool(section.get("member_detail", False)),
             reviewers_required=int(section.get("reviewers_required", 1)),
             rounding_base=int(section.get("rounding_base", 1)),

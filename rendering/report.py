@@ -153,7 +153,7 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
     (hiding the same inherited cells) and compared with it. A changed edition is issued hiding
     every cell the earlier issues hid. `forced`: cells an earlier edition of the same run hid.
     """
-    rules = load_rules(edition)
+    rules = load_rules(edition, waivers=settings.reference_dir / "disclosure_waivers.csv")
     history = History(settings.reports_dir, data.quarter, edition,
                       private_dir=settings.private_dir)
     with history.lock(settings.lock_timeout_s):

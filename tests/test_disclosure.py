@@ -403,14 +403,25 @@ def test_rules_files_carry_every_parameter_and_describe_names_no_member(tmp_path
         assert rules.dominance_waived == ()
     text = (Path(__file__).parents[1] / "checks" / "disclosure_rules.toml").read_text()
     path = tmp_path / "rules.toml"
-    path.write_text(text.replace('dominance_waived = []         #',
-                                 'dominance_waived = ["hl-north"]  #', 1))
-    rules = load_rules("coalition", path)
-    assert rules.dominance_waived == ("hl-north",)
+    path.write_text(text)
+    waivers = tmp_path / "waivers.csv"
+    waivers.write_text("member_id,indicator,edition,valid_from,valid_to,agreement_ref,note\n"
+                       "hl-north,HL_URLS_CONFIRMED,coalition,2024-Q1,2026-Q2,SG-1,annual\n"
+                       "hl-west,*,public,2024-Q1,,SG-2,\n")
+    rules = load_rules("coalition", path, waivers)
+    assert [w.member_id for w in rules.waivers] == ["hl-north"]  # the public one is not ours
+    assert rules.waived_for("HL_URLS_CONFIRMED", ["2025-Q1", "2026-Q2"]).dominance_waived == (
+        "hl-north",)
+    assert rules.waived_for("HL_URLS_CONFIRMED", ["2026-Q2", "2026-Q3"]).dominance_waived == ()
+    assert rules.waived_for("HL_REPORTS_RECEIVED", ["2025-Q1"]).dominance_waived == ()
     described = dict(rules.describe())
     assert {"threshold", "dominance_nk", "dominance_p", "secondary", "dominance_waiver"} \
         <= set(described)
     assert "hl-north" not in json.dumps(described)
+    waivers.write_text("member_id,indicator,edition,valid_from,valid_to,agreement_ref\n"
+                       "hl-north,*,coalition,2024-Q1,,\n")
+    with pytest.raises(ValueError, match="agreement_ref"):
+        load_rules("coalition", path, waivers)
     path.write_text(text.replace("p_pct = 10.0", "", 1))
     with pytest.raises(ValueError, match="p_pct"):
         load_rules("coalition", path)

@@ -129,10 +129,11 @@ class Edition:
         rows = rows[["quarter", "category", "member_id", "indicator", "value"]]
         name = f"{indicator} by {dimension or 'quarter'}"
         rounded = self.unit_of(indicator) == "count"  # the edition's rounding_base applies
+        rules = self.rules.waived_for(indicator, self.trend)  # consents covering the table
         if rows.empty:  # nobody reported it: nothing to protect, and `withheld` says so
             return self._unreported(indicator, dimension)
         if dimension:
-            protected = protect_table(rows, rules=self.rules, log=self.log, table=name,
+            protected = protect_table(rows, rules=rules, log=self.log, table=name,
                                       row="category", col="quarter", totals=("category",),
                                       forced=self.forced.forced(name), rounded=rounded).cells
             margins = protected[protected["category"] == TOTAL].set_index("quarter")["value"]
@@ -140,7 +141,7 @@ class Edition:
             cells["total"] = cells["quarter"].map(margins)
             return cells.assign(indicator=indicator).sort_values(
                 ["quarter", "category"]).reset_index(drop=True)
-        protected = protect_table(rows.drop(columns="category"), rules=self.rules, log=self.log,
+        protected = protect_table(rows.drop(columns="category"), rules=rules, log=self.log,
                                   table=name, row="quarter", totals=(),
                                   forced=self.forced.forced(name), rounded=rounded).cells
         grid = pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator})
