@@ -480,3 +480,24 @@ def test_information_kept_counts_cells_and_headline_figures():
     assert kept == {"cells_published": 6, "cells_hidden": 2, "share_of_cells_published": 0.75,
                     "headline_published": 3, "headline": 4,
                     "share_of_headline_published": 0.75}
+
+
+@PROPERTY_SETTINGS
+@given(tables())
+def test_holding_both_editions_tells_no_more_than_the_coalition_edition(table):
+    """Differencing public against coalition: every cell the public edition prints, the
+    coalition edition prints too, and the public value is the coalition value rounded, so
+    the public edition adds no constraint an attacker holding both could use."""
+    from checks.disclosure import round_to_base
+
+    contributions, keys, totals, _ = table
+    kwargs = {"row": keys[0], "col": keys[1] if len(keys) > 1 else None, "totals": totals}
+    rules = dataclasses.replace(PUBLIC, rounding_base=5)
+    coalition = protect_table(contributions, rules=COALITION, log=DisclosureLog(), table="t",
+                              **kwargs)
+    public = protect_table(contributions, rules=rules, log=DisclosureLog(), table="t",
+                           forced=coalition.hidden, rounded=True, **kwargs)
+    both = coalition.cells.merge(public.cells, on=list(keys), suffixes=("_c", "_p"))
+    shown = both[both["value_p"].notna()]
+    assert shown["value_c"].notna().all()
+    assert (shown["value_p"] == round_to_base(shown["value_c"].to_numpy(), 5)).all()
