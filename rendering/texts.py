@@ -90,6 +90,15 @@ def evidence_note() -> str:
     return str(_text("yardstick", "evidence_note"))
 
 
+def forecast_method() -> tuple[str, ...]:
+    """Paragraphs on how the outlook's forecasts are made and tested."""
+    items = _text("yardstick", "forecast_method")
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise TextsError(f"{TEXTS_DIR / 'yardstick'}.toml: forecast_method must be a list of "
+                         "strings")
+    return tuple(items)
+
+
 def confidence_rules() -> tuple[tuple[str, str], ...]:
     """(confidence level, when it applies), highest first."""
     return _entries("yardstick", "confidence", ("level", "when"))

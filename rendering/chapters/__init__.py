@@ -27,6 +27,7 @@ ANNEXES = (  # lettered from A, in this order
     "catalogue",
     "data_quality",
     "yardstick",
+    "forecast_backtest",
     "tlp",
     "glossary",
     "member_coverage",

@@ -1,20 +1,149 @@
-"""Outlook and intelligence gaps: the analysts' outlook, and what the data do not cover."""
+"""Outlook and intelligence gaps: the analysts' outlook, the headline series' forecasts in the
+yardstick's words, and what the data do not cover.
+
+Forecasts are published numbers, so they are computed only from series whose every quarter
+of the trend window this edition publishes (`Edition.series`, rounded as the edition rounds)
+and printed rounded the same way; a forecast is shown only where it beat the seasonal-naive
+forecast on the series' own history (`transforms.forecasts.backtest`).
+"""
 
 from __future__ import annotations
 
-from rendering.chapters.core import SECTOR_LABELS, Edition, section, table
+from dataclasses import dataclass
+
+import numpy as np
+
+from checks.disclosure import round_to_base
+from rendering.chapters.core import SECTOR_LABELS, Edition, fmt_for, section, table
+from rendering.chapters.key_judgements import KPIS
+from rendering.judgements import in_sentence, probability_term
 from transforms import assessment
+from transforms import forecasts as fc
+from transforms.periods import shift_quarter
+
+SUBJECTS = {  # what will exceed a level, as the outlook's sentence says it
+    "HL_URLS_CONFIRMED": "the URLs hotlines confirm",
+    "HL_URLS_COMMERCIAL": "the commercial URLs hotlines confirm",
+    "PAY_FLAGGED_TXN_VALUE": "the value of the transactions payment providers flag",
+    "PAY_MERCHANTS_TERMINATED": "the merchant accounts payment providers terminate",
+    "LE_ARRESTS": "arrests",
+    "IND_ITEMS_REMOVED": "the items industry removes",
+}
+NO_OUTLOOK_YET = ("The analysts have not yet written their outlook for this quarter; the "
+                  "forecasts below are the model's alone.")
+
+
+@dataclass(frozen=True)
+class SeriesOutlook:
+    """One headline series: its published history, forecast and backtest, or why none."""
+
+    indicator: str
+    label: str
+    unit: str
+    quarters: list[str]
+    values: np.ndarray
+    forecast: fc.Forecast | None
+    backtest: fc.Backtest | None
+    reason: str = ""   # why no forecast is shown ("" when one is)
+
+    @property
+    def shown(self) -> bool:
+        return not self.reason
+
+
+def series_outlooks(edition: Edition) -> list[SeriesOutlook]:
+    """Forecast and backtest of each KPI series, from the edition's published quarters."""
+    quarters = edition.trend
+    outlooks = []
+    for indicator, tile_label, _ in KPIS:
+        cells = edition.series(indicator, quarters).set_index("quarter").reindex(quarters)
+        values = cells["value"].to_numpy(dtype=float)
+        seasons = fc.quarter_of_year(quarters)
+        breaks = [quarters.index(q) for q in
+                  assessment.series_breaks_in(edition.data, indicator, quarters)]
+        forecast = backtest = None
+        if np.isnan(values).any():
+            reason = (f"not every quarter from {quarters[0]} to {edition.quarter} is published "
+                      "in this edition")
+        elif (forecast := fc.fit_forecast(values, seasons, breaks)) is None:
+            reason = "the model cannot be fitted (a quarter of zero, or too many series breaks)"
+        elif not (backtest := fc.backtest(values, seasons, breaks)).forecasts:
+            reason = "the history is too short to test the model"
+        elif not backtest.beats_naive:
+            reason = ("on the series' own history the model did no better than taking the "
+                      "same quarter a year earlier")
+        else:
+            reason = ""
+        outlooks.append(SeriesOutlook(indicator, tile_label, edition.unit_of(indicator),
+                                      quarters, values, forecast, backtest, reason))
+    return outlooks
+
+
+def published(edition: Edition, unit: str, values: np.ndarray) -> np.ndarray:
+    """Forecast values rounded as the edition rounds its counts."""
+    base = edition.rules.rounding_base if unit == "count" else 1
+    return round_to_base(np.asarray(values, dtype=float), base)
+
+
+def subject(edition: Edition, indicator: str) -> str:
+    """The series as a sentence names it."""
+    return SUBJECTS.get(indicator) or edition.name_of(indicator).lower()
+
+
+def expectation(edition: Edition, outlook: SeriesOutlook) -> str:
+    """The series' next quarter in the yardstick's words, or why no forecast is made."""
+    if not outlook.shown:
+        return (f"No reliable forecast can be made for {subject(edition, outlook.indicator)}: "
+                f"{outlook.reason}.")
+    fmt = fmt_for(outlook.unit)
+    forecast = outlook.forecast
+    level = float(outlook.values[-1])
+    term = probability_term(forecast.probability_above(1, level))
+    point, low80, high80, low95, high95 = (
+        fmt(published(edition, outlook.unit, v)[0]) for v in (
+            forecast.point, forecast.low80, forecast.high80, forecast.low95, forecast.high95))
+    return (f"It is {in_sentence(term)} that {subject(edition, outlook.indicator)} will "
+            f"exceed this quarter's {fmt(level)} in {shift_quarter(edition.quarter, 1)}: the "
+            "central forecast is "
+            f"{point} (80% prediction interval {low80} to {high80}; 95% {low95} to {high95}).")
+
+
+def forecast_table(edition: Edition, outlooks: list[SeriesOutlook]) -> dict | None:
+    """Each shown series' forecast for the four quarters ahead."""
+    rows = []
+    for outlook in (o for o in outlooks if o.shown):
+        fmt, forecast = fmt_for(outlook.unit), outlook.forecast
+        point, low80, high80, low95, high95 = (
+            [fmt(v) for v in published(edition, outlook.unit, values)] for values in (
+                forecast.point, forecast.low80, forecast.high80, forecast.low95,
+                forecast.high95))
+        rows += [[outlook.label, shift_quarter(edition.quarter, step + 1), point[step],
+                  f"{low80[step]} to {high80[step]}", f"{low95[step]} to {high95[step]}"]
+                 for step in range(fc.HORIZON)]
+    if not rows:
+        return None
+    return table("forecasts", f"Forecasts of the headline series, "
+                 f"{shift_quarter(edition.quarter, 1)} to "
+                 f"{shift_quarter(edition.quarter, fc.HORIZON)}",
+                 ["Series", "Quarter", "Central forecast", "80% interval", "95% interval"],
+                 rows, [False, False, True, True, True],
+                 ["Log-linear model with trend, quarter-of-year effects and series breaks, "
+                  f"fitted to the {len(edition.trend)} published quarters; shown only where "
+                  "it beat the same quarter a year earlier on that history (see the annex "
+                  "on forecast backtests). Central forecast: the median"
+                  + edition.rounding_note() + "."])
 
 
 def build(edition: Edition) -> dict:
     quarter = edition.quarter
     gaps = intelligence_gaps(edition)
+    outlooks = series_outlooks(edition)
     return section(
         "outlook", "Outlook and intelligence gaps",
-        summary=edition.narrative.outlook or [
-            "No outlook has been written for this quarter yet (the analysts' narrative file, "
-            f"EFC_HOME/narratives/{quarter}.md)."],
-        tables=[table("intelligence_gaps", f"Intelligence gaps, {quarter}",
+        summary=(edition.narrative.outlook or [NO_OUTLOOK_YET])
+        + [expectation(edition, outlook) for outlook in outlooks],
+        tables=[forecast_table(edition, outlooks),
+                table("intelligence_gaps", f"Intelligence gaps, {quarter}",
                       ["Area", "What the data do not cover"],
                       gaps or [["-", "None found: every expected member and indicator "
                                      f"arrived for {quarter}."]],
