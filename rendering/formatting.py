@@ -15,6 +15,9 @@ Conventions (one rule each, so a reader can predict every cell):
   ``c`` by default, because after the disclosure gate the only blank in a publishable
   table is a suppressed cell; pass ``missing=NOT_AVAILABLE`` where a blank means "not
   collected". A missing change (no base, base zero, series break) reads ``n/a``.
+- ``NOTHING`` (``"–"``, an en dash) marks a cell with nothing to show (no entry, a measure
+  that has no value for that column); no printed cell is ever blank: it is a figure, ``c``
+  or ``–``; every formatter returns it unchanged, as it does ``c``.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ import pandas as pd
 
 SUPPRESSED = "c"
 NOT_AVAILABLE = "n/a"
+NOTHING = "\u2013"  # en dash: nothing to show, as opposed to c (hidden)
 MINUS = "\u2212"
 
 __all__ = [
     "MINUS",
+    "NOTHING",
     "NOT_AVAILABLE",
     "SUPPRESSED",
     "fmt_change_pct",
@@ -76,8 +81,8 @@ def _plain(x: Real, digits: int, *, sign: bool = False) -> str:
 
 def _level(x: Any, missing: str) -> str | None:
     """Shared guard of the level formatters: the marker to print, or None to format x."""
-    if isinstance(x, str) and x == SUPPRESSED:
-        return SUPPRESSED
+    if isinstance(x, str) and x in (SUPPRESSED, NOTHING):
+        return x
     if is_missing(x):
         return missing
     return None
@@ -128,8 +133,8 @@ def fmt_days(x: Any, digits: int = 1, *, unit: bool = True,
 
 def fmt_change_pct(x: Any, digits: int = 1) -> str:
     """A relative change given as a fraction, signed: ``+12.3%``, ``−4.0%``, ``n/a``."""
-    if isinstance(x, str) and x == SUPPRESSED:
-        return SUPPRESSED
+    if isinstance(x, str) and x in (SUPPRESSED, NOTHING):
+        return x
     if is_missing(x):
         return NOT_AVAILABLE
     return _plain(float(x) * 100, digits, sign=True) + "%"
@@ -137,8 +142,8 @@ def fmt_change_pct(x: Any, digits: int = 1) -> str:
 
 def fmt_points(x: Any, digits: int = 1) -> str:
     """A difference of two shares (fractions) in percentage points: ``+3.1 pp``."""
-    if isinstance(x, str) and x == SUPPRESSED:
-        return SUPPRESSED
+    if isinstance(x, str) and x in (SUPPRESSED, NOTHING):
+        return x
     if is_missing(x):
         return NOT_AVAILABLE
     return _plain(float(x) * 100, digits, sign=True) + " pp"

@@ -25,8 +25,12 @@ def build(edition: Edition) -> dict:
         y_label="Commercial share of confirmed URLs (%)", kind="pct",
         fig_id="commercial_share",
         caption=edition.caption("Commercial URLs as a share of confirmed URLs, members "
-                                "reporting both", f"{trend[0]} to {quarter}", "share of URLs",
-                                "hotlines", ratio.assign(contributors=ratio["members"])),
+                                "reporting both", f"{trend[0]} to {quarter}",
+                                "commercial URLs divided by confirmed URLs, both summed over "
+                                "the hotlines that reported both indicators in the quarter",
+                                "hotlines", ratio.assign(contributors=ratio["members"]),
+                                tables=[edition.table_name("HL_URLS_COMMERCIAL"),
+                                        edition.table_name("HL_URLS_CONFIRMED")]),
         gaps_note="Gaps are quarters where either total is suppressed.")
     kinds, kinds_withheld = edition.breakdown(
         "HL_URLS_COMMERCIAL", "commerciality", "commercial_by_kind",
@@ -42,7 +46,8 @@ def build(edition: Edition) -> dict:
         tables=[table("commercial_indicators", f"Commercial indicators, {quarter}",
                       ["Indicator", "Value", "Members", "Change on year"], rows,
                       [False, True, True, True],
-                      ["Change on year compares members that reported in both quarters."]),
+                      edition.count_notes("Change on year compares members that reported "
+                                          "in both quarters.")),
                 kinds],
         figures=[line, share_line],
         withheld=[kinds_withheld, None if line else edition.withheld(

@@ -21,7 +21,7 @@ from checks.disclosure import (
     protect_table,
 )
 from rendering import charts
-from rendering.formatting import fmt_change_pct, fmt_count, fmt_eur, fmt_pct
+from rendering.formatting import NOTHING, fmt_change_pct, fmt_count, fmt_eur, fmt_pct
 from rendering.narrative import Narrative
 from transforms import assessment
 from transforms.assessment import AssessmentData
@@ -71,8 +71,18 @@ def fmt_for(unit: str):
 
 
 def shares(cells: pd.DataFrame) -> pd.DataFrame:
-    """Each category's share of its published quarter total (hidden total: hidden shares)."""
+    """Each category's share of its published quarter total (hidden total: hidden shares).
+
+    The one computation of a breakdown's shares: tables, charts, captions and text all read
+    `share` from here, so a share printed twice is the same number. Its base in words is
+    `Edition.share_base`.
+    """
     return cells.assign(share=cells["value"] / cells["total"])
+
+
+def share_header(base: str) -> str:
+    """A share column's heading, which is also its CSV attachment's: the base in words."""
+    return f"Share of {base} (%)"
 
 
 def _coverage_note(cells: pd.DataFrame) -> str:
@@ -127,7 +137,7 @@ class Edition:
                       & values["quarter"].isin(self.trend) & values["is_additive"]
                       & values["is_complete"] & values["value"].notna()]
         rows = rows[["quarter", "category", "member_id", "indicator", "value"]]
-        name = f"{indicator} by {dimension or 'quarter'}"
+        name = self.table_name(indicator, dimension)
         rounded = self.unit_of(indicator) == "count"  # the edition's rounding_base applies
         rules = self.rules.waived_for(indicator, self.trend)  # consents covering the table
         if rows.empty:  # nobody reported it: nothing to protect, and `withheld` says so
@@ -139,7 +149,7 @@ class Edition:
             margins = protected[protected["category"] == TOTAL].set_index("quarter")["value"]
             cells = protected[protected["category"] != TOTAL].copy()
             cells["total"] = cells["quarter"].map(margins)
-            return cells.assign(indicator=indicator).sort_values(
+            return cells.assign(indicator=indicator, table=name).sort_values(
                 ["quarter", "category"]).reset_index(drop=True)
         protected = protect_table(rows.drop(columns="category"), rules=rules, log=self.log,
                                   table=name, row="quarter", totals=(),
@@ -149,7 +159,17 @@ class Edition:
                            on="quarter", how="left")
         cells["contributors"] = cells["contributors"].fillna(0).astype("int64")
         cells["suppressed_by"] = cells["suppressed_by"].fillna("")
-        return cells
+        return cells.assign(table=name)
+
+    @staticmethod
+    def table_name(indicator: str, dimension: str = "") -> str:
+        """The name a protected indicator table has in the log and the disclosure annex."""
+        return f"{indicator} by {dimension or 'quarter'}"
+
+    def hidden_cells(self, tables: list[str]) -> int:
+        """Cells the edition hid in these protected tables, every rule together: the one
+        count that captions and the disclosure annex both print (from `DisclosureLog`)."""
+        return sum(n for (name, _rule), n in self.log.hidden.items() if name in tables)
 
     def _unreported(self, indicator: str, dimension: str) -> pd.DataFrame:
         """The cells of an indicator no member reported in the window: none for a breakdown,
@@ -159,9 +179,10 @@ class Edition:
                 "quarter": pd.Series(dtype=str), "category": pd.Series(dtype=str),
                 "value": pd.Series(dtype=float), "contributors": pd.Series(dtype="int64"),
                 "suppressed_by": pd.Series(dtype=str), "total": pd.Series(dtype=float),
-                "indicator": pd.Series(dtype=str)})
+                "indicator": pd.Series(dtype=str), "table": pd.Series(dtype=str)})
         return pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator,
-                             "value": np.nan, "contributors": 0, "suppressed_by": ""})
+                             "value": np.nan, "contributors": 0, "suppressed_by": "",
+                             "table": self.table_name(indicator)})
 
     def change(self, indicator: str, base_quarter: str, table_name: str) -> dict:
         """A like-for-like change, published only where both quarters' totals are published:
@@ -217,14 +238,25 @@ class Edition:
     # -- pieces the chapters share ---------------------------------------------------------
 
     def caption(self, what: str, period: str, unit: str, sectors: str,
-                cells: pd.DataFrame) -> str:
-        """A figure's caption: what, when, unit, who, how many members, what is hidden."""
-        hidden = int((cells.get("suppressed_by", pd.Series(dtype=str)) != "").sum())
+                cells: pd.DataFrame, tables: list[str] | None = None) -> str:
+        """A figure's caption: what, when, unit (a share's base), who, how many members, and
+        how many cells its source tables hid, counted as the disclosure annex counts them."""
+        tables = tables or sorted(set(cells.get("table", pd.Series(dtype=str)).dropna()))
+        hidden = self.hidden_cells(tables)
+        source = "; ".join(f"'{name}'" for name in tables)
         rule = (f"cells with fewer than {self.rules.min_contributors} contributing members or "
                 f"dominated by one or two members are suppressed, with enough others to "
-                f"protect them ({hidden} here)")
-        return (f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}; {rule}"
-                + self.rounding_note() + ".")
+                f"protect them ({hidden} in {source}, as in the disclosure annex)"
+                if tables else "")
+        return (f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}"
+                + (f"; {rule}" if rule else "") + self.rounding_note() + ".")
+
+    def share_base(self, indicator: str, dimension: str) -> str:
+        """A breakdown's share base in words: every category's published total of the
+        quarter, nothing excluded."""
+        name = self.name_of(indicator)
+        name = name if name[1:2].isupper() else name[0].lower() + name[1:]  # URLs stays URLs
+        return f"all {name} (the quarter's published total over every {label(dimension)})"
 
     def rounding_note(self) -> str:
         """How this edition rounds counts ("" when it does not), for captions and tables."""
@@ -243,9 +275,11 @@ class Edition:
         return None
 
     def breakdown(self, indicator: str, dimension: str, table_id: str, caption: str,
-                  heading: str, sector: str) -> tuple[dict | None, str | None]:
-        """The quarter's published categories of a breakdown with their share of the total;
-        (None, why) when nothing of it can be shown."""
+                  heading: str, sector: str, base: str | None = None,
+                  notes: list[str] | None = None) -> tuple[dict | None, str | None]:
+        """The quarter's published categories of a breakdown with their share of the total
+        (`base`: that total in words, by default `share_base`); (None, why) when nothing of
+        it can be shown."""
         cells = shares(self.series(indicator, [self.quarter], dimension))
         what = caption.rsplit(", ", 1)[0]  # without the quarter
         if withheld := self.withheld(cells, what[0].lower() + what[1:], sector):
@@ -255,9 +289,30 @@ class Edition:
         fmt = fmt_for(self.unit_of(indicator))
         rows = [[label(row.category), fmt(row.value), fmt_pct(row.share),
                  str(int(row.contributors))] for row in cells.itertuples()]
-        return table(table_id, caption, [heading, "Value", "Share", "Members"], rows,
-                     [False, True, True, True],
-                     ["Share of the quarter's published total; c: suppressed."]), None
+        total = cells["total"].iloc[0]
+        rows.append(["Total (the base of the shares)", fmt(total),
+                     fmt_pct(1.0 if total == total else np.nan), NOTHING])
+        base = base or self.share_base(indicator, dimension)
+        notes = [*(notes or []), f"Members: {NOTHING} for the total (each category counts its "
+                 "own members).",
+                 f"Share: the category's value divided by {base}; c: suppressed (fewer than "
+                 f"{self.rules.min_contributors} contributing members, or dominated by one or "
+                 "two of them, or hidden to protect such a cell)."]
+        if self.rules.rounding_base > 1:
+            notes.append(self.rounded_table_note())
+        return table(table_id, caption, [heading, "Value", share_header(base), "Members"],
+                     rows, [False, True, True, True], notes), None
+
+    def count_notes(self, *notes: str) -> list[str]:
+        """A count table's notes, with the rounding note in an edition that rounds."""
+        rounded = [self.rounded_table_note()] if self.rules.rounding_base > 1 else []
+        return [*notes, *rounded]
+
+    def rounded_table_note(self) -> str:
+        """A table's note in an edition that rounds: figures rounded once, independently."""
+        return (f"Counts are rounded to the nearest {self.rules.rounding_base}, each "
+                "independently, so parts need not add up to their total; shares are computed "
+                "from the rounded counts printed here.")
 
     def trend_line(self, indicator: str, fig_id: str, what: str, sector: str, y_label: str,
                    quarters: list[str] | None = None) -> tuple[pd.DataFrame, dict | None]:

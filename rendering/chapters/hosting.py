@@ -1,15 +1,68 @@
 """Hosting and infrastructure: where confirmed material was hosted, on what kind of
-service, and how concentrated hosting is."""
+service, and how concentrated hosting is.
+
+Every country share of the chapter has one base: confirmed URLs with a known hosting country,
+the quarter's published total less unknown (ZZ) and onion services (XO), both published. The
+top 10, the regional view and the concentration table read it from `country_shares`.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import functools
 
+import numpy as np
+import pandas as pd
+import pycountry
+
+from efc.settings import Settings
 from rendering import charts
-from rendering.chapters.core import Edition, label, section, shares, table
-from rendering.formatting import SUPPRESSED, fmt_count, fmt_pct, fmt_points
+from rendering.chapters.core import Edition, label, section, share_header, shares, table
+from rendering.formatting import NOTHING, SUPPRESSED, fmt_count, fmt_pct, fmt_points
 from transforms import statistics
 from transforms.periods import shift_quarter
+from transforms.statistics import UNATTRIBUTABLE
+
+NOT_A_COUNTRY = {"ZZ": "unknown", "XO": "onion service"}
+COUNTRY_BASE = "confirmed URLs with a known hosting country (all, less ZZ unknown and XO onion)"
+REGION_NAMES = {"africa": "Africa", "americas": "Americas", "asia": "Asia",
+                "europe": "Europe", "oceania": "Oceania"}
+
+
+def country_name(code: str) -> str:
+    """A hosting country in words (ISO 3166 short name), or what a code that is not one means."""
+    if code in NOT_A_COUNTRY:
+        return NOT_A_COUNTRY[code].capitalize()
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or country.name if country else code
+
+
+@functools.cache
+def _regions() -> dict[str, str]:
+    path = Settings.from_env().reference_dir / "m49_regions.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(frame["country"], frame["region"], strict=True))
+
+
+def region_of(code: str) -> str:
+    """A country's UN M49 region (the `hosting_region` code list's words)."""
+    return REGION_NAMES.get(_regions().get(code, ""), "Unknown or not attributable")
+
+
+def country_shares(edition: Edition, quarters: list[str]) -> pd.DataFrame:
+    """Published hosting countries with their share of `COUNTRY_BASE`, per quarter.
+
+    `base` is the total less ZZ and XO; it is hidden (and so every share) when the total, ZZ
+    or XO is: the difference would then give a hidden cell back. ZZ and XO rows are kept with
+    no share, for the notes.
+    """
+    cells = edition.series("HL_URLS_CONFIRMED", quarters, "hosting_country")
+    aside = cells[cells["category"].isin(UNATTRIBUTABLE)]
+    hidden_aside = aside["value"].isna().groupby(aside["quarter"]).any()
+    aside_sum = aside.groupby("quarter")["value"].sum()
+    base = cells["total"] - cells["quarter"].map(aside_sum).fillna(0.0)
+    base = base.where(~cells["quarter"].map(hidden_aside).fillna(False).astype(bool))
+    attributable = ~cells["category"].isin(UNATTRIBUTABLE)
+    return cells.assign(base=base, share=(cells["value"] / base).where(attributable))
 
 
 def build(edition: Edition) -> dict:
@@ -17,56 +70,126 @@ def build(edition: Edition) -> dict:
     site_types = shares(edition.series("HL_URLS_CONFIRMED", [quarter], "site_type"))
     site_types = site_types.sort_values(["value", "category"], ascending=[False, True],
                                         na_position="last")
+    site_base = edition.share_base("HL_URLS_CONFIRMED", "site_type")
     site_bar = None if site_types["value"].isna().all() else charts.bar_chart(
         site_types.assign(label=site_types["category"].map(label)),
-        category="label", value="share", value_label="Share of confirmed URLs (%)",
+        category="label", value="share", value_label=share_header("confirmed URLs"),
         kind="pct", fig_id="site_types",
         caption=edition.caption(f"Confirmed URLs by type of site, {quarter}", quarter,
-                                "share of confirmed URLs", "hotlines", site_types))
-    top, top_withheld = top10(edition)
+                                f"share of {site_base}", "hotlines", site_types))
+    previous = shift_quarter(quarter, -1)
+    countries = country_shares(edition, [previous, quarter])
+    top, top_withheld = top10(edition, countries)
     return section(
         "hosting", "Hosting and infrastructure",
         summary=["Where confirmed material was hosted and on what kind of service. Hosting "
                  "moves fast when a few image hosts relocate, so a country's rank can change "
-                 "within a quarter."],
-        tables=[top, concentration_table(edition)], figures=[site_bar],
-        withheld=[top_withheld, edition.withheld(site_types, "types of site", "hotline")])
+                 "within a quarter.", *largest_country_sentence(countries, quarter)],
+        tables=[top, regions_table(edition, countries),
+                concentration_table(edition, countries)],
+        figures=[site_bar],
+        withheld=[top_withheld, edition.withheld(site_types, "types of site", "hotline")],
+        notes=[f"Country shares in this chapter are of {COUNTRY_BASE}; the types of site are "
+               f"shares of {site_base}, unknown and onion hosting included."])
 
 
-def top10(edition: Edition) -> tuple[dict | None, str | None]:
+def _published(countries: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    now = countries[(countries["quarter"] == quarter) & countries["share"].notna()]
+    return now.sort_values(["value", "category"], ascending=[False, True])
+
+
+def largest_country_sentence(countries: pd.DataFrame, quarter: str) -> list[str]:
+    """The quarter's largest published hosting country, in words."""
+    now = _published(countries, quarter)
+    if now.empty:
+        return []
+    first = now.iloc[0]
+    return [f"The largest published hosting country in {quarter} was "
+            f"{country_name(first['category'])} ({first['category']}, "
+            f"{region_of(first['category'])}) with {fmt_count(first['value'])} confirmed URLs, "
+            f"{fmt_pct(first['share'])} of {COUNTRY_BASE}."]
+
+
+def _base_note(edition: Edition, countries: pd.DataFrame, quarter: str) -> str:
+    now = countries[countries["quarter"] == quarter]
+    aside = {code: now.loc[now["category"] == code, "value"] for code in UNATTRIBUTABLE}
+    parts = ", ".join(f"{code} ({NOT_A_COUNTRY[code]}) "
+                      f"{fmt_count(v.iloc[0]) if len(v) else NOTHING}"
+                      for code, v in aside.items())
+    base = now["base"].iloc[0] if len(now) else np.nan
+    return (f"Base of every share: {fmt_count(base)} {COUNTRY_BASE} in {quarter}; left out of "
+            f"it: {parts}.")
+
+
+def top10(edition: Edition, countries: pd.DataFrame) -> tuple[dict | None, str | None]:
     """The ten largest published hosting countries; hidden cells are not ranked.
     (None, why) when no country can be shown."""
     quarter = edition.quarter
     previous = shift_quarter(quarter, -1)
-    cells = shares(edition.series("HL_URLS_CONFIRMED", [previous, quarter], "hosting_country"))
-    now = cells[(cells["quarter"] == quarter) & cells["value"].notna()]
-    then = cells[(cells["quarter"] == previous) & cells["value"].notna()].set_index("category")
-    top = now.sort_values(["value", "category"], ascending=[False, True]).head(10)
-    previous_top = set(then.sort_values("value", ascending=False).head(10).index)
-    hidden = int(cells.loc[cells["quarter"] == quarter, "value"].isna().sum())
+    now = countries[countries["quarter"] == quarter]
+    then = countries[countries["quarter"] == previous].set_index("category")
+    top = _published(countries, quarter).head(10)
+    previous_top = set(_published(countries, previous).head(10)["category"])
+    hidden = int(now.loc[~now["category"].isin(UNATTRIBUTABLE), "value"].isna().sum())
     if top.empty:
-        return None, edition.withheld(cells[cells["quarter"] == quarter], "hosting countries",
-                                      "hotline")
+        return None, edition.withheld(now, "hosting countries", "hotline")
     rows = []
     for rank, row in enumerate(top.itertuples(), start=1):
-        change = row.share - then["share"].get(row.category, np.nan)
-        rows.append([str(rank), row.category, fmt_count(row.value), fmt_pct(row.share),
-                     fmt_points(change), "" if row.category in previous_top else "new"])
-    notes = ["Share of all confirmed URLs with a hosting country; change in percentage "
-             "points on the previous quarter. ZZ: unknown; XO: onion service."]
+        if row.category not in then.index:
+            change = NOTHING  # not reported last quarter: nothing to compare with
+        elif pd.isna(then.at[row.category, "share"]):
+            change = SUPPRESSED
+        else:
+            change = fmt_points(row.share - then.at[row.category, "share"])
+        rows.append([str(rank), country_name(row.category), row.category,
+                     region_of(row.category), fmt_count(row.value), fmt_pct(row.share),
+                     change, NOTHING if row.category in previous_top else "new"])
+    notes = [_base_note(edition, countries, quarter),
+             f"Change: in percentage points on {previous}, same base; c: that quarter's "
+             f"figure is suppressed; {NOTHING}: not reported then. Entry: new to the published "
+             f"top 10; {NOTHING}: already in it."]
     if hidden:
-        notes.append(f"{hidden} countries are suppressed and not ranked.")
+        notes.append(f"{hidden} countries are suppressed (c) and not ranked.")
     left = sorted(previous_top - set(top["category"]))
     if left:
         notes.append(f"No longer among the published top 10 since {previous}: "
-                     + ", ".join(left) + ".")
+                     + ", ".join(f"{country_name(c)} ({c})" for c in left) + ".")
+    if edition.rules.rounding_base > 1:
+        notes.append(edition.rounded_table_note())
     return table("hosting_top10", f"Top 10 hosting countries of confirmed URLs, {quarter}",
-                 ["Rank", "Country", "URLs", "Share", "Change", "Entry"], rows,
-                 [True, False, True, True, True, False], notes), None
+                 ["Rank", "Country", "ISO code", "Region (UN M49)", "URLs",
+                  share_header(COUNTRY_BASE), "Change (pp)", "Entry"], rows,
+                 [True, False, False, False, True, True, True, False], notes), None
 
 
-def concentration_table(edition: Edition) -> dict:
-    """HHI and top shares, like-for-like, only where both quarters' totals are published."""
+def regions_table(edition: Edition, countries: pd.DataFrame) -> dict | None:
+    """Published countries summed by UN M49 region: a regional view from published cells
+    only (a region total with its hidden countries in it could give one of them back)."""
+    quarter = edition.quarter
+    now = countries[(countries["quarter"] == quarter)
+                    & ~countries["category"].isin(UNATTRIBUTABLE)]
+    if now.empty or now["base"].isna().all():
+        return None
+    by_region = now.assign(region=now["category"].map(region_of)).groupby("region").agg(
+        value=("value", "sum"), share=("share", "sum"), countries=("value", "count"),
+        hidden=("value", lambda v: int(v.isna().sum())))
+    by_region = by_region.sort_values(["value"], ascending=False)
+    rows = [[region, fmt_count(r.value), fmt_pct(r.share), str(int(r.countries)),
+             str(int(r.hidden))] for region, r in by_region.iterrows()]
+    notes = ["Sums of the published countries, in the top 10 or below it (regions of the "
+             "UN M49 standard); a suppressed country counts in no region, so a region's "
+             "share is a lower bound.", _base_note(edition, countries, quarter),
+             *edition.count_notes()]
+    return table("hosting_regions", f"Confirmed URLs by region of the hosting country, "
+                 f"{quarter}", ["Region (UN M49)", "URLs in published countries",
+                                share_header(COUNTRY_BASE), "Published countries",
+                                "Suppressed countries"], rows,
+                 [False, True, True, True, True], notes)
+
+
+def concentration_table(edition: Edition, countries: pd.DataFrame) -> dict:
+    """The HHI like-for-like (where both quarters' totals are published), and the largest and
+    top-10 shares on the chapter's base, from the same published shares as the top 10."""
     quarter = edition.quarter
     previous = shift_quarter(quarter, -1)
     totals = edition.series("HL_URLS_CONFIRMED", [previous, quarter])
@@ -77,16 +200,33 @@ def concentration_table(edition: Edition) -> dict:
     shown = (totals["value"].notna().all()
              and len(hosting.members) >= edition.rules.min_contributors)
     count = fmt_count if shown else (lambda x: SUPPRESSED)
-    pct = fmt_pct if shown else (lambda x: SUPPRESSED)
+
+    def top_share(q: str, n: int) -> float | str:
+        published = _published(countries, q)
+        base_hidden = countries.loc[countries["quarter"] == q, "base"].isna().all()
+        if base_hidden and len(countries[countries["quarter"] == q]):
+            return SUPPRESSED
+        return float(published["share"].head(n).sum()) if len(published) else NOTHING
+
+    def change(then: float | str, now: float | str) -> str:
+        if NOTHING in (then, now):
+            return NOTHING
+        return SUPPRESSED if SUPPRESSED in (then, now) else fmt_points(now - then)
+
+    largest = top_share(previous, 1), top_share(quarter, 1)
+    ten = top_share(previous, 10), top_share(quarter, 10)
     rows = [["Herfindahl-Hirschman index (0-10,000)", count(hosting.hhi_base),
              count(hosting.hhi), count(hosting.hhi_change)],
-            ["Share of the largest country", "", pct(hosting.top1_share), ""],
-            ["Share of the top 10", pct(hosting.topn_share_base), pct(hosting.topn_share),
-             fmt_points(hosting.topn_share - hosting.topn_share_base) if shown
-             else SUPPRESSED]]
+            [f"Share of the largest published country (%, of {COUNTRY_BASE})",
+             fmt_pct(largest[0]), fmt_pct(largest[1]), change(*largest)],
+            [f"Share of the ten largest published countries (%, of {COUNTRY_BASE})",
+             fmt_pct(ten[0]), fmt_pct(ten[1]), change(*ten)]]
     return table("hosting_concentration", f"Concentration of hosting, {previous} and "
                  f"{quarter}", ["Measure", previous, quarter, "Change"], rows,
                  [False, True, True, True],
-                 [f"Like-for-like: the {len(hosting.members)} members that reported hosting "
-                  "countries in both quarters. The index leaves out ZZ (unknown) and XO "
-                  "(onion services); above 2,500 counts as highly concentrated."])
+                 [f"Shares: the same published shares as the top 10 ({COUNTRY_BASE}); change "
+                  "in percentage points. The index is like-for-like on the same base (ZZ and "
+                  f"XO left out) over the {len(hosting.members)} hotlines that reported hosting "
+                  "countries in both quarters; above 2,500 counts as highly concentrated. "
+                  f"c: suppressed; {NOTHING}: no published country.",
+                  *edition.count_notes()])

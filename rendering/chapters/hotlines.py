@@ -46,7 +46,8 @@ def build(edition: Edition) -> dict:
         tables=[table("hotline_volumes", f"Hotline volumes, {quarter}",
                       ["Indicator", "Value", "Members", "Change on quarter", "Change on year"],
                       rows, [False, True, True, True, True],
-                      ["Changes compare members that reported in both quarters."]),
+                      edition.count_notes("Changes compare members that reported in both "
+                                          "quarters.")),
                 uncertainty_table(edition, VOLUMES, "hotline_uncertainty")],
         figures=[line],
         notes=[f"Series break in {q}: {note}"

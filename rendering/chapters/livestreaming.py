@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rendering import charts
 from rendering.chapters.core import SECTOR_LABELS, SPARK_QUARTERS, Edition, label, section, table
-from rendering.formatting import fmt_change_pct, fmt_pct, fmt_points
+from rendering.formatting import NOTHING, fmt_change_pct, fmt_pct, fmt_points
 from transforms import statistics
 from transforms.periods import shift_quarter
 
@@ -38,10 +38,11 @@ def build(edition: Edition) -> dict:
                  "figures are published in this edition."],
         tables=[table("signals", f"Signals, {quarter} on {shift_quarter(quarter, -1)}",
                       ["Signal", "Indicator", "Category", "Detail"],
-                      rows or [["none", "-", "-", "No signal in this edition."]],
+                      rows or [["none", NOTHING, NOTHING, "No signal in this edition."]],
                       [False, False, False, False],
                       ["Changes are like-for-like: members that reported in both quarters. "
-                       "Reporting gaps count the members expected."])],
+                       f"Reporting gaps count the members expected. {NOTHING}: no "
+                       "category (a signal on the indicator's total)."])],
         figures=[emerging_line],
         withheld=[None if emerging_line else edition.withheld(
             emerging, "cases of live-streaming and extortion", "law enforcement")])
@@ -58,7 +59,7 @@ def signal_rows(edition: Edition) -> list[list[str]]:
         if signal.kind in ("sector_stopped_reporting", "member_stopped_reporting"):
             stopped, still = evidence["stopped"], evidence["still_reporting"]
             sector = SECTOR_LABELS.get(evidence["sector"], evidence["sector"]).lower()
-            rows.append([SIGNAL_LABELS[signal.kind], name, "",
+            rows.append([SIGNAL_LABELS[signal.kind], name, NOTHING,
                          f"{len(stopped)} of {len(stopped) + len(still)} {sector} that "
                          f"reported it for {signal.base_quarter} sent nothing for "
                          f"{signal.quarter}."])

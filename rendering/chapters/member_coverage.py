@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rendering.chapters.core import Edition, section, table
+from rendering.formatting import NOTHING
 
 
 def build(edition: Edition) -> dict | None:
@@ -17,7 +18,7 @@ def build(edition: Edition) -> dict | None:
     marks = per.assign(mark=[f"{c}/{e}" for c, e in zip(per["complete"], per["expected"],
                                                          strict=True)])
     grid = marks.pivot(index="member_id", columns="quarter", values="mark").reindex(
-        columns=quarters).fillna("-")
+        columns=quarters).fillna(NOTHING)
     rows = [[member, *grid.loc[member].tolist()] for member in grid.index]
     return section(
         "member_coverage", "Member coverage detail",
@@ -25,4 +26,4 @@ def build(edition: Edition) -> dict | None:
                  "reporting plan, per quarter."],
         tables=[table("member_coverage_detail", "Member coverage, last four quarters",
                       ["Member", *quarters], rows, [False] + [True] * len(quarters),
-                      ["- : nothing expected in that quarter."])])
+                      [f"{NOTHING}: nothing expected in that quarter."])])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rendering import charts
-from rendering.chapters.core import Edition, fmt_for, section, shares, table
+from rendering.chapters.core import Edition, fmt_for, section, share_header, shares, table
 from rendering.formatting import fmt_change_pct
 from transforms.periods import shift_quarter
 
@@ -15,6 +15,12 @@ AMOUNT_BANDS = {"lt10": "under €10", "10_100": "€10-100", "100_500": "€100
 INDICATORS = ("PAY_TEST_PURCHASES", "PAY_MERCHANT_REVIEWS", "PAY_MERCHANTS_TERMINATED",
               "PAY_FLAGGED_TXN_COUNT", "PAY_FLAGGED_TXN_VALUE", "PAY_SAR_FILED",
               "PAY_CRYPTO_ALERT_HITS")
+OPTIONS_BASE = ("every payment option seen on URLs with visible payment options (a URL showing "
+                "several methods counts once per method; the quarter's published total)")
+METHODS_VERSUS_ASSETS = (
+    "Virtual currency here counts each URL offering any virtual asset once, on the same total "
+    "as the key judgements' share of virtual currency; the darknet chapter's virtual assets "
+    "count each asset a URL offers (two assets, twice), so their total is larger.")
 
 
 def payment_mix(edition: Edition) -> pd.DataFrame:
@@ -27,10 +33,10 @@ def build(edition: Edition) -> dict:
     mix = payment_mix(edition)
     mix_chart = None if mix["share"].isna().all() else charts.stacked_share_chart(
         mix.assign(method=mix["category"].str.replace("_", " ")), x="quarter",
-        category="method", share="share", y_label="Share of payment options seen (%)",
+        category="method", share="share", y_label=share_header("payment options seen"),
         fig_id="payment_mix",
         caption=edition.caption("Payment options seen on commercial sites, by method",
-                                f"{trend[0]} to {quarter}", "share of options seen",
+                                f"{trend[0]} to {quarter}", f"share of {OPTIONS_BASE}",
                                 "hotlines", mix))
     flagged = edition.series("PAY_FLAGGED_TXN_COUNT", trend, "amount_band")
     flagged = flagged.assign(order=flagged["category"].map(list(AMOUNT_BANDS).index)
@@ -53,6 +59,10 @@ def build(edition: Edition) -> dict:
         "PAY_FLAGGED_TXN_COUNT", "payment_method", "flagged_by_method",
         f"Flagged transactions by payment method, {quarter}", "Payment method",
         "payment provider")
+    options, options_withheld = edition.breakdown(
+        "HL_PAYMENT_OPTIONS_SEEN", "payment_method", "payment_options_by_method",
+        f"Payment options seen on commercial sites, by method, {quarter}", "Payment method",
+        "hotline", base=OPTIONS_BASE, notes=[METHODS_VERSUS_ASSETS])
     return section(
         "payments", "Payment methods and financial flows",
         summary=["Payment providers report flagged transactions, test purchases and merchant "
@@ -61,14 +71,15 @@ def build(edition: Edition) -> dict:
         tables=[table("payment_indicators", f"Payment indicators, {quarter}",
                       ["Indicator", "Value", "Members", "Change on year"], rows,
                       [False, True, True, True],
-                      ["Change on year compares members that reported in both quarters."]),
-                by_method],
+                      edition.count_notes("Change on year compares members that reported "
+                                          "in both quarters.")),
+                options, by_method],
         figures=[mix_chart, flagged_chart],
         withheld=[
             None if mix_chart else edition.withheld(
                 mix, "payment options seen on commercial sites", "hotline"),
             None if flagged_chart else edition.withheld(
                 flagged, "flagged transactions by amount band", "payment provider"),
-            by_method_withheld],
+            options_withheld, by_method_withheld],
         notes=["Shares of payment options count each option seen once per site; a site can "
                "show several."])

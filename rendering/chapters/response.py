@@ -1,5 +1,5 @@
-"""Response and disruption: how fast material comes down, notices against removals, and what
-police units and industry report."""
+"""Response and disruption: how fast material comes down, notices against removals, what
+police units and industry report, and the NGOs' helpline contacts and training."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ TAKEDOWN_BUCKETS = {"same_day": "same day", "d1_3": "1-3 days", "d4_7": "4-7 day
                     "d8_28": "8-28 days", "gt28": "over 28 days", "not_removed": "not removed"}
 POLICE_OUTCOMES = ("LE_CASES_OPENED", "LE_ARRESTS", "LE_VICTIMS_IDENTIFIED")
 INDUSTRY_RESPONSE = ("IND_NOTICES_RECEIVED", "IND_ITEMS_REMOVED")
+PREVENTION = ("NGO_HELPLINE_CONTACTS", "NGO_PARTICIPANTS_TRAINED")  # NGOs (and hotlines)
 
 
 def build(edition: Edition) -> dict:
@@ -26,22 +27,33 @@ def build(edition: Edition) -> dict:
         category="bucket", share="share", y_label="Share of URLs (%)",
         fig_id="takedown_times",
         caption=edition.caption("Time from notice to removal of confirmed URLs",
-                                f"{quarters[0]} to {quarter}", "share of URLs",
+                                f"{quarters[0]} to {quarter}", "share of " + edition.share_base(
+                                    "HL_TAKEDOWN_BY_BUCKET", "takedown_bucket"),
                                 "hotlines and industry", buckets))
     rows = edition.indicator_rows(("HL_NTD_NOTICES_SENT", "IND_NOTICES_RECEIVED",
                                    "IND_ITEMS_REMOVED", "IND_HASH_MATCH_BLOCKS"),
                                   "notices and removals")
     police = enforcement(edition)
+    prevention = table(
+        "prevention_and_support", f"Prevention and support, {quarter}",
+        ["Indicator", "Value", "Members", "Change on year"],
+        edition.indicator_rows(PREVENTION, "prevention and support"), [False, True, True, True],
+        edition.count_notes(
+            "Helpline contacts come from the coalition's NGOs alone; people trained come from "
+            f"NGOs and hotlines. c: suppressed (fewer than {edition.rules.min_contributors} "
+            "contributing members, or dominated by one or two of them)."))
     return section(
         "response", "Response and disruption",
         summary=["How fast material comes down once notified, how many notices hotlines send "
                  "and industry receives against the items it removes, and what police units "
-                 "report."] + police["summary"],
+                 "report; NGOs add the helpline contacts they answer and the people they "
+                 "train."] + police["summary"],
         tables=[table("notices_and_removals", f"Notices and removals, {quarter}",
                       ["Indicator", "Value", "Members", "Change on year"], rows,
                       [False, True, True, True],
-                      ["Notices and removals are counted by different members and are not "
-                       "matched one to one."]), *police["tables"]],
+                      edition.count_notes("Notices and removals are counted by different "
+                                          "members and are not matched one to one.")),
+                *police["tables"], prevention],
         figures=[takedown, *police["figures"]], notes=police["notes"],
         withheld=[None if takedown else edition.withheld(buckets, "takedown times",
                                                          "hotline or industry")])
@@ -81,7 +93,7 @@ def enforcement(edition: Edition) -> dict:
                     "demographic); industry members report notices and removals."],
         "tables": [table("police_outcomes", f"Police outcomes, {quarter}",
                          ["Outcome", "Quarter", "Count", "Members"], rows,
-                         [False, False, True, True])],
+                         [False, False, True, True], edition.count_notes())],
         "figures": [f for f in (police_chart, industry_chart) if f],
         "notes": notes,
     }
