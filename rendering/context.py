@@ -14,7 +14,7 @@ import pandas as pd
 
 from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern
 from rendering import texts
-from rendering.chapters import ANNEXES, CHAPTERS, key_judgements, modules
+from rendering.chapters import ANNEXES, CHAPTERS, key_judgements, modules, summary
 from rendering.chapters.core import Edition
 from transforms.assessment import AssessmentData
 
@@ -53,6 +53,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     edition = Edition(data, rules, forced)
     edition.narrative = key_judgements.final_narrative(edition, narrative)
     findings, tiles = key_judgements.build(edition)
+    steering_summary = summary.build(edition, tiles)
     chapters = [section for chapter in modules(CHAPTERS) if (section := chapter.build(edition))]
     annexes = [section for annex in modules(ANNEXES) if (section := annex.build(edition))]
     context = {
@@ -66,7 +67,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
             ("Catalogue version", catalogue_version), ("Code version", code_version),
             ("Disclosure parameters", rules.version),
         ],
-        "key_findings": findings,
+        "steering_summary": steering_summary, "key_findings": findings,
         "kpis": tiles, "chapters": chapters, "annexes": annexes,
         "caveats": list(texts.caveats()),
     }

@@ -1,0 +1,50 @@
+"""The steering group's summary: bottom line up front, three to five sentences drawn from the
+judgements the edition states, its KPI tiles and the outlook."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from checks.disclosure import load_rules
+from rendering.chapters import key_judgements, summary
+from rendering.chapters.core import Edition
+from rendering.context import build_context
+from rendering.judgements import Judgement
+from rendering.narrative import Narrative
+from tests.test_chapters import two_hotlines
+from tests.test_outlook import growing, hotlines
+
+
+def test_claim_keeps_the_judgement_without_its_figures():
+    assert summary.claim("It is likely that arrests rose by more than 10%: +12.0% (4 members)."
+                         ) == "it is likely that arrests rose by more than 10%"
+    assert summary.claim("Analysts expect a shift. Two members say so.") == \
+        "Analysts expect a shift"
+
+
+def test_the_bottom_line_is_the_strongest_stated_judgement_then_tiles_and_outlook():
+    edition = hotlines({"HL_URLS_CONFIRMED": growing()})
+    stated = Judgement("own", "It is likely that offenders move to e-wallets: two members.",
+                       "likely", "low")
+    hidden = dataclasses.replace(stated, key="hidden", text="It is almost certain that X.",
+                                 evidence={"indicator": "HL_HIDDEN_SERVICES_NEW"})
+    edition.narrative = Narrative(judgements=[hidden, stated], quarter=edition.quarter)
+    _, tiles = key_judgements.build(edition)
+    sentences = summary.build(edition, tiles)
+    assert 3 <= len(sentences) <= 5
+    assert sentences[0] == ("Bottom line: it is likely that offenders move to e-wallets "
+                            "(low confidence).")  # the hidden figure's judgement is left out
+    urls = next(t for t in tiles if t["label"] == "URLs confirmed (hotlines)")
+    assert f"URLs confirmed (hotlines) {urls['value']}" in sentences[1]
+    assert sentences[-1].startswith("Outlook: it is ") and "2026-Q4" in sentences[-1]
+
+
+def test_with_nothing_published_the_summary_says_so_and_the_report_carries_it():
+    context, _, _ = build_context(two_hotlines(), load_rules("public"),
+                                  cut_off="2026-10-20 00:00 UTC", code_version="test",
+                                  catalogue_version="test")
+    assert context["steering_summary"] == [
+        summary.NOTHING_JUDGED, summary.HEADLINES_HIDDEN,
+        "Outlook: no headline series can be forecast reliably this quarter."]
+    edition = Edition(two_hotlines(), load_rules("public"))
+    assert summary.build(edition, [])[0].startswith("Bottom line: no key judgement")
