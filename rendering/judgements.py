@@ -465,7 +465,7 @@ DIRECTION = {"count_change": "change", "trend": "slope_per_quarter", "share_chan
              "share_trend": "points_per_year"}
 
 
-def _sector(data: AssessmentData, indicator: str) -> str:
+def indicator_sector(data: AssessmentData, indicator: str) -> str:
     """The indicator's first sector: the warehouse holds a list, the catalogue "a|b"."""
     rows = data.indicators.loc[data.indicators["indicator"] == indicator, "sectors"]
     if not len(rows):
@@ -482,10 +482,10 @@ def _corroboration(data: AssessmentData, judgement: Judgement,
     subject = evidence["indicator"] if evidence["kind"] in ("count_change", "trend") \
         else judgement.key.split(".")[0]
     direction = evidence[DIRECTION[evidence["kind"]]]
-    own = _sector(data, evidence["indicator"])
+    own = indicator_sector(data, evidence["indicator"])
     for other in CORROBORATION.get(subject, ()):
         est = changes.get(other)
-        sector = _sector(data, other)
+        sector = indicator_sector(data, other)
         if est is None or sector == own or not math.isfinite(est.change):
             continue
         if est.change * direction > 0 and abs(est.change) > MATERIAL_CHANGE \

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from checks.disclosure import load_rules
-from rendering.chapters import key_judgements, summary
+from rendering.chapters import key_judgements, outlook, recommendations, summary
 from rendering.chapters.core import Edition
 from rendering.context import build_context
 from rendering.judgements import Judgement
@@ -48,3 +48,29 @@ def test_with_nothing_published_the_summary_says_so_and_the_report_carries_it():
         "Outlook: no headline series can be forecast reliably this quarter."]
     edition = Edition(two_hotlines(), load_rules("public"))
     assert summary.build(edition, [])[0].startswith("Bottom line: no key judgement")
+
+
+def test_without_a_narrative_recommendations_are_drafted_candidates_not_a_missing_chapter():
+    edition = hotlines({"HL_URLS_CONFIRMED": growing()})
+    rising = Judgement("urls_confirmed.yoy", "It is likely that hotlines confirmed more URLs: "
+                       "+12.0%.", "likely", "moderate",
+                       evidence={"indicator": "HL_URLS_CONFIRMED", "quarter": "2026-Q3",
+                                 "base_quarter": "2025-Q3"})
+    edition.narrative = Narrative(judgements=[rising], quarter=edition.quarter)
+    chapter = recommendations.build(edition)
+    assert chapter["missing"] is None
+    assert chapter["summary"][0] == recommendations.DRAFTED
+    assert chapter["summary"][1] == (
+        "1. (Draft) Hotlines to explain why hotlines confirmed more URLs (likely, moderate "
+        "confidence) and whether it calls for a change in how they detect or disrupt it, "
+        "before the 2026-Q4 assessment.")
+    gaps = outlook.intelligence_gaps(edition)
+    assert len(chapter["summary"]) == 2 + len(gaps)
+    assert not any("EFC_HOME" in text or ".md" in text for text in chapter["summary"])
+
+
+def test_the_analysts_recommendations_replace_the_drafts():
+    edition = hotlines({"HL_URLS_CONFIRMED": growing()})
+    edition.narrative = Narrative(judgements=[], recommendations=["Hotlines to act."],
+                                  quarter=edition.quarter)
+    assert recommendations.build(edition)["summary"] == ["1. Hotlines to act."]
