@@ -54,6 +54,8 @@ JUDGEMENT_HEADING = re.compile(r"^judgement:?\s+(\S+)$", re.IGNORECASE)
 ITEM = re.compile(r"^\s*(?:[-*]|\d+[.)])\s+(.*)$")
 FRONT_KEYS = {"quarter", "drop", "order", "judgement", "title"}
 JUDGEMENT_KEYS = {"probability", "confidence"}
+MAX_WORD = 200  # characters: longer than any word of prose, short enough to lay out at once
+LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
 
 
 class NarrativeError(ValueError):
@@ -177,13 +179,21 @@ def _read(narrative: Path | str) -> tuple[str, str]:
     if isinstance(narrative, Path):
         data = narrative.read_bytes()
         try:
-            return data.decode("utf-8"), str(narrative)
+            text, source = data.decode("utf-8"), str(narrative)
         except UnicodeDecodeError as error:  # an editor's cp1252 or Latin-1, say
             line = data.count(b"\n", 0, error.start) + 1
             raise NarrativeError(
                 f"{narrative}, line {line}: byte 0x{data[error.start]:02x} is not UTF-8; save "
                 "the file as UTF-8 and run again") from None
-    return narrative, "narrative"
+    else:
+        text, source = narrative, "narrative"
+    if long := LONG_WORD.search(text):
+        line = text.count("\n", 0, long.start()) + 1
+        raise NarrativeError(
+            f"{source}, line {line}: a word of {len(long.group(0)):,} characters (the most is "
+            f"{MAX_WORD:,}); no sentence of a report needs one, and the PDF renderer takes "
+            "minutes to break it across lines. Shorten it or add spaces.")
+    return text, source
 
 
 def apply_narrative(judgements: list[Judgement], narrative: Path | str | None,

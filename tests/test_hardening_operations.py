@@ -405,3 +405,18 @@ def test_a_word_longer_than_the_page_wraps_inside_it(tmp_path):
         printed = sum(c["text"] == "x" for page in pdf.pages for c in page.chars)
     assert outside == []
     assert printed >= 2 * len(word)  # both copies printed whole, not clipped
+
+
+def test_a_narrative_word_too_long_to_lay_out_is_refused_with_its_line(tmp_path):
+    """A 100,000-character word took WeasyPrint about ten minutes per edition to wrap: the
+    narrative refuses it at once, naming the file and line."""
+    from rendering.narrative import MAX_WORD, NarrativeError, apply_narrative
+
+    narrative = tmp_path / "2026-Q3.md"
+    narrative.write_text('+++\nquarter = "2026-Q3"\n+++\n\n## Outlook\nFine words.\n\n'
+                         + "x" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(NarrativeError, match=r"2026-Q3\.md, line 8: a word of 100,000 char"):
+        apply_narrative([], narrative, {}, quarter="2026-Q3")
+    narrative.write_text('+++\nquarter = "2026-Q3"\n+++\n\n## Outlook\n' + "y" * MAX_WORD + "\n",
+                         encoding="utf-8")
+    assert apply_narrative([], narrative, {}, quarter="2026-Q3").outlook == ["y" * MAX_WORD]
