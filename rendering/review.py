@@ -49,6 +49,15 @@ from rendering.pdf import render_html, write_pdf
 
 DRAFT, FINAL = "DRAFT", "FINAL"  # rendering.pdf draws the DRAFT watermark unless FINAL
 NOT_PUBLISHED, BLANK = "not published", "(blank)"
+AUTHOR = "The coalition's strategic analysis team"
+DISTRIBUTION = {  # who may receive an edition, by its TLP 2.0 label
+    "TLP:RED": "Named recipients only",
+    "TLP:AMBER+STRICT": "Coalition members' staff who need to know, within their own "
+                        "organisation",
+    "TLP:AMBER": "Coalition members: staff who need to know, and their clients who need to know",
+    "TLP:GREEN": "The coalition's community, not published",
+    "TLP:CLEAR": "Unrestricted: may be published",
+}
 MAX_REVIEWER = 120
 
 
@@ -169,10 +178,20 @@ class Issue:
                    changes=tuple(Change(**c) for c in record.get("change_log", [])),
                    approvals=tuple(Approval(**a) for a in record.get("approvals", [])))
 
-    def control_rows(self) -> list[tuple[str, str]]:
-        """The document-control rows that say which issue this is."""
+    def control_rows(self, content: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The document-control rows that say which issue this is, who wrote and reviewed it,
+        who may receive it (from the edition's TLP in `content`) and what changed."""
         rows = [("Version", str(self.version)),
-                ("Status", "Final, approved" if self.approvals else "Draft, awaiting approval")]
+                ("Status", "Final, approved" if self.approvals else "Draft, awaiting approval"),
+                ("Author", AUTHOR),
+                ("Distribution", DISTRIBUTION.get(content.get("tlp", ""),
+                                                  f"As {content.get('tlp', 'marked')} allows")),
+                ("Reviewers", " and ".join(a.reviewer for a in self.approvals)
+                 if self.approvals else "None yet: a named reviewer approves the draft"),
+                ("Change log", f"Version {self.version} replaces version "
+                 f"{self.supersedes['version']}: {len(self.changes)} published "
+                 f"{'figure' if len(self.changes) == 1 else 'figures'} changed, listed in the "
+                 "Change log annex" if self.supersedes else "Version 1, first issue")]
         if self.approvals:
             at = datetime.fromisoformat(self.approvals[-1].approved_at.replace("Z", "+00:00"))
             rows += [("Approved by", " and ".join(a.reviewer for a in self.approvals)),
@@ -216,7 +235,7 @@ def stamp(content: Mapping[str, Any], issue: Issue) -> dict[str, Any]:
     """
     context = dict(content)
     context["version"], context["status"] = str(issue.version), issue.status
-    context["document_control"] = [*issue.control_rows(), *content["document_control"]]
+    context["document_control"] = [*issue.control_rows(content), *content["document_control"]]
     if issue.supersedes:
         context["annexes"] = [*content["annexes"], issue.change_log_annex()]
     return context

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rendering import texts
 from rendering.chapters.core import SECTOR_LABELS, Edition, section, table
 from transforms import assessment
 
@@ -56,5 +55,4 @@ def build(edition: Edition) -> dict:
                   break_rows or [["none", "-", "-", "-"]], [False, False, False, False],
                   ["A series is split at a break, never joined across it; members also mark a "
                    "break's first period with status B."]),
-        ],
-        notes=list(texts.caveats()))
+        ])  # the caveats print once, under their heading in the key judgements
