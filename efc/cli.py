@@ -271,6 +271,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         shutil.rmtree(folder, ignore_errors=True)
     settings.ensure_folders()
     marker.write_text("This workspace was made by `efc demo` and is rebuilt by it.\n")
+    narratives = settings.home / "narratives"  # the analysts' part, as they would write it
+    narratives.mkdir(mode=0o700, exist_ok=True)
+    for narrative in sorted((sample.parent / "narratives").glob("*.md")):
+        shutil.copyfile(narrative, narratives / narrative.name)
     _say(f"Demo workspace {settings.home}: ingesting {sample} …")
     started = time.monotonic()
     summary = run_ingest(settings, sample, "demo", arrivals)

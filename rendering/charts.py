@@ -34,7 +34,7 @@ import matplotlib as mpl
 import pandas as pd
 from markupsafe import escape
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
 from rendering.formatting import (
     SUPPRESSED,
@@ -115,13 +115,22 @@ _VALUE_TEXT: dict[str, Callable[[Any], str]] = {
     "days": fmt_days,
     "number": lambda v: fmt_number(v, 1),
 }
-_TICK_TEXT: dict[str, Callable[[Any], str]] = {
-    "count": fmt_count,
-    "eur": fmt_eur,
-    "pct": lambda v: fmt_pct(v, 0),
-    "days": lambda v: fmt_number(v, 1),
-    "number": lambda v: fmt_number(v, 1),
+_TICK_TEXT: dict[str, Callable[[Any, int], str]] = {
+    "count": lambda v, d: fmt_number(v, d),
+    "eur": lambda v, d: fmt_eur(v, d),
+    "pct": lambda v, d: fmt_pct(v, d),
+    "days": lambda v, d: fmt_number(v, d),
+    "number": lambda v, d: fmt_number(v, d),
 }
+# Tick steps per kind: counts and euros step by whole units, shares by whole or half
+# percent where the range allows, so that no two ticks print the same label.
+_TICK_STEPS = {"count": [1, 2, 2.5, 5, 10], "eur": [1, 2, 2.5, 5, 10],
+               "pct": [1, 2, 2.5, 5, 10], "days": [1, 2, 2.5, 5, 10],
+               "number": [1, 2, 2.5, 5, 10]}
+MIN_SHOWN_SHARE = 1 / 3  # a chart with fewer of its points published is replaced by a sentence
+MIN_SHOWN_POINTS = 3
+SHARES_OF_PUBLISHED = ("Shares are of the published parts only (suppressed parts are left out), "
+                       "so each bar adds to 100%.")
 
 
 # ----------------------------------------------------------------------------- charts
@@ -150,6 +159,8 @@ def line_chart(frame: pd.DataFrame, *, x: str, y: str, series: str | None, y_lab
     _check(frame, fig_id, kind, [x, y] + ([series] if series else []))
     xs = sorted(frame[x].unique())
     groups = _series_values(frame, x=x, y=y, series=series, order=xs)
+    if sparse := _too_sparse(fig_id, caption, groups):
+        return sparse
     positions = range(len(xs))
     break_at = sorted(xs.index(b) for b in breaks if b in xs)
 
@@ -158,19 +169,15 @@ def line_chart(frame: pd.DataFrame, *, x: str, y: str, series: str | None, y_lab
         first = True
         for start, stop in _segments(len(xs), break_at):
             ax.plot(list(positions)[start:stop], values[start:stop], color=colour,
-                    linewidth=1.6, marker="o", markersize=3,
+                    linewidth=1.6, marker="o", markersize=3, clip_on=False,
                     label=(name if first and series else None))
             first = False
-    for b in break_at:
-        ax.axvline(b - 0.5, color=MUTED, linewidth=0.8, linestyle=(0, (3, 2)))
-        ax.text(b - 0.45, 1.0, "series break", transform=ax.get_xaxis_transform(),
-                ha="left", va="top", color=MUTED, fontsize=FONT_SIZE_PT - 1)
+    _mark_breaks(ax, break_at)
     ax.set_xticks(list(positions), _x_labels(xs),
                   rotation=(45 if len(xs) > 12 else 0))
     ax.set_xlim(-0.4, len(xs) - 0.6)
-    _value_axis(ax, "y", kind, y_label)
-    if _all_non_negative(frame[y]):
-        ax.set_ylim(bottom=0)
+    shown = [v for _, values in groups for v in values if not pd.isna(v)]
+    _value_axis(ax, "y", kind, y_label, shown, from_zero=_all_non_negative(frame[y]))
     ax.grid(axis="y")
     if series:
         _legend(fig, len(groups))
@@ -196,14 +203,27 @@ def line_chart(frame: pd.DataFrame, *, x: str, y: str, series: str | None, y_lab
 @_house_style
 def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: str,
                         y_label: str, caption: str, fig_id: str,
-                        colours: Mapping[str, str] | None = None) -> dict:
-    """100% stacked bars of shares (fractions) per x; a suppressed share leaves a gap."""
+                        colours: Mapping[str, str] | None = None,
+                        breaks: Sequence[Any] = ()) -> dict:
+    """100% stacked bars of shares per x.
+
+    Each bar shows its published parts' shares of their own sum, so it adds to 100% and
+    every number it shows is computed from published cells only; when a part is hidden the
+    caption says so. ``breaks`` are x values where a non-comparable series starts.
+    """
     _check(frame, fig_id, "pct", [x, category, share])
     xs = sorted(frame[x].unique())
     cats = _series_values(frame, x=x, y=share, series=category, order=xs)
     if len(cats) > _MAX_SERIES:
-        raise ValueError(f"{fig_id}: {len(cats)} categories; group the smallest into "
-                         f"'Other' so at most {_MAX_SERIES} remain")
+        raise ValueError(f"{fig_id}: {len(cats)} categories; at most {_MAX_SERIES}")
+    if sparse := _too_sparse(fig_id, caption, cats):
+        return sparse
+    sums = [sum(v for _, values in cats if not pd.isna(v := values[i]))
+            for i in range(len(xs))]
+    partial = any(pd.isna(values[i]) and sums[i] > 0 for _, values in cats
+                  for i in range(len(xs)))
+    cats = [(name, [v / sums[i] if sums[i] > 0 and not pd.isna(v) else float("nan")
+                    for i, v in enumerate(values)]) for name, values in cats]
 
     fig, ax = _new_figure(2.9)
     bottoms = [0.0] * len(xs)
@@ -217,9 +237,9 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
                 ax.text(i, b + h / 2, fmt_pct(h, 0), ha="center", va="center",
                         color=label_colour, fontsize=FONT_SIZE_PT - 1)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    _mark_breaks(ax, sorted(xs.index(b) for b in breaks if b in xs))
     ax.set_xticks(range(len(xs)), _x_labels(xs))
-    ax.set_ylim(0, 1)
-    _value_axis(ax, "y", "pct", y_label)
+    _value_axis(ax, "y", "pct", y_label, [0.0, 1.0], from_zero=True)
     # Legend top-to-bottom in the order segments stack bottom-to-top, read from the top.
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5))
@@ -230,8 +250,8 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
     sentences += [_trend_sentence(name, xs, values, "pct") for name, values in ranked]
     if suppressed:
         sentences.append(f"{suppressed} suppressed {_plural(suppressed, 'share')} "
-                         f"{'is' if suppressed == 1 else 'are'} left blank.")
-    return _figure(fig, fig_id, caption, sentences, None)
+                         f"{'is' if suppressed == 1 else 'are'} left out.")
+    return _figure(fig, fig_id, caption, sentences, SHARES_OF_PUBLISHED if partial else None)
 
 
 @_house_style
@@ -244,6 +264,8 @@ def bar_chart(frame: pd.DataFrame, *, category: str, value: str, value_label: st
     values = [float("nan") if pd.isna(v) else float(v) for v in frame[value]]
     if len(set(names)) != len(names):
         raise ValueError(f"{fig_id}: duplicate categories in {category!r}")
+    if sparse := _too_sparse(fig_id, caption, [(value, values)]):
+        return sparse
     heights = [0.0 if math.isnan(v) else v for v in values]
     top = max(heights, default=0.0) or 1.0
     text = _VALUE_TEXT[kind]
@@ -253,27 +275,25 @@ def bar_chart(frame: pd.DataFrame, *, category: str, value: str, value_label: st
         ax.barh(range(len(names)), heights, height=0.65, color=OKABE_ITO[0])
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
-        ax.set_xlim(0, top * 1.12)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         for i, v in enumerate(values):
             label = SUPPRESSED if math.isnan(v) else text(v)
             ax.text((0 if math.isnan(v) else v) + top * 0.01, i, label,
                     va="center", ha="left", color=INK, fontsize=FONT_SIZE_PT - 0.5)
-        _value_axis(ax, "x", kind, value_label)
+        _value_axis(ax, "x", kind, value_label, [top * 1.12], from_zero=True)
         ax.grid(axis="x")
     else:
         fig, ax = _new_figure(2.6)
         ax.bar(range(len(names)), heights, width=0.65, color=OKABE_ITO[0])
         ax.set_xticks(range(len(names)), names, rotation=(30 if len(names) > 8 else 0),
                       ha=("right" if len(names) > 8 else "center"))
-        ax.set_ylim(0, top * 1.12)
         ax.tick_params(axis="x", length=0)
         for i, v in enumerate(values):
             label = SUPPRESSED if math.isnan(v) else text(v)
             ax.text(i, (0 if math.isnan(v) else v) + top * 0.01, label,
                     ha="center", va="bottom", color=INK, fontsize=FONT_SIZE_PT - 0.5)
-        _value_axis(ax, "y", kind, value_label)
+        _value_axis(ax, "y", kind, value_label, [top * 1.12], from_zero=True)
         ax.grid(axis="y")
 
     items = [f"{n} {SUPPRESSED + ' (suppressed)' if math.isnan(v) else text(v)}"
@@ -285,13 +305,17 @@ def bar_chart(frame: pd.DataFrame, *, category: str, value: str, value_label: st
 @_house_style
 def grouped_bar_chart(frame: pd.DataFrame, *, x: str, series: str, value: str,
                       value_label: str, caption: str, fig_id: str,
-                      kind: str = "count", colours: Mapping[str, str] | None = None) -> dict:
-    """Vertical bars grouped by x, one colour per series; NaN shows no bar and ``c``."""
+                      kind: str = "count", colours: Mapping[str, str] | None = None,
+                      breaks: Sequence[Any] = ()) -> dict:
+    """Vertical bars grouped by x, one colour per series; NaN shows no bar and ``c``;
+    a dashed rule marks each series break (an x value where a new series starts)."""
     _check(frame, fig_id, kind, [x, series, value])
     xs = list(pd.unique(frame[x]))
     groups = _series_values(frame, x=x, y=value, series=series, order=xs)
     if len(groups) > _MAX_SERIES:
         raise ValueError(f"{fig_id}: {len(groups)} series; at most {_MAX_SERIES}")
+    if sparse := _too_sparse(fig_id, caption, groups):
+        return sparse
     width = 0.8 / len(groups)
     finite = [v for _, values in groups for v in values if not pd.isna(v)]
     top = max(finite, default=0.0) or 1.0
@@ -307,10 +331,10 @@ def grouped_bar_chart(frame: pd.DataFrame, *, x: str, series: str, value: str,
             if pd.isna(v):
                 ax.text(pos, top * 0.01, SUPPRESSED, ha="center", va="bottom",
                         color=INK, fontsize=FONT_SIZE_PT - 1)
+    _mark_breaks(ax, sorted(xs.index(b) for b in breaks if b in xs))
     ax.set_xticks(range(len(xs)), _x_labels(xs))
     ax.tick_params(axis="x", length=0)
-    ax.set_ylim(0, top * 1.08)
-    _value_axis(ax, "y", kind, value_label)
+    _value_axis(ax, "y", kind, value_label, [top * 1.08], from_zero=True)
     ax.grid(axis="y")
     _legend(fig, len(groups))
 
@@ -328,9 +352,12 @@ def grouped_bar_chart(frame: pd.DataFrame, *, x: str, series: str, value: str,
     return _figure(fig, fig_id, caption, sentences, None)
 
 
-def sparkline(values: Sequence[float | None], *, kind: str = "count") -> str:
+def sparkline(values: Sequence[float | None], *, kind: str = "count",
+              breaks: Sequence[int] = ()) -> str:
     """A 96 × 24 px inline SVG trend line (no axes); None/NaN are gaps, the latest
-    quarter is dotted in vermillion when it has a value."""
+    quarter is dotted in vermillion when it has a value. ``breaks`` are the positions
+    where a new series starts: the line is not joined across them and a dashed rule
+    marks each."""
     if kind not in _VALUE_TEXT:
         raise ValueError(f"unknown kind {kind!r}")
     points = [None if v is None or pd.isna(v) else float(v) for v in values]
@@ -346,12 +373,17 @@ def sparkline(values: Sequence[float | None], *, kind: str = "count") -> str:
 
     # Runs of consecutive values: a line each, or a dot when a value stands alone.
     runs: list[list[tuple[float, float]]] = [[]]
+    starts = {b for b in breaks if 0 < b < len(points)}
     for i, v in enumerate(points):
+        if i in starts:
+            runs.append([])
         if v is None:
             runs.append([])
         else:
             runs[-1].append((pad + i * step, y_of(v)))
-    shapes = []
+    shapes = [f'<line x1="{pad + (b - 0.5) * step:.2f}" y1="0" x2="{pad + (b - 0.5) * step:.2f}" '
+              f'y2="{height:.0f}" stroke="{MUTED}" stroke-width="0.8" '
+              'stroke-dasharray="2,1.5"/>' for b in sorted(starts)]
     for run in filter(None, runs):
         if len(run) == 1:
             shapes.append(f'<circle cx="{run[0][0]:.2f}" cy="{run[0][1]:.2f}" r="1.2" '
@@ -365,6 +397,8 @@ def sparkline(values: Sequence[float | None], *, kind: str = "count") -> str:
         px, py = runs[-1][-1]
         shapes.append(f'<circle cx="{px:.2f}" cy="{py:.2f}" r="2.2" fill="{OKABE_ITO[3]}"/>')
     alt = _sparkline_alt(points, kind)
+    if starts:
+        alt = alt[:-1] + f"; {len(starts)} series {_plural(len(starts), 'break')} marked."
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" '
             f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} '
             f'{height:.0f}" role="img"><title>{escape(alt)}</title>'
@@ -451,18 +485,82 @@ def _new_figure(height_in: float) -> tuple[Figure, Any]:
     return fig, fig.add_subplot()
 
 
-def _value_axis(ax: Any, which: str, kind: str, label: str) -> None:
-    """Label the value axis (with its unit) and print its ticks with the house formatter."""
+def _value_axis(ax: Any, which: str, kind: str, label: str, shown: Sequence[float],
+                from_zero: bool = True) -> None:
+    """Label the value axis (with its unit), tick it per value kind and end it on a tick.
+
+    Ticks step by whole units of the kind (whole counts, euros, percent points where the
+    range allows) and print with as many decimals as keep them distinct, so two ticks never
+    read alike. The axis ends on the first tick at or above the highest value shown, so no
+    point or bar stands above the top label and none is clipped.
+    """
     axis = ax.yaxis if which == "y" else ax.xaxis
-    tick = _TICK_TEXT[kind]
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: tick(v)))
-    if kind == "count":
-        axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    finite = [float(v) for v in shown if not pd.isna(v)] or [0.0]
+    lo = 0.0 if from_zero else min(finite)
+    hi = max(finite)
+    scale = 100.0 if kind == "pct" else 1.0
+    locator = MaxNLocator(nbins=5, steps=_TICK_STEPS[kind],
+                          integer=(kind in ("count", "eur")))
+    if hi <= lo:
+        hi = lo + (0.01 if kind == "pct" else 1.0)
+    ticks = [t / scale for t in locator.tick_values(lo * scale, hi * scale)]
+    bottom = max((t for t in ticks if t <= lo + 1e-12), default=lo)
+    top = min((t for t in ticks if t >= hi - 1e-12), default=hi)
+    axis.set_major_locator(_FixedTicks([t for t in ticks if bottom - 1e-12 <= t <= top + 1e-12]))
+    axis.set_major_formatter(_DistinctTicks(kind))
+    (ax.set_ylim if which == "y" else ax.set_xlim)(bottom, top)
     if which == "y":
         # Wrap a long label to the axis height (8 pt DejaVu Sans is ~4.8 pt a character).
         height_pt = ax.figure.get_figheight() * 72 * 0.8
         label = textwrap.fill(label, width=max(int(height_pt / (FONT_SIZE_PT * 0.6)), 16))
     axis.set_label_text(label)
+
+
+class _FixedTicks(FixedLocator):
+    """The ticks `_value_axis` chose, whatever limits matplotlib asks about."""
+
+
+class _DistinctTicks(Formatter):
+    """Tick labels of a value kind with the fewest decimals that keep every label distinct."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.digits = 0
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        text = _TICK_TEXT[self.kind]
+        for digits in range(4):
+            labels = [text(v, digits) for v in values]
+            if len(set(labels)) == len(labels):
+                break
+        self.digits = digits
+        return labels
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return _TICK_TEXT[self.kind](x, self.digits)
+
+
+def _mark_breaks(ax: Any, break_at: Sequence[int]) -> None:
+    """A dashed rule and 'series break' before each position where a new series starts."""
+    for b in break_at:
+        ax.axvline(b - 0.5, color=MUTED, linewidth=0.8, linestyle=(0, (3, 2)))
+        ax.text(b - 0.45, 1.0, "series break", transform=ax.get_xaxis_transform(),
+                ha="left", va="top", color=MUTED, fontsize=FONT_SIZE_PT - 1)
+
+
+def _too_sparse(fig_id: str, caption: str,
+                groups: Sequence[tuple[str, Sequence[float]]]) -> dict | None:
+    """A chart with almost nothing to show (fewer than 3 points, or fewer than a third of
+    its points published) becomes the sentence saying why, as `{"id", "withheld"}`."""
+    total = sum(len(values) for _, values in groups)
+    shown = sum(1 for _, values in groups for v in values if not pd.isna(v))
+    if shown >= MIN_SHOWN_POINTS and shown >= MIN_SHOWN_SHARE * total:
+        return None
+    what = caption.split(". ")[0].rstrip(".")
+    return {"id": fig_id, "withheld": (
+        f"{what} is not charted: only {shown} of its {total} "
+        f"{_plural(total, 'value')} can be published (the others are suppressed or were not "
+        "reported), too few to show a pattern.")}
 
 
 def _legend(fig: Figure, n: int) -> None:

@@ -118,7 +118,7 @@ def _trusted_svg(value: Any, where: str) -> Markup:
 
 def _numbered(section: dict[str, Any], number: str, kind: str) -> dict[str, Any]:
     """Chapter or annex with its number and numbered, checked tables and figures."""
-    section = {**section, "number": number, "kind": kind}
+    section = _charted({**section, "number": number, "kind": kind})
     tables = []
     for i, table in enumerate(section["tables"], 1):
         _check_table(table)
@@ -128,6 +128,20 @@ def _numbered(section: dict[str, Any], number: str, kind: str) -> dict[str, Any]
                for i, figure in enumerate(section["figures"], 1)]
     section["tables"], section["figures"] = tables, figures
     return section
+
+
+def _charted(section: dict[str, Any]) -> dict[str, Any]:
+    """A chart with almost nothing to show arrives from rendering.charts as its sentence
+    (``withheld``): it is printed among the notes, or as why the section is empty when
+    nothing else is left, as the chapters do for a figure disclosure control hides."""
+    reasons = [f["withheld"] for f in section["figures"] if "withheld" in f]
+    if not reasons:
+        return section
+    figures = [f for f in section["figures"] if "withheld" not in f]
+    if not figures and not section["tables"]:
+        missing = " ".join(filter(None, [section.get("missing"), *reasons]))
+        return {**section, "figures": figures, "missing": missing}
+    return {**section, "figures": figures, "notes": [*reasons, *section["notes"]]}
 
 
 def _check_table(table: Mapping[str, Any]) -> None:

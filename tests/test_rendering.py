@@ -119,7 +119,8 @@ def test_stacked_share_alt_text_is_written_from_the_data():
         y_label="Share of visible payment options (%)", fig_id="mix")
     assert "Virtual currency rose from 31.0% to 58.0% between 2024-Q4 and 2025-Q3" in fig["alt"]
     assert "Card fell from 40.0% to 12.0%" in fig["alt"]
-    assert "1 suppressed share is left blank" in fig["alt"]
+    assert "1 suppressed share is left out" in fig["alt"]
+    assert charts.SHARES_OF_PUBLISHED in fig["caption"]
     assert f"<title id=\"mix--title\">{fig['alt']}</title>" in fig["svg"]
 
 
@@ -136,11 +137,12 @@ def test_line_chart_marks_gaps_and_breaks():
 
 
 def test_bar_chart_labels_a_suppressed_bar_c():
-    frame = pd.DataFrame({"country": ["Netherlands", "Czechia"], "share": [0.29, math.nan]})
+    frame = pd.DataFrame({"country": ["Netherlands", "Germany", "France", "Czechia"],
+                          "share": [0.29, 0.2, 0.1, math.nan]})
     fig = charts.bar_chart(frame, category="country", value="share", caption="Hosting.",
                            value_label="Share of confirmed URLs (%)", fig_id="hosting",
                            kind="pct")
-    assert "Netherlands 29.0%; Czechia c (suppressed)." in fig["alt"]
+    assert "France 10.0%; Czechia c (suppressed)." in fig["alt"]
     assert re.search(r">\s*c\s*</text>", fig["svg"])  # the bar's "c" label is text
 
 
@@ -161,6 +163,42 @@ def test_sparkline_is_small_deterministic_svg_with_gaps():
     assert svg == charts.sparkline([1, 2, None, 4, 5, 6, 7, 8])
     assert svg.startswith("<svg") and svg.count("<polyline") == 2
     assert "from 1 to 8" in svg and "1 quarter suppressed or missing" in svg
+
+
+def axis_labels(svg: str, axis: str) -> list[str]:
+    """The tick labels matplotlib wrote for one axis ("xtick" or "ytick") of an SVG chart:
+    the first <text> after each tick's group."""
+    chunks = re.split(rf'<g id="[^"]*--{axis}_\d+">', svg)[1:]
+    return [" ".join(re.sub(r"<[^>]+>", " ", text).split())
+            for chunk in chunks if (text := re.search(r"<text[^>]*>(.*?)</text>", chunk, re.S)
+                                    and re.search(r"<text[^>]*>(.*?)</text>", chunk, re.S)[1])]
+
+
+@pytest.mark.parametrize("top", [0.025, 0.031, 0.07, 0.58, 3.0, 1234.0])
+def test_value_ticks_are_distinct_and_the_axis_ends_on_a_tick_above_the_data(top):
+    kind = "pct" if top < 1 else "count"
+    frame = pd.DataFrame({"quarter": QUARTERS, "v": [top / 3, top / 2, top * 0.9, top]})
+    fig = charts.line_chart(frame, x="quarter", y="v", series=None, caption="V.",
+                            y_label="V", fig_id="v", kind=kind)
+    labels = axis_labels(fig["svg"], "ytick")
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+    last = float(labels[-1].replace(",", "").rstrip("%")) / (100 if kind == "pct" else 1)
+    assert last >= top, labels
+
+
+def test_a_chart_with_almost_nothing_published_is_replaced_by_a_sentence():
+    frame = pd.DataFrame({"quarter": QUARTERS * 2, "band": ["a"] * 4 + ["b"] * 4,
+                          "n": [5, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 9]})
+    fig = charts.line_chart(frame, x="quarter", y="n", series="band", caption="Bands. More.",
+                            y_label="n (count)", fig_id="bands")
+    assert "svg" not in fig
+    assert fig["withheld"].startswith("Bands is not charted: only 2 of its 8 values")
+
+
+def test_sparkline_is_not_joined_across_a_series_break():
+    svg = charts.sparkline([1, 2, 3, 4, 8, 9, 9, 10], breaks=[4])
+    assert svg.count("<polyline") == 2 and svg.count("stroke-dasharray") == 1
+    assert "1 series break marked" in svg
 
 
 def test_chart_refuses_an_unsafe_figure_id():

@@ -4,6 +4,7 @@ judgements the edition states, its KPI tiles and the outlook."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from checks.disclosure import load_rules
 from rendering.chapters import key_judgements, outlook, recommendations, summary
@@ -74,3 +75,18 @@ def test_the_analysts_recommendations_replace_the_drafts():
     edition.narrative = Narrative(judgements=[], recommendations=["Hotlines to act."],
                                   quarter=edition.quarter)
     assert recommendations.build(edition)["summary"] == ["1. Hotlines to act."]
+
+
+def test_the_demo_narrative_gives_every_recommendation_an_owner_and_a_date():
+    """The analysts' part the demo ships: an outlook, and recommendations each with an owning
+    sector and an ISO due date (dates in that form never trip the release check)."""
+    from efc.settings import REPO_ROOT
+    from rendering.narrative import apply_narrative
+
+    path = REPO_ROOT / "data" / "narratives" / "2026-Q3.md"
+    names = set(re.findall(r"\{([a-z0-9_.]+)\}", path.read_text(encoding="utf-8")))
+    narrative = apply_narrative([], path, {name: "x" for name in names}, quarter="2026-Q3")
+    assert len(narrative.outlook) >= 2
+    assert len(narrative.recommendations) >= 3
+    for item in narrative.recommendations:
+        assert re.match(r"^[A-Z][\w ]+ \(owner: [^;]+; due \d{4}-\d{2}-\d{2}\): ", item), item

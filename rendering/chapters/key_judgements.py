@@ -15,12 +15,13 @@ from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_pct
 from rendering.judgements import draft
 from rendering.named_values import NAMED, gate_named_values
 from rendering.narrative import Narrative, apply_narrative
+from transforms import assessment
 from transforms.periods import shift_quarter
 
 KPIS = (  # indicator, tile label, the noun printed after the value
     ("HL_URLS_CONFIRMED", "URLs confirmed (hotlines)", "URLs"),
     ("HL_URLS_COMMERCIAL", "Commercial URLs", "URLs"),
-    ("PAY_FLAGGED_TXN_VALUE", "Flagged transactions, value", ""),
+    ("PAY_FLAGGED_TXN_VALUE", "Flagged transactions, value", "EUR"),
     ("PAY_MERCHANTS_TERMINATED", "Merchant accounts terminated", "accounts"),
     ("LE_ARRESTS", "Arrests", "arrests"),
     ("IND_ITEMS_REMOVED", "Items removed by industry", "items"),
@@ -82,7 +83,9 @@ def _tiles(edition: Edition) -> tuple[list[dict], list[tuple[dict, dict]]]:
                    f"({yoy['contributors']} members like-for-like)",
             "sparkline_svg": charts.sparkline(
                 [None if pd.isna(v) else float(v) for v in series["value"]],
-                kind="eur" if unit == "EUR" else "count"),
+                kind="eur" if unit == "EUR" else "count",
+                breaks=[spark_quarters.index(q) for q in assessment.series_breaks_in(
+                    edition.data, indicator, spark_quarters)]),
         })
         changes.append((qoq, yoy))
     return tiles, changes

@@ -8,6 +8,7 @@ import pandas as pd
 from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, section, shares, table
 from rendering.formatting import fmt_count
+from transforms import assessment
 
 TAKEDOWN_BUCKETS = {"same_day": "same day", "d1_3": "1-3 days", "d4_7": "4-7 days",
                     "d8_28": "8-28 days", "gt28": "over 28 days", "not_removed": "not removed"}
@@ -29,7 +30,8 @@ def build(edition: Edition) -> dict:
         caption=edition.caption("Time from notice to removal of confirmed URLs",
                                 f"{quarters[0]} to {quarter}", "share of " + edition.share_base(
                                     "HL_TAKEDOWN_BY_BUCKET", "takedown_bucket"),
-                                "hotlines and industry", buckets))
+                                "hotlines and industry", buckets),
+        breaks=assessment.series_breaks_in(edition.data, "HL_TAKEDOWN_BY_BUCKET", quarters))
     rows = edition.indicator_rows(("HL_NTD_NOTICES_SENT", "IND_NOTICES_RECEIVED",
                                    "IND_ITEMS_REMOVED", "IND_HASH_MATCH_BLOCKS"),
                                   "notices and removals")
@@ -71,7 +73,9 @@ def enforcement(edition: Edition) -> dict:
         police, x="quarter", series="outcome", value="value", value_label="Count",
         fig_id="police_outcomes",
         caption=edition.caption("Police outcomes, per quarter", f"{quarters[0]} to {quarter}",
-                                "count", "law enforcement", police))
+                                "count", "law enforcement", police),
+        breaks=sorted({q for i in POLICE_OUTCOMES
+                       for q in assessment.series_breaks_in(edition.data, i, quarters)}))
     industry = pd.concat([edition.series(indicator, quarters).assign(
         measure=edition.name_of(indicator)) for indicator in INDUSTRY_RESPONSE],
         ignore_index=True)
@@ -80,7 +84,9 @@ def enforcement(edition: Edition) -> dict:
         fig_id="industry_response",
         caption=edition.caption("Notices received and items removed by industry members",
                                 f"{quarters[0]} to {quarter}", "count", "industry", industry),
-        gaps_note="Gaps are suppressed cells.")
+        gaps_note="Gaps are suppressed cells.",
+        breaks=sorted({q for i in INDUSTRY_RESPONSE
+                       for q in assessment.series_breaks_in(edition.data, i, quarters)}))
     rows = [[row.outcome, row.quarter, fmt_count(row.value), str(int(row.contributors))]
             for row in police[police["quarter"] == quarter].itertuples()]
     notes = ["Police outcomes are partial and never linked to hotline reports."]
