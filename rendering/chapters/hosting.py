@@ -215,7 +215,8 @@ def concentration_table(edition: Edition, countries: pd.DataFrame) -> dict:
 
     largest = top_share(previous, 1), top_share(quarter, 1)
     ten = top_share(previous, 10), top_share(quarter, 10)
-    rows = [["Herfindahl-Hirschman index (0-10,000)", count(hosting.hhi_base),
+    rows = [["Herfindahl-Hirschman index (0-10,000; known-country URLs of the hotlines "
+             "reporting both quarters)", count(hosting.hhi_base),
              count(hosting.hhi), count(hosting.hhi_change)],
             [f"Share of the largest published country (%, of {COUNTRY_BASE})",
              fmt_pct(largest[0]), fmt_pct(largest[1]), change(*largest)],

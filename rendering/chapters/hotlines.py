@@ -75,7 +75,8 @@ def uncertainty_table(edition: Edition, indicators: tuple[str, ...], table_id: s
             str(len(est.members)),
             fmt_pct(est.comparable_coverage, 0)])
     return table(table_id, f"Change on {base} with uncertainty", [
-        "Indicator", "Change", "95% interval", "Members compared", "Coverage"], rows,
+        "Indicator", "Change", "95% interval", "Members compared",
+        "Coverage (% of the members expected now)"], rows,
         [False, True, True, True, True],
         ["Like-for-like over members complete in both quarters; a member with a series break "
          "between them is left out, so a change may differ from the table above. Intervals "

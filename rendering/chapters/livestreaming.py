@@ -6,7 +6,7 @@ from __future__ import annotations
 from rendering import charts
 from rendering.chapters.core import SECTOR_LABELS, SPARK_QUARTERS, Edition, label, section, table
 from rendering.formatting import NOTHING, fmt_change_pct, fmt_pct, fmt_points
-from transforms import assessment, statistics
+from transforms import statistics
 from transforms.periods import shift_quarter
 
 SIGNAL_LABELS = {"new_category": "New", "rising_fast": "Rising fast",
@@ -27,8 +27,7 @@ def build(edition: Edition) -> dict:
         caption=edition.caption("Police cases opened for live-streamed abuse bought online "
                                 "and for sexual extortion", f"{quarters[0]} to {quarter}",
                                 "count of cases", "law enforcement", emerging),
-        gaps_note="Gaps are suppressed cells.",
-        breaks=assessment.series_breaks_in(edition.data, "LE_CASES_OPENED", quarters))
+        gaps_note="Gaps are suppressed cells.")
     rows = signal_rows(edition)
     return section(
         "livestreaming", "Live-streaming and emerging threats",
@@ -41,7 +40,8 @@ def build(edition: Edition) -> dict:
                       ["Signal", "Indicator", "Category", "Detail"],
                       rows or [["none", NOTHING, NOTHING, "No signal in this edition."]],
                       [False, False, False, False],
-                      ["Changes are like-for-like: members that reported in both quarters. "
+                      ["Changes and shares are like-for-like: members that reported in both "
+                       "quarters, so a share here is of those members' total. "
                        f"Reporting gaps count the members expected. {NOTHING}: no "
                        "category (a signal on the indicator's total)."])],
         figures=[emerging_line],
@@ -72,15 +72,18 @@ def signal_rows(edition: Edition) -> list[list[str]]:
                 "category": signal.category, "quarters": quarters}):
             continue  # top-10 moves are in the hosting table; hidden cells stay hidden
         if signal.kind == "new_category":
-            detail = (f"{fmt_pct(evidence['share'])} of the breakdown in {signal.quarter}, "
+            detail = (f"{fmt_pct(evidence['share'])} of all {name} by "
+                      f"{signal.dimension.replace('_', ' ')} in {signal.quarter}, "
                       f"none in {signal.base_quarter}.")
         elif signal.kind == "rising_fast":
             detail = (f"{fmt_change_pct(evidence['change'])} on {signal.base_quarter} "
                       f"(95% interval {fmt_change_pct(evidence['low'])} to "
                       f"{fmt_change_pct(evidence['high'])}); "
-                      f"{fmt_pct(evidence['share'])} of the breakdown.")
+                      f"{fmt_pct(evidence['share'])} of all {name} by "
+                      f"{signal.dimension.replace('_', ' ')}.")
         else:
             detail = (f"{fmt_pct(evidence['base_share'])} to {fmt_pct(evidence['share'])} "
+                      f"of all {name} by {signal.dimension.replace('_', ' ')} "
                       f"({fmt_points(evidence['change'])}; 95% interval "
                       f"{fmt_points(evidence['low'])} to {fmt_points(evidence['high'])}).")
         rows.append([SIGNAL_LABELS[signal.kind], f"{name} by "
