@@ -75,7 +75,8 @@ def measures_table(edition: Edition) -> tuple[dict | None, str | None]:
         total = fmt_count(row.total) if row.reported else NOTHING
         rows.append([row.measure, row.counts, value,
                      f"all confirmed URLs by {row.dimension.replace('_', ' ')}", total, share])
-    notes = [DIFFERENCE, f"c: suppressed; {NOTHING}: no hotline reported it."]
+    notes = ["How the three differ: see the chapter's opening.",
+             f"c: suppressed; {NOTHING}: no hotline reported it."]
     if edition.rules.rounding_base > 1:
         notes.append(edition.rounded_table_note())
     return table("darknet_measures", f"Darknet measures of confirmed URLs, {edition.quarter}",

@@ -6,13 +6,14 @@ It counts every other table's cells, so the outline keeps it last.
 from __future__ import annotations
 
 from rendering.chapters.core import Edition, section, table
+from rendering.formatting import NOTHING
 
 
 def build(edition: Edition) -> dict:
     """This edition's own suppression, from its own log: the counts its captions quote."""
     rules = edition.rules
     log_rows = edition.log.rows()
-    rows = [[name, rule, str(hidden), str(published)]
+    rows = [[name, NOTHING if rule == "-" else rule, str(hidden), str(published)]
             for name, rule, hidden, published in log_rows]
     tables = sorted({name for name, *_ in log_rows})
     hidden = edition.hidden_cells(tables)
@@ -26,4 +27,5 @@ def build(edition: Edition) -> dict:
            "the tables it is drawn from."],
         tables=[table("disclosure_counts", "Cells hidden by each rule, per table (counts only)",
                       ["Table", "Rule", "Cells hidden", "Cells published"], rows,
-                      [False, False, True, True])])
+                      [False, False, True, True],
+                      [f"Rule {NOTHING}: the table hid no cell."])])

@@ -8,7 +8,6 @@ import pandas as pd
 from rendering import charts
 from rendering.chapters.core import Edition, fmt_for, section, share_header, shares, table
 from rendering.formatting import fmt_change_pct
-from transforms import assessment
 from transforms.periods import shift_quarter
 
 AMOUNT_BANDS = {"lt10": "under €10", "10_100": "€10-100", "100_500": "€100-500",
@@ -19,9 +18,11 @@ INDICATORS = ("PAY_TEST_PURCHASES", "PAY_MERCHANT_REVIEWS", "PAY_MERCHANTS_TERMI
 OPTIONS_BASE = ("every payment option seen on URLs with visible payment options (a URL showing "
                 "several methods counts once per method; the quarter's published total)")
 METHODS_VERSUS_ASSETS = (
-    "Virtual currency here counts each URL offering any virtual asset once, on the same total "
-    "as the key judgements' share of virtual currency; the darknet chapter's virtual assets "
-    "count each asset a URL offers (two assets, twice), so their total is larger.")
+    "Virtual currency here counts each URL offering any virtual asset once; the darknet "
+    "chapter's virtual assets count each asset a URL offers (two assets, twice), so their "
+    "total is larger. The chart of payment options by method divides by the published methods "
+    "only, so each bar adds to 100%: where a method is suppressed its shares are larger than "
+    "this table's, which divide by the published total.")
 
 
 def payment_mix(edition: Edition) -> pd.DataFrame:
@@ -38,8 +39,7 @@ def build(edition: Edition) -> dict:
         fig_id="payment_mix",
         caption=edition.caption("Payment options seen on commercial sites, by method",
                                 f"{trend[0]} to {quarter}", f"share of {OPTIONS_BASE}",
-                                "hotlines", mix),
-        breaks=assessment.series_breaks_in(edition.data, "HL_PAYMENT_OPTIONS_SEEN", trend))
+                                "hotlines", mix))
     flagged = edition.series("PAY_FLAGGED_TXN_COUNT", trend, "amount_band")
     flagged = flagged.assign(order=flagged["category"].map(list(AMOUNT_BANDS).index)
                              ).sort_values(["order", "quarter"])
@@ -50,8 +50,7 @@ def build(edition: Edition) -> dict:
         caption=edition.caption("Flagged transactions by amount band",
                                 f"{trend[0]} to {quarter}", "count of transactions",
                                 "payment providers", flagged),
-        gaps_note="Gaps are suppressed cells.",
-        breaks=assessment.series_breaks_in(edition.data, "PAY_FLAGGED_TXN_COUNT", trend))
+        gaps_note="Gaps are suppressed cells.")
     rows = []
     for indicator in INDICATORS:
         cell = edition.series(indicator, [quarter]).iloc[0]
