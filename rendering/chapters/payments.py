@@ -8,6 +8,7 @@ import pandas as pd
 from rendering import charts
 from rendering.chapters.core import Edition, fmt_for, section, share_header, shares, table
 from rendering.formatting import fmt_change_pct
+from transforms import assessment
 from transforms.periods import shift_quarter
 
 AMOUNT_BANDS = {"lt10": "under €10", "10_100": "€10-100", "100_500": "€100-500",
@@ -39,7 +40,8 @@ def build(edition: Edition) -> dict:
         fig_id="payment_mix",
         caption=edition.caption("Payment options seen on commercial sites, by method",
                                 f"{trend[0]} to {quarter}", f"share of {OPTIONS_BASE}",
-                                "hotlines", mix))
+                                "hotlines", mix),
+        breaks=assessment.series_breaks_in(edition.data, "HL_PAYMENT_OPTIONS_SEEN", trend))
     flagged = edition.series("PAY_FLAGGED_TXN_COUNT", trend, "amount_band")
     flagged = flagged.assign(order=flagged["category"].map(list(AMOUNT_BANDS).index)
                              ).sort_values(["order", "quarter"])
@@ -50,7 +52,8 @@ def build(edition: Edition) -> dict:
         caption=edition.caption("Flagged transactions by amount band",
                                 f"{trend[0]} to {quarter}", "count of transactions",
                                 "payment providers", flagged),
-        gaps_note="Gaps are suppressed cells.")
+        gaps_note="Gaps are suppressed cells.",
+        breaks=assessment.series_breaks_in(edition.data, "PAY_FLAGGED_TXN_COUNT", trend))
     rows = []
     for indicator in INDICATORS:
         cell = edition.series(indicator, [quarter]).iloc[0]
