@@ -57,6 +57,8 @@ def test_a_growing_seasonal_series_is_forecast_and_said_in_yardstick_terms():
     numbers = [int(n.replace(",", "")) for row in printed for cell in row[2:]
                for n in re.findall(r"[\d,]+", cell)]
     assert numbers and all(n % 5 == 0 for n in numbers)  # the public edition rounds to 5
+    # two significant figures: a forecast never prints a hidden cell's exact value
+    assert all(len(str(n).rstrip("0")) <= 2 for n in numbers)
 
 
 def test_a_series_the_naive_forecast_already_gets_right_gets_no_forecast():
