@@ -52,7 +52,8 @@ def build(edition: Edition) -> dict:
         problem_table = table("problems_by_rule", "Files with problems, by rule",
                               ["Severity", "Rule", "Files"],
                               rows or [[NOTHING, "none", "0"]], [False, False, True],
-                              ["Rule ids as members see them in their receipts."])
+                              ["Rule ids as members see them in their receipts; "
+                               f"{NOTHING}: no file had a problem."])
     else:
         problem_table = table("problems_by_kind", "Files with problems, by kind of problem",
                               ["Outcome: kind of problem", "Files"],
@@ -73,6 +74,7 @@ def build(edition: Edition) -> dict:
                   ["Severity", "Rule", "Rows"], flags or [[NOTHING, "none", "0"]],
                   [False, False, True],
                   ["Cross-indicator rules and plausibility against each member's trailing "
-                   "12-month median (status B and recorded breaks exempt)."]),
+                   "12-month median (status B and recorded breaks exempt); "
+                   f"{NOTHING}: nothing was flagged."]),
         ])
 
