@@ -60,14 +60,16 @@ def test_without_a_narrative_recommendations_are_drafted_candidates_not_a_missin
     edition.narrative = Narrative(judgements=[rising], quarter=edition.quarter)
     chapter = recommendations.build(edition)
     assert chapter["missing"] is None
-    assert chapter["summary"][0] == recommendations.DRAFTED
-    assert chapter["summary"][1] == (
-        "1. (Draft) Hotlines to explain why hotlines confirmed more URLs (likely, moderate "
-        "confidence) and whether it calls for a change in how they detect or disrupt it, "
-        "before the 2026-Q4 assessment.")
+    assert chapter["summary"] == [recommendations.DRAFTED]
+    rows = chapter["tables"][0]["rows"]
+    assert rows[0] == [
+        "1", "Hotlines", "Explain why hotlines confirmed more URLs, and whether it calls for a "
+        "change in how the sector detects or disrupts it, before the 2026-Q4 assessment.",
+        "Key judgement (likely, moderate confidence)"]
     gaps = outlook.intelligence_gaps(edition)
-    assert len(chapter["summary"]) == 2 + len(gaps)
-    assert not any("EFC_HOME" in text or ".md" in text for text in chapter["summary"])
+    assert len(rows) == 1 + len(gaps)
+    assert [row[3] for row in rows[1:]] == [f"Intelligence gap ({area})" for area, _ in gaps]
+    assert not any("EFC_HOME" in cell or ".md" in cell for row in rows for cell in row)
 
 
 def test_the_analysts_recommendations_replace_the_drafts():

@@ -7,16 +7,16 @@ the analysts and the steering group can decide; the draft gives them a starting 
 
 from __future__ import annotations
 
-from rendering.chapters.core import SECTOR_LABELS, Edition, section
+from rendering.chapters.core import SECTOR_LABELS, Edition, section, table
 from rendering.chapters.outlook import intelligence_gaps
 from rendering.chapters.summary import claim
 from rendering.judgements import indicator_sector
 from transforms.periods import shift_quarter
 
 MAX_FROM_JUDGEMENTS = 4
-DRAFTED = ("The analysts have not yet written recommendations for this quarter. Candidates "
-           "drafted for them from the key judgements and the intelligence gaps follow; each "
-           "needs an owning sector and a date before it is issued.")
+DRAFTED = ("The analysts have not yet written recommendations for this quarter. The table "
+           "lists candidates drafted for them from the key judgements and the intelligence "
+           "gaps; each needs an owning sector and a date before it is issued.")
 
 
 def build(edition: Edition) -> dict:
@@ -27,30 +27,39 @@ def build(edition: Edition) -> dict:
                                 enumerate(recommendations, start=1)])
     candidates = drafted_candidates(edition)
     return section(
-        "recommendations", "Recommendations",
-        summary=[DRAFTED] + [f"{i}. {text}" for i, text in enumerate(candidates, start=1)],
+        "recommendations", "Recommendations", summary=[DRAFTED] if candidates else [],
+        tables=[table("recommendation_candidates",
+                      f"Candidate recommendations drafted for the analysts, {edition.quarter}",
+                      ["#", "Proposed owner", "Candidate", "Drawn from"],
+                      [[str(i), *row] for i, row in enumerate(candidates, start=1)],
+                      [True, False, False, False],
+                      ["Drafts: the analysts keep, reword or drop each one, and give it an "
+                       "owning sector and a date, in the quarter's narrative."])
+                if candidates else None],
         missing=None if candidates else
         "The analysts have not yet written recommendations for this quarter, and no key "
         "judgement or intelligence gap suggests one.")
 
 
-def drafted_candidates(edition: Edition) -> list[str]:
-    """One candidate per judgement the edition states (its sector to explain the change) and
-    per intelligence gap (to close it), for the analysts to keep, reword or drop."""
+def drafted_candidates(edition: Edition) -> list[list[str]]:
+    """(proposed owner, candidate, what it is drawn from): one per judgement the edition
+    states (its sector to explain the change) and one per intelligence gap (to close it)."""
     due = shift_quarter(edition.quarter, 1)
     candidates = []
     judgements = [j for j in edition.narrative.judgements if edition.publishable(j.evidence)]
     for judgement in judgements[:MAX_FROM_JUDGEMENTS]:
         indicator = judgement.evidence.get("indicator")
         sector = indicator_sector(edition.data, indicator) if indicator else ""
-        owner = SECTOR_LABELS.get(sector, "The members concerned")
         what = claim(judgement.text)
         what = what.split(" that ", 1)[1] if what.startswith("it is ") else what
-        candidates.append(
-            f"(Draft) {owner} to explain why {what} ({judgement.probability_term}, "
-            f"{judgement.confidence} confidence) and whether it calls for a change in how "
-            f"they detect or disrupt it, before the {due} assessment.")
+        candidates.append([
+            SECTOR_LABELS.get(sector, "The members concerned"),
+            f"Explain why {what}, and whether it calls for a change in how the sector "
+            f"detects or disrupts it, before the {due} assessment.",
+            f"Key judgement ({judgement.probability_term}, {judgement.confidence} "
+            "confidence)"])
     for area, gap in intelligence_gaps(edition):
-        candidates.append(f"(Draft) {area}: {gap} The coalition's data team to follow this up "
-                          f"with the members concerned before the {due} assessment.")
+        candidates.append(["The coalition's data team", f"Follow up with the members "
+                           f"concerned before the {due} assessment: {gap}",
+                           f"Intelligence gap ({area})"])
     return candidates
