@@ -25,6 +25,7 @@ CHAPTERS = (  # numbered from 2, in this order
 )
 ANNEXES = (  # lettered from A, in this order
     "catalogue",
+    "indicator_figures",
     "data_quality",
     "yardstick",
     "forecast_backtest",

@@ -55,4 +55,38 @@ def build(edition: Edition) -> dict:
                   break_rows or [["none", "-", "-", "-"]], [False, False, False, False],
                   ["A series is split at a break, never joined across it; members also mark a "
                    "break's first period with status B."]),
+            not_added_table(edition),
         ])  # the caveats print once, under their heading in the key judgements
+
+
+NOT_ADDED = {  # indicators no chapter shows, and why: each member's own median or distinct count
+    "HL_MEDIAN_TAKEDOWN_DAYS": (
+        "A median of each hotline's own removal times: the coalition's median cannot be made "
+        "from members' medians, and one member's median is that member's own figure. Removal "
+        "speed is shown instead by the time-to-removal buckets, which add up across members "
+        "(Response and disruption)."),
+    "IND_MEDIAN_REMOVAL_HOURS": (
+        "A median of each industry member's own removal times: not combinable across members "
+        "for the same reasons; industry's removal speed is in the time-to-removal buckets "
+        "industry members also report."),
+    "PAY_MEDIAN_TXN_EUR": (
+        "A median of each provider's own flagged amounts: not combinable; the value and the "
+        "number of flagged transactions, which add up, are shown instead (Payments)."),
+    "HL_UNIQUE_DOMAINS": (
+        "A distinct count within each hotline: a domain two hotlines both saw would count "
+        "twice if added. The spread of hosting is shown instead by the hosting countries' "
+        "concentration (Hosting)."),
+}
+
+
+def not_added_table(edition: Edition) -> dict:
+    """The catalogue's indicators that are never added across members, and why no chapter
+    shows them (every other indicator is in a chapter or the indicator annex)."""
+    catalogue = edition.data.indicators
+    rows = [[edition.name_of(code), NOT_ADDED.get(code, "Never added across members: "
+                                                   "each member's figure is its own.")]
+            for code in sorted(catalogue.loc[~catalogue["is_additive"], "indicator"])]
+    return table("indicators_not_added", "Indicators reported but not shown as coalition "
+                 "figures", ["Indicator", "Why not"], rows or [["none", "-"]], [False, False],
+                 ["Every other indicator of the catalogue appears in a chapter and in the "
+                  "annex listing every indicator this quarter."])
