@@ -294,3 +294,20 @@ def test_site_type_chart_prints_the_tables_shares(edition):
         return  # nothing published to compare in this edition: the chapter says why
     share = list(doc.row("darknet_measures", "Hidden services (type of site)").values())[5]
     assert f"hidden service {share}" in doc.figures["site_types"]["alt"], name
+
+
+def test_key_indicators_match_the_chapter_tables(edition):
+    """A KPI tile prints the same level and changes as its chapter's table."""
+    name, doc, folder = edition
+    tiles = pd.read_csv(folder / "key_indicators.csv", dtype=str,
+                        keep_default_na=False).set_index("Indicator")
+    volumes = doc.row("hotline_volumes", "URLs confirmed as child sexual abuse material")
+    tile = tiles.loc["URLs confirmed (hotlines)"]
+    assert tile["Value"] == volumes["Value"], name
+    for change in ("Change on quarter", "Change on year"):
+        assert tile[change].split(" ")[0] == volumes[change], (name, change)
+    commercial = doc.row("commercial_indicators", "Commercial URLs")
+    assert tiles.loc["Commercial URLs", "Value"] == commercial["Value"], name
+    arrests = next((r for r in doc.rows("police_outcomes") if r[0] == "Arrests"), None)
+    if arrests is not None:
+        assert tiles.loc["Arrests", "Value"] == arrests[2], name
