@@ -24,6 +24,9 @@ from transforms.statistics import UNATTRIBUTABLE
 
 NOT_A_COUNTRY = {"ZZ": "unknown", "XO": "onion service"}
 COUNTRY_BASE = "confirmed URLs with a known hosting country (all, less ZZ unknown and XO onion)"
+# Countries whose English name takes "the" in running text ("hosted in the Netherlands").
+WITH_THE = frozenset({"AE", "BS", "CD", "CF", "CG", "DO", "GB", "GM", "KM", "KY", "MH", "MV",
+                      "NL", "PH", "SB", "SC", "TC", "US", "VA", "VG", "VI"})
 REGION_NAMES = {"africa": "Africa", "americas": "Americas", "asia": "Asia",
                 "europe": "Europe", "oceania": "Oceania"}
 
@@ -104,9 +107,11 @@ def largest_country_sentence(countries: pd.DataFrame, quarter: str) -> list[str]
     if now.empty:
         return []
     first = now.iloc[0]
+    code = first["category"]
+    name = ("the " if code in WITH_THE else "") + country_name(code)
     return [f"The largest published hosting country in {quarter} was "
-            f"{country_name(first['category'])} ({first['category']}, "
-            f"{region_of(first['category'])}) with {fmt_count(first['value'])} confirmed URLs, "
+            f"{name} ({code}, "
+            f"{region_of(code)}) with {fmt_count(first['value'])} confirmed URLs, "
             f"{fmt_pct(first['share'])} of {COUNTRY_BASE}."]
 
 
