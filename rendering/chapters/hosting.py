@@ -115,7 +115,7 @@ def largest_country_sentence(countries: pd.DataFrame, quarter: str) -> list[str]
             f"{fmt_pct(first['share'])} of {COUNTRY_BASE}."]
 
 
-def _base_note(edition: Edition, countries: pd.DataFrame, quarter: str) -> str:
+def _base_note(countries: pd.DataFrame, quarter: str) -> str:
     now = countries[countries["quarter"] == quarter]
     aside = {code: now.loc[now["category"] == code, "value"] for code in UNATTRIBUTABLE}
     parts = ", ".join(f"{code} ({NOT_A_COUNTRY[code]}) "
@@ -149,7 +149,7 @@ def top10(edition: Edition, countries: pd.DataFrame) -> tuple[dict | None, str |
         rows.append([str(rank), country_name(row.category), row.category,
                      region_of(row.category), fmt_count(row.value), fmt_pct(row.share),
                      change, NOTHING if row.category in previous_top else "new"])
-    notes = [_base_note(edition, countries, quarter),
+    notes = [_base_note(countries, quarter),
              f"Change: in percentage points on {previous}, same base; c: that quarter's "
              f"figure is suppressed; {NOTHING}: not reported then. Entry: new to the published "
              f"top 10; {NOTHING}: already in it."]
@@ -183,7 +183,7 @@ def regions_table(edition: Edition, countries: pd.DataFrame) -> dict | None:
              str(int(r.hidden))] for region, r in by_region.iterrows()]
     notes = ["Sums of the published countries, in the top 10 or below it (regions of the "
              "UN M49 standard); a suppressed country counts in no region, so a region's "
-             "share is a lower bound.", _base_note(edition, countries, quarter),
+             "share is a lower bound.", _base_note(countries, quarter),
              *edition.count_notes()]
     return table("hosting_regions", f"Confirmed URLs by region of the hosting country, "
                  f"{quarter}", ["Region (UN M49)", "URLs in published countries",
