@@ -518,6 +518,32 @@ def _composition(spec: ShareSpec, parts: st.ShareComposition, rising: bool) -> s
             f"{spec.part_noun} changed by {part}, {spec.rest_noun} by {rest}.")
 
 
+def _entrant_candidate(code: str, est: st.ChangeEstimate, facts: dict) -> Judgement:
+    """A country that entered the hosting top ten on a year earlier, judged on its own
+    confirmed URLs (a several-fold rise can still be a small share)."""
+    probability = est.probability_beyond(MATERIAL_CHANGE)
+    n, key = f"hosting_{code.lower()}", f"hosting_{code.lower()}.entered"
+    template = (
+        f"It is {{{key}.probability}} that confirmed URLs hosted in {_place(code)} rose by "
+        f"more than {MATERIAL_CHANGE:.0%} on a year earlier, taking it into the top ten "
+        f"hosting countries: {{{n}.urls_change_yoy}} like-for-like in {{quarter}} against "
+        f"{{{n}.urls_base_quarter_yoy}} (95% interval {{{n}.urls_change_yoy_low}} to "
+        f"{{{n}.urls_change_yoy_high}}; {{{n}.urls_members_yoy}} hotlines reporting in both "
+        "quarters).")
+    evidence = {
+        "kind": "count_change", "indicator": HOSTING[0], "dimension": HOSTING[1],
+        "category": code, "quarter": est.quarter, "base_quarter": est.base_quarter,
+        "value": est.value, "base_value": est.base_value, "change": est.change,
+        "low": est.low, "high": est.high, "p_value": est.p_value, "margin": MATERIAL_CHANGE,
+        "probability": probability, "members": len(est.members),
+        "members_expected": est.members_expected, "method": est.method,
+    }
+    return _with_confidence(Judgement(
+        key=key, text="", probability_term=_term(probability), confidence="",
+        evidence=evidence | _evidence_facts(est.evidence), strength=probability,
+        size=abs(est.log_ratio), template=template), facts)
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -616,6 +642,16 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
                 f"hosting_{code.lower()}", *HOSTING, (code,), None,
                 f"the share of confirmed URLs hosted in {_place(code)}",
                 f"confirmed URLs hosted in {_place(code)}", "those hosted elsewhere"))
+        for code in hosting.entered:  # the quarter's strongest hosting signal, on its counts
+            key = f"hosting_{code.lower()}"
+            entrant = st.count_change(data, HOSTING[0], quarter, year_ago,
+                                      dimension=HOSTING[1], category=code)
+            values |= _change_values(key, "yoy", entrant, min_members, "urls_")
+            if len(entrant.members) >= min_members and entrant.change > 0:
+                facts[f"{key}.entered"] = _count_facts(
+                    entrant, _revised_members(data, HOSTING[0]))
+                candidates.append(_Candidate(_entrant_candidate(
+                    code, entrant, facts[f"{key}.entered"]), entrant.p_value, key))
     for spec in specs:
         yoy = st.share_change(data, spec.indicator, spec.dimension, spec.categories, quarter,
                               year_ago, among=spec.among)
