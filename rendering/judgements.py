@@ -91,6 +91,15 @@ SHARES = (
               "URLs removed within three days", "URLs removed later"),
 )
 HOSTING = ("HL_URLS_CONFIRMED", "hosting_country")
+CATEGORY_COUNTS = {  # categories whose own counts carry a story: indicator, dimension,
+    # categories, what they are in a sentence, who reports them
+    "livestream_cases": ("LE_CASES_OPENED", "offence_type", ("livestream_purchase",),
+                         "police cases opened for live-streamed abuse bought online",
+                         "police units"),
+    "small_payments": ("PAY_FLAGGED_TXN_COUNT", "amount_band", ("lt10", "10_100"),
+                       "flagged transactions under €100, the remittances live-streaming is "
+                       "paid with,", "payment providers"),
+}
 
 
 @dataclass(frozen=True)
@@ -518,24 +527,28 @@ def _composition(spec: ShareSpec, parts: st.ShareComposition, rising: bool) -> s
             f"{spec.part_noun} changed by {part}, {spec.rest_noun} by {rest}.")
 
 
-def _entrant_candidate(code: str, est: st.ChangeEstimate, facts: dict) -> Judgement:
-    """A country that entered the hosting top ten on a year earlier, judged on its own
-    confirmed URLs (a several-fold rise can still be a small share)."""
-    probability = est.probability_beyond(MATERIAL_CHANGE)
-    n, key = f"hosting_{code.lower()}", f"hosting_{code.lower()}.entered"
+def _category_candidate(prefix: str, noun: str, est: st.ChangeEstimate, facts: dict,
+                        members_word: str, aside: str = "") -> Judgement:
+    """A change in some categories of a breakdown on a year earlier, judged on their own
+    counts (a several-fold rise can still be a small share): a hosting country entering the
+    top ten, live-streamed abuse in police cases, small flagged payments."""
+    rising = est.change > 0
+    margin = MATERIAL_CHANGE if rising else -MATERIAL_CHANGE
+    probability = est.probability_beyond(margin)
+    key = f"{prefix}.{'entered' if prefix.startswith('hosting_') else 'yoy'}"
     template = (
-        f"It is {{{key}.probability}} that confirmed URLs hosted in {_place(code)} rose by "
-        f"more than {MATERIAL_CHANGE:.0%} on a year earlier, taking it into the top ten "
-        f"hosting countries: {{{n}.urls_change_yoy}} like-for-like in {{quarter}} against "
-        f"{{{n}.urls_base_quarter_yoy}} (95% interval {{{n}.urls_change_yoy_low}} to "
-        f"{{{n}.urls_change_yoy_high}}; {{{n}.urls_members_yoy}} hotlines reporting in both "
-        "quarters).")
+        f"It is {{{key}.probability}} that {noun} {'rose' if rising else 'fell'} by more "
+        f"than {MATERIAL_CHANGE:.0%} on a year earlier{aside}: {{{prefix}.urls_change_yoy}} "
+        f"like-for-like in {{quarter}} against {{{prefix}.urls_base_quarter_yoy}} (95% "
+        f"interval {{{prefix}.urls_change_yoy_low}} to {{{prefix}.urls_change_yoy_high}}; "
+        f"{{{prefix}.urls_members_yoy}} {members_word} reporting in both quarters).")
     evidence = {
-        "kind": "count_change", "indicator": HOSTING[0], "dimension": HOSTING[1],
-        "category": code, "quarter": est.quarter, "base_quarter": est.base_quarter,
-        "value": est.value, "base_value": est.base_value, "change": est.change,
-        "low": est.low, "high": est.high, "p_value": est.p_value, "margin": MATERIAL_CHANGE,
-        "probability": probability, "members": len(est.members),
+        "kind": "count_change", "indicator": est.indicator, "dimension": est.dimension,
+        "category": est.categories[0] if len(est.categories) == 1 else None,
+        "categories": list(est.categories), "quarter": est.quarter,
+        "base_quarter": est.base_quarter, "value": est.value, "base_value": est.base_value,
+        "change": est.change, "low": est.low, "high": est.high, "p_value": est.p_value,
+        "margin": margin, "probability": probability, "members": len(est.members),
         "members_expected": est.members_expected, "method": est.method,
     }
     return _with_confidence(Judgement(
@@ -650,8 +663,20 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
             if len(entrant.members) >= min_members and entrant.change > 0:
                 facts[f"{key}.entered"] = _count_facts(
                     entrant, _revised_members(data, HOSTING[0]))
-                candidates.append(_Candidate(_entrant_candidate(
-                    code, entrant, facts[f"{key}.entered"]), entrant.p_value, key))
+                candidates.append(_Candidate(_category_candidate(
+                    key, f"confirmed URLs hosted in {_place(code)}", entrant,
+                    facts[f"{key}.entered"], "hotlines",
+                    ", taking it into the top ten hosting countries"), entrant.p_value, key))
+    for key, (indicator, dimension, categories, noun, members_word) in CATEGORY_COUNTS.items():
+        if indicator not in present:
+            continue
+        est = st.count_change(data, indicator, quarter, year_ago, dimension=dimension,
+                              category=categories)
+        values |= _change_values(key, "yoy", est, min_members, "urls_")
+        if len(est.members) >= min_members and math.isfinite(est.change):
+            facts[f"{key}.yoy"] = _count_facts(est, _revised_members(data, indicator))
+            candidates.append(_Candidate(_category_candidate(
+                key, noun, est, facts[f"{key}.yoy"], members_word), est.p_value, key))
     for spec in specs:
         yoy = st.share_change(data, spec.indicator, spec.dimension, spec.categories, quarter,
                               year_ago, among=spec.among)

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 
 from rendering.chapters.core import Edition
 from rendering.formatting import SUPPRESSED
-from rendering.judgements import SHARES, short_name
+from rendering.judgements import CATEGORY_COUNTS, SHARES, short_name
 from transforms.periods import shift_quarter
 
 HOSTING = ("HL_URLS_CONFIRMED", "hosting_country")
@@ -68,6 +68,8 @@ def gate_named_values(edition: Edition, values: Mapping[str, str], used: Iterabl
             spec = (indicators[prefix], "", ())
         elif share := next((s for s in SHARES if s.key == prefix), None):
             spec = (share.indicator, share.dimension, tuple(share.categories))
+        elif prefix in CATEGORY_COUNTS:
+            spec = CATEGORY_COUNTS[prefix][:3]
         elif prefix.startswith("hosting_"):
             spec = (*HOSTING, (prefix.removeprefix("hosting_").upper(),))
         elif prefix == "hosting":
