@@ -20,7 +20,7 @@ WHOLE = re.compile(rf"(?<![\w,.]){PLANTED}(?![\w,.]|\s?%)")  # not inside hashes
 
 
 def planted_correction(path: Path) -> str:
-    """hl-south's August file again, PLANTED URLs moved from its largest hosting country to a
+    """hl-central's August file again, PLANTED URLs moved from its largest hosting country to a
     country no other member reports."""
     parsed = parse_file(path.name, path.read_bytes(), max_rows=100_000)
     frame, _ = canonical_observations(parsed.rows)
@@ -46,9 +46,9 @@ def planted_run(sample_copy, prefect_harness):
 
     home = sample_copy("planted")
     inbox = home.parent / "inbox"
-    original = next((SAMPLE / "hl-south").glob("*2026-08*"))
-    (inbox / "hl-south").mkdir(parents=True)
-    (inbox / "hl-south" / "correction-2026-08.csv").write_text(planted_correction(original))
+    original = next((SAMPLE / "hl-central").glob("*2026-08*"))  # hosts more than PLANTED
+    (inbox / "hl-central").mkdir(parents=True)
+    (inbox / "hl-central" / "correction-2026-08.csv").write_text(planted_correction(original))
     with efc_home(home):
         summary = nightly_aggregation(inbox=str(inbox), run_label="planted")
         pdfs = quarterly_assessment(quarter="2026-Q3")
