@@ -167,11 +167,14 @@ def test_sparkline_is_small_deterministic_svg_with_gaps():
 
 def axis_labels(svg: str, axis: str) -> list[str]:
     """The tick labels matplotlib wrote for one axis ("xtick" or "ytick") of an SVG chart:
-    the first <text> after each tick's group."""
-    chunks = re.split(rf'<g id="[^"]*--{axis}_\d+">', svg)[1:]
-    return [" ".join(re.sub(r"<[^>]+>", " ", text).split())
-            for chunk in chunks if (text := re.search(r"<text[^>]*>(.*?)</text>", chunk, re.S)
-                                    and re.search(r"<text[^>]*>(.*?)</text>", chunk, re.S)[1])]
+    each tick's text group, its lines joined ("Q4 2023")."""
+    labels = []
+    for chunk in re.split(rf'<g id="[^"]*--{axis}_\d+">', svg)[1:]:
+        group = re.search(r'<g id="[^"]*--text_\d+">(.*?)</g>', chunk, re.S)
+        if group:
+            texts = re.findall(r"<text[^>]*>(.*?)</text>", group[1], re.S)
+            labels.append(" ".join(" ".join(re.sub(r"<[^>]+>", " ", t).split()) for t in texts))
+    return labels
 
 
 @pytest.mark.parametrize("top", [0.025, 0.031, 0.07, 0.58, 3.0, 1234.0])
