@@ -108,3 +108,12 @@ def test_a_caption_counts_hidden_cells_as_the_disclosure_annex_does():
     assert f"({annex} in '{name}', as in the disclosure annex)" in caption
     shown = int(cells["value"].isna().sum())
     assert shown < annex  # the caption no longer counts only the cells it shows
+
+
+def test_the_concentration_index_is_coarsened_where_a_country_is_hidden():
+    from rendering.chapters.hosting import direction, hhi_band
+
+    assert [hhi_band(x) for x in (900, 1_500, 2_499, 2_500, 7_000)] == [
+        "below 1,500", "1,500 to 2,500", "1,500 to 2,500", "above 2,500", "above 2,500"]
+    assert [direction(x) for x in (-250, -99, 0, 99, 250)] == [
+        "fell", "about the same", "about the same", "about the same", "rose"]

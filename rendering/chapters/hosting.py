@@ -9,6 +9,7 @@ top 10, the regional view and the concentration table read it from `country_shar
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pandas as pd
@@ -192,6 +193,23 @@ def regions_table(edition: Edition, countries: pd.DataFrame) -> dict | None:
                  [False, True, True, True, True], notes)
 
 
+HHI_BANDS = ((1_500, "below 1,500"), (2_500, "1,500 to 2,500"), (math.inf, "above 2,500"))
+HHI_STEADY = 100  # points: a smaller change of the index reads "about the same"
+
+
+def hhi_band(hhi: float) -> str:
+    """The concentration band of an index (the competition authorities' thresholds)."""
+    return next(label for upper, label in HHI_BANDS if hhi < upper) if math.isfinite(hhi) \
+        else NOTHING
+
+
+def direction(change: float) -> str:
+    """A change told by its direction only: where the figure itself would disclose too much."""
+    if not math.isfinite(change):
+        return NOTHING
+    return "about the same" if abs(change) < HHI_STEADY else ("rose" if change > 0 else "fell")
+
+
 def concentration_table(edition: Edition, countries: pd.DataFrame) -> dict:
     """The HHI like-for-like (where both quarters' totals are published), and the largest and
     top-10 shares on the chapter's base, from the same published shares as the top 10."""
@@ -204,7 +222,16 @@ def concentration_table(edition: Edition, countries: pd.DataFrame) -> dict:
                                          quarter, previous))
     shown = (totals["value"].notna().all()
              and len(hosting.members) >= edition.rules.min_contributors)
-    count = fmt_count if shown else (lambda x: SUPPRESSED)
+    # The index squares every country's share, hidden ones too: a non-linear view of hidden
+    # cells that the gate's linear audit cannot vouch for. Exact only where every country is
+    # published; otherwise coarsened to its concentration band and the change to its direction.
+    exact = shown and countries["value"].notna().all()
+    index = (fmt_count if exact else hhi_band) if shown else (lambda x: SUPPRESSED)
+    moved = (fmt_count if exact else direction) if shown else (lambda x: SUPPRESSED)
+    if exact:  # derived from published cells only: what the release check may see printed
+        edition.log.published_values.update(
+            round(v) for v in (hosting.hhi_base, hosting.hhi, hosting.hhi_change)
+            if math.isfinite(v))
 
     def top_share(q: str, n: int) -> float | str:
         published = _published(countries, q)
@@ -221,8 +248,8 @@ def concentration_table(edition: Edition, countries: pd.DataFrame) -> dict:
     largest = top_share(previous, 1), top_share(quarter, 1)
     ten = top_share(previous, 10), top_share(quarter, 10)
     rows = [["Herfindahl-Hirschman index (0-10,000; known-country URLs of the hotlines "
-             "reporting both quarters)", count(hosting.hhi_base),
-             count(hosting.hhi), count(hosting.hhi_change)],
+             "reporting both quarters)", index(hosting.hhi_base),
+             index(hosting.hhi), moved(hosting.hhi_change)],
             [f"Share of the largest published country (%, of {COUNTRY_BASE})",
              fmt_pct(largest[0]), fmt_pct(largest[1]), change(*largest)],
             [f"Share of the ten largest published countries (%, of {COUNTRY_BASE})",
@@ -233,6 +260,10 @@ def concentration_table(edition: Edition, countries: pd.DataFrame) -> dict:
                  [f"Shares: the same published shares as the top 10 ({COUNTRY_BASE}); change "
                   "in percentage points. The index is like-for-like on the same base (ZZ and "
                   f"XO left out) over the {len(hosting.members)} hotlines that reported hosting "
-                  "countries in both quarters; above 2,500 counts as highly concentrated. "
+                  "countries in both quarters; above 2,500 counts as highly concentrated"
+                  + ("" if exact or not shown else "; shown as its band (below 1,500, 1,500 "
+                     "to 2,500, above 2,500) and the direction of its change, because some "
+                     "countries are suppressed and the exact index would narrow them")
+                  + ". "
                   f"c: suppressed; {NOTHING}: no published country.",
                   *edition.count_notes()])
