@@ -21,6 +21,7 @@ CHAPTERS = (  # numbered from 2, in this order
     "livestreaming",
     "response",
     "outlook",
+    "changes",
     "recommendations",
 )
 ANNEXES = (  # lettered from A, in this order
