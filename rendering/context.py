@@ -16,6 +16,7 @@ from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern
 from rendering import texts
 from rendering.chapters import ANNEXES, CHAPTERS, key_judgements, modules, summary
 from rendering.chapters.core import Edition
+from rendering.formatting import SUPPRESSED
 from transforms.assessment import AssessmentData
 
 
@@ -53,6 +54,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     edition = Edition(data, rules, forced)
     edition.narrative = key_judgements.final_narrative(edition, narrative)
     findings, tiles = key_judgements.build(edition)
+    edition.headline = [tile["value"] != SUPPRESSED for tile in tiles]
     steering_summary = summary.build(edition, tiles)
     chapters = [section for chapter in modules(CHAPTERS) if (section := chapter.build(edition))]
     annexes = [section for annex in modules(ANNEXES) if (section := annex.build(edition))]

@@ -117,6 +117,7 @@ class Edition:
         self.quarter = data.quarter
         self.trend = data.window(TREND_QUARTERS)
         self._protected: dict[tuple[str, str], pd.DataFrame] = {}
+        self.headline: list[bool] = []  # per KPI tile: is its quarter value published?
 
     # -- guarded figures -------------------------------------------------------------------
 

@@ -17,6 +17,10 @@ def build(edition: Edition) -> dict:
             for name, rule, hidden, published in log_rows]
     tables = sorted({name for name, *_ in log_rows})
     hidden = edition.hidden_cells(tables)
+    kept = edition.log.information_kept(edition.headline)
+    waivers = [[w.member_id, w.indicator if w.indicator != "*" else "every indicator",
+                f"{w.valid_from} to {w.valid_to or 'further notice'}", w.agreement_ref]
+               for w in rules.waivers] if rules.member_detail else []
     return section(
         "disclosure", "Disclosure control",
         summary=[f"{rule.replace('_', ' ').capitalize()} rule: {text}."
@@ -24,8 +28,21 @@ def build(edition: Edition) -> dict:
         + [f"Parameters version {rules.version}, {rules.label}.",
            f"This edition ({rules.label}) hid {hidden} cells in {len(tables)} tables; the "
            "counts below are its own, and each figure's caption quotes the same count for "
-           "the tables it is drawn from."],
+           "the tables it is drawn from.",
+           f"What it still says: {kept['share_of_cells_published']:.0%} of the cells "
+           f"disclosure control judged are published ({kept['cells_published']:,} of "
+           f"{kept['cells_published'] + kept['cells_hidden']:,}), and "
+           f"{kept['headline_published']} of the {kept['headline']} headline figures (the "
+           "key indicators' quarter values)."],
         tables=[table("disclosure_counts", "Cells hidden by each rule, per table (counts only)",
                       ["Table", "Rule", "Cells hidden", "Cells published"], rows,
                       [False, False, True, True],
-                      [f"Rule {NOTHING}: the table hid no cell."])])
+                      [f"Rule {NOTHING}: the table hid no cell."]),
+                table("disclosure_waivers", "Consents to waive the dominance rules",
+                      ["Member", "Indicator", "Quarters", "Agreement"], waivers,
+                      [False, False, False, False],
+                      ["The member's own contributions to these tables are not protected by "
+                       "the dominance rules (it publishes them itself, more coarsely); it "
+                       "still counts for the threshold and is still an attacker for the "
+                       "others. Source: reference/disclosure_waivers.csv."])
+                if waivers else None])
