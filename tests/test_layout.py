@@ -152,6 +152,26 @@ def tick_faults(html_path: Path) -> list[str]:
     return faults
 
 
+def test_the_look_finds_a_sparse_page_an_overflow_and_a_stranded_caption(tmp_path):
+    """The checks on a small hand-made PDF with the report's margins: they can fail."""
+    from weasyprint import HTML
+
+    html = ("<style>@page { size: A4; margin: 24mm 20mm 22mm 20mm } p { margin: 0 }</style>"
+            "<p>One short line.</p><p style='break-before: page'>A second page.</p>"
+            "<p style='width: 230mm'>" + "wide " * 60 + "</p>"
+            "<p style='break-before: page; font-size: 16pt'>3 A chapter</p>"
+            + "<p>filler</p>" * 46 + "<p>Table 3.1 Caption left alone</p>"
+            "<p style='break-before: page'>Figure 3.1 Caption that lost its figure.</p>")
+    pdf = tmp_path / "look.pdf"
+    HTML(string=html).write_pdf(pdf)
+    faults = page_faults(pdf)
+    assert any(f.startswith("p1: content fills") for f in faults), faults
+    assert any(f.startswith("p2: ") and "outside the text area" in f for f in faults), faults
+    assert not any(f.startswith("p2: content fills") for f in faults), faults  # ends chapter
+    assert any(f.startswith("p3: caption 'Table 3.1") for f in faults), faults
+    assert any(f.startswith("p4: caption 'Figure 3.1") for f in faults), faults
+
+
 @pytest.fixture(scope="module")
 def editions(sample_copy, prefect_harness) -> list[Path]:
     """Both editions of the sample's 2026-Q3, built by the quarterly flow."""
