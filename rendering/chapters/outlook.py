@@ -80,11 +80,12 @@ def series_outlooks(edition: Edition) -> list[SeriesOutlook]:
 
 
 def published(edition: Edition, unit: str, values: np.ndarray) -> np.ndarray:
-    """Forecast values as printed: two significant figures, which is as precise as a forecast
-    is (and too coarse to coincide with a hidden cell's exact value, which the release check
-    would rightly refuse to print), then rounded as the edition rounds its counts."""
+    """Forecast values as printed: two significant figures, three from 10,000 up (as precise
+    as a forecast is, and too coarse to coincide with a hidden cell's exact value, which the
+    release check would rightly refuse to print), then rounded as the edition rounds counts."""
     values = np.asarray(values, dtype=float)
-    scale = 10.0 ** (np.floor(np.log10(np.where(values > 0, values, 1.0))) - 1)
+    magnitude = np.floor(np.log10(np.where(values > 0, values, 1.0)))
+    scale = 10.0 ** (magnitude - np.where(magnitude >= 4, 2, 1))
     base = edition.rules.rounding_base if unit == "count" else 1
     return round_to_base(np.round(values / scale) * scale, base)
 
@@ -135,7 +136,7 @@ def forecast_table(edition: Edition, outlooks: list[SeriesOutlook]) -> dict | No
                   f"fitted to the {len(edition.trend)} published quarters; shown only where "
                   "it beat the same quarter a year earlier on that history (see the annex "
                   "on forecast backtests). Central forecast: the median; forecasts are printed "
-                  "to two significant figures"
+                  "to two significant figures, three from 10,000 up"
                   + edition.rounding_note() + "."])
 
 
