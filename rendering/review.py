@@ -186,12 +186,12 @@ class Issue:
                 ("Author", AUTHOR),
                 ("Distribution", DISTRIBUTION.get(content.get("tlp", ""),
                                                   f"As {content.get('tlp', 'marked')} allows")),
-                ("Reviewers", " and ".join(a.reviewer for a in self.approvals)
-                 if self.approvals else "None yet: a named reviewer approves the draft"),
                 ("Change log", f"Version {self.version} replaces version "
                  f"{self.supersedes['version']}: {len(self.changes)} published "
                  f"{'figure' if len(self.changes) == 1 else 'figures'} changed, listed in the "
                  "Change log annex" if self.supersedes else "Version 1, first issue")]
+        if not self.approvals:  # once approved, 'Approved by' names the reviewers
+            rows.append(("Reviewers", "None yet: a named reviewer approves the draft"))
         if self.approvals:
             at = datetime.fromisoformat(self.approvals[-1].approved_at.replace("Z", "+00:00"))
             rows += [("Approved by", " and ".join(a.reviewer for a in self.approvals)),

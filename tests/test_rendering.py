@@ -350,7 +350,7 @@ def test_toc_page_numbers_match_headings_and_bookmarks(rendered):
     for number, title, page in entries:
         heading = f"Annex {number} {title}" if number.isalpha() else f"{number} {title}"
         page_text = " ".join(texts[int(page) - 1].split())
-        assert page_text.startswith(heading), (heading, page)  # a chapter opens its page
+        assert heading in page_text, (heading, page)  # chapters may share a page
         assert bookmarks[heading] == int(page), (heading, bookmarks)
 
 
