@@ -387,6 +387,7 @@ def test_a_snapshot_that_fails_on_a_full_disk_leaves_no_partial_file(tmp_path, m
     assert "warehouse.duckdb" in left  # the warehouse itself is untouched
 
 
+@pytest.mark.slow  # renders a whole PDF (about 50 s on the shared 2-core machine)
 def test_a_word_longer_than_the_page_wraps_inside_it(tmp_path):
     from rendering.pdf import render_html, write_pdf
     from tests.test_rendering import report_context
