@@ -6,7 +6,7 @@ from __future__ import annotations
 from rendering import charts
 from rendering.chapters.core import SECTOR_LABELS, SPARK_QUARTERS, Edition, label, section, table
 from rendering.formatting import NOTHING, fmt_change_pct, fmt_pct, fmt_points
-from transforms import statistics
+from transforms import assessment, statistics
 from transforms.periods import shift_quarter
 
 SIGNAL_LABELS = {"new_category": "New", "rising_fast": "Rising fast",
@@ -27,7 +27,8 @@ def build(edition: Edition) -> dict:
         caption=edition.caption("Police cases opened for live-streamed abuse bought online "
                                 "and for sexual extortion", f"{quarters[0]} to {quarter}",
                                 "count of cases", "law enforcement", emerging),
-        gaps_note="Gaps are suppressed cells.")
+        gaps_note="Gaps are suppressed cells.",
+        breaks=assessment.series_breaks_in(edition.data, "LE_CASES_OPENED", quarters))
     rows = signal_rows(edition)
     return section(
         "livestreaming", "Live-streaming and emerging threats",
