@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rendering import charts
-from rendering.chapters.core import Edition, section, table
+from rendering.chapters.core import Edition, section
 from transforms import assessment
 
 
@@ -37,19 +37,16 @@ def build(edition: Edition) -> dict:
     kinds, kinds_withheld = edition.breakdown(
         "HL_URLS_COMMERCIAL", "commerciality", "commercial_by_kind",
         f"Commercial URLs by kind of commerciality, {quarter}", "Commerciality", "hotline")
-    rows = edition.indicator_rows(("HL_URLS_COMMERCIAL", "HL_DISGUISED_SITES",
-                                   "HL_URLS_PAYMENT_HIDDEN"), "commercial indicators")
     return section(
         "commercial", "Commercial distribution",
         summary=["Hotlines count the confirmed URLs that sell access or content, directly or "
                  "through a page that leads to a seller, the disguised websites that show "
                  "abuse material only to visitors arriving by a set path, and the commercial "
                  "URLs whose payment method was hidden."],
-        tables=[table("commercial_indicators", f"Commercial indicators, {quarter}",
-                      ["Indicator", "Value", "Members", "Change on year"], rows,
-                      [False, True, True, True],
-                      edition.count_notes("Change on year compares members that reported "
-                                          "in both quarters.")),
+        tables=[edition.indicator_table(
+                    "commercial_indicators", f"Commercial indicators, {quarter}",
+                    ("HL_URLS_COMMERCIAL", "HL_DISGUISED_SITES", "HL_URLS_PAYMENT_HIDDEN"),
+                    "Change on year compares members that reported in both quarters."),
                 kinds],
         figures=[line, share_line],
         withheld=[kinds_withheld, None if line else edition.withheld(

@@ -304,6 +304,14 @@ class Edition:
         return table(table_id, caption, [heading, "Value", share_header(base), "Members"],
                      rows, [False, True, True, True], notes), None
 
+    def indicator_table(self, table_id: str, caption: str, indicators: tuple[str, ...],
+                        *notes: str) -> dict:
+        """The indicators' quarter totals: value, members, like-for-like change on year."""
+        return table(table_id, caption, ["Indicator", "Value", "Members", "Change on year"],
+                     self.indicator_rows(indicators, table_id.replace("_", " ")),
+                     [False, True, True, True],
+                     self.count_notes(*notes))
+
     def count_notes(self, *notes: str) -> list[str]:
         """A count table's notes, with the rounding note in an edition that rounds."""
         rounded = [self.rounded_table_note()] if self.rules.rounding_base > 1 else []

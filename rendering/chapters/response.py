@@ -32,29 +32,24 @@ def build(edition: Edition) -> dict:
                                     "HL_TAKEDOWN_BY_BUCKET", "takedown_bucket"),
                                 "hotlines and industry", buckets),
         breaks=assessment.series_breaks_in(edition.data, "HL_TAKEDOWN_BY_BUCKET", quarters))
-    rows = edition.indicator_rows(("HL_NTD_NOTICES_SENT", "IND_NOTICES_RECEIVED",
-                                   "IND_ITEMS_REMOVED", "IND_HASH_MATCH_BLOCKS"),
-                                  "notices and removals")
     police = enforcement(edition)
-    prevention = table(
-        "prevention_and_support", f"Prevention and support, {quarter}",
-        ["Indicator", "Value", "Members", "Change on year"],
-        edition.indicator_rows(PREVENTION, "prevention and support"), [False, True, True, True],
-        edition.count_notes(
-            "Helpline contacts come from the coalition's NGOs alone; people trained come from "
-            f"NGOs and hotlines. c: suppressed (fewer than {edition.rules.min_contributors} "
-            "contributing members, or dominated by one or two of them)."))
+    prevention = edition.indicator_table(
+        "prevention_and_support", f"Prevention and support, {quarter}", PREVENTION,
+        "Helpline contacts come from the coalition's NGOs alone; people trained come from "
+        f"NGOs and hotlines. c: suppressed (fewer than {edition.rules.min_contributors} "
+        "contributing members, or dominated by one or two of them).")
     return section(
         "response", "Response and disruption",
         summary=["How fast material comes down once notified, how many notices hotlines send "
                  "and industry receives against the items it removes, and what police units "
                  "report; NGOs add the helpline contacts they answer and the people they "
                  "train."] + police["summary"],
-        tables=[table("notices_and_removals", f"Notices and removals, {quarter}",
-                      ["Indicator", "Value", "Members", "Change on year"], rows,
-                      [False, True, True, True],
-                      edition.count_notes("Notices and removals are counted by different "
-                                          "members and are not matched one to one.")),
+        tables=[edition.indicator_table(
+                    "notices_and_removals", f"Notices and removals, {quarter}",
+                    ("HL_NTD_NOTICES_SENT", "IND_NOTICES_RECEIVED", "IND_ITEMS_REMOVED",
+                     "IND_HASH_MATCH_BLOCKS"),
+                    "Notices and removals are counted by different members and are not "
+                    "matched one to one."),
                 *police["tables"], prevention],
         figures=[takedown, *police["figures"]], notes=police["notes"],
         withheld=[None if takedown else edition.withheld(buckets, "takedown times",
