@@ -67,6 +67,7 @@ OKABE_ITO = (
     "#000000",  # black
     "#999999",  # grey
 )
+SUPPRESSED_GREY = "#BBBBBB"  # the suppressed parts' segment: lighter than the 9th colour
 INK = "#222222"
 MUTED = "#666666"
 
@@ -129,8 +130,10 @@ _TICK_STEPS = {"count": [1, 2, 2.5, 5, 10], "eur": [1, 2, 2.5, 5, 10],
                "number": [1, 2, 2.5, 5, 10]}
 MIN_SHOWN_SHARE = 1 / 3  # a chart with fewer of its points published is replaced by a sentence
 MIN_SHOWN_POINTS = 3
-SHARES_OF_PUBLISHED = ("Shares are of the published parts only (suppressed parts are left out), "
-                       "so each bar adds to 100%.")
+SUPPRESSED_SEGMENT = "suppressed"
+SUPPRESSED_SEGMENT_NOTE = ("Shares are of the published total; the grey segment is the "
+                           "suppressed parts together (the total less the published parts), "
+                           "so each bar adds to 100%.")
 
 
 # ----------------------------------------------------------------------------- charts
@@ -205,11 +208,12 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
                         y_label: str, caption: str, fig_id: str,
                         colours: Mapping[str, str] | None = None,
                         breaks: Sequence[Any] = ()) -> dict:
-    """100% stacked bars of shares per x.
+    """100% stacked bars of shares per x (each part's share of the published total).
 
-    Each bar shows its published parts' shares of their own sum, so it adds to 100% and
-    every number it shows is computed from published cells only; when a part is hidden the
-    caption says so. ``breaks`` are x values where a non-comparable series starts.
+    Where parts are hidden, their sum (the published total less the published parts, itself
+    computed from published cells only) is one grey "suppressed" segment, so a bar adds to
+    100% on the same base as the chapter's tables. A bar whose total is hidden is empty.
+    ``breaks`` are x values where a non-comparable series starts.
     """
     _check(frame, fig_id, "pct", [x, category, share])
     xs = sorted(frame[x].unique())
@@ -220,14 +224,16 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
         return sparse
     sums = [sum(v for _, values in cats if not pd.isna(v := values[i]))
             for i in range(len(xs))]
-    partial = any(pd.isna(values[i]) and sums[i] > 0 for _, values in cats
-                  for i in range(len(xs)))
-    cats = [(name, [v / sums[i] if sums[i] > 0 and not pd.isna(v) else float("nan")
-                    for i, v in enumerate(values)]) for name, values in cats]
+    rest = [max(0.0, 1.0 - sums[i]) if sums[i] > 0 and any(
+        pd.isna(values[i]) for _, values in cats) else float("nan") for i in range(len(xs))]
+    rest = [0.0 if r < 0.0005 else r for r in rest]  # rounding, not a hidden part
+    partial = any(not pd.isna(r) and r > 0 for r in rest)
+    shown = [*cats, (SUPPRESSED_SEGMENT, rest)] if partial else cats
+    palette = [*_colours(cats, colours), *([SUPPRESSED_GREY] if partial else [])]
 
     fig, ax = _new_figure(2.9)
     bottoms = [0.0] * len(xs)
-    for (name, values), colour in zip(cats, _colours(cats, colours), strict=True):
+    for (name, values), colour in zip(shown, palette, strict=True):
         heights = [0.0 if pd.isna(v) else float(v) for v in values]
         ax.bar(range(len(xs)), heights, bottom=bottoms, width=0.7, color=colour,
                edgecolor="white", linewidth=0.5, label=name)
@@ -251,7 +257,12 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
     if suppressed:
         sentences.append(f"{suppressed} suppressed {_plural(suppressed, 'share')} "
                          f"{'is' if suppressed == 1 else 'are'} left out.")
-    return _figure(fig, fig_id, caption, sentences, SHARES_OF_PUBLISHED if partial else None)
+    if partial:
+        sentences.append("The suppressed parts together: " + "; ".join(
+            f"{x_} {fmt_pct(r)}" for x_, r in zip(xs, rest, strict=True)
+            if not pd.isna(r) and r > 0) + ".")
+    return _figure(fig, fig_id, caption, sentences,
+                   SUPPRESSED_SEGMENT_NOTE if partial else None)
 
 
 @_house_style

@@ -67,6 +67,10 @@ def published_texts(edition: Edition) -> set[str]:
             shares.update((published["value"] / published["total"]).dropna())
             for _, quarter in published.groupby("quarter"):
                 shares.update(quarter["value"] / quarter["value"].sum())
+                # the suppressed parts together: the published total less the published parts
+                total = quarter["total"].dropna()
+                if len(total):
+                    shares.add(1 - quarter["value"].sum() / total.iloc[0])
     totals = pd.concat([cells[["quarter", "value"]] for (_, dimension), cells
                         in edition._protected.items() if not dimension]).dropna()
     for _, quarter in totals.groupby("quarter"):

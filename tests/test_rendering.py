@@ -120,7 +120,8 @@ def test_stacked_share_alt_text_is_written_from_the_data():
     assert "Virtual currency rose from 31.0% to 58.0% between 2024-Q4 and 2025-Q3" in fig["alt"]
     assert "Card fell from 40.0% to 12.0%" in fig["alt"]
     assert "1 suppressed share is left out" in fig["alt"]
-    assert charts.SHARES_OF_PUBLISHED in fig["caption"]
+    assert "The suppressed parts together: 2025-Q2 28.0%." in fig["alt"]  # 1 - 0.50 - 0.22
+    assert charts.SUPPRESSED_SEGMENT_NOTE in fig["caption"]
     assert f"<title id=\"mix--title\">{fig['alt']}</title>" in fig["svg"]
 
 

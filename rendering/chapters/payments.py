@@ -6,10 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from rendering import charts
-from rendering.chapters.core import Edition, fmt_for, section, share_header, shares, table
-from rendering.formatting import fmt_change_pct
+from rendering.chapters.core import Edition, section, share_header, shares
 from transforms import assessment
-from transforms.periods import shift_quarter
 
 AMOUNT_BANDS = {"lt10": "under €10", "10_100": "€10-100", "100_500": "€100-500",
                 "gt500": "over €500"}
@@ -21,9 +19,8 @@ OPTIONS_BASE = ("every payment option seen on URLs with visible payment options 
 METHODS_VERSUS_ASSETS = (
     "Virtual currency here counts each URL offering any virtual asset once; the darknet "
     "chapter's virtual assets count each asset a URL offers (two assets, twice), so their "
-    "total is larger. The chart of payment options by method divides by the published methods "
-    "only, so each bar adds to 100%: where a method is suppressed its shares are larger than "
-    "this table's, which divide by the published total.")
+    "total is larger. The chart of payment options by method divides by the same published "
+    "total as this table; suppressed methods together are its grey segment.")
 
 
 def payment_mix(edition: Edition) -> pd.DataFrame:
@@ -54,12 +51,6 @@ def build(edition: Edition) -> dict:
                                 "payment providers", flagged),
         gaps_note="Gaps are suppressed cells.",
         breaks=assessment.series_breaks_in(edition.data, "PAY_FLAGGED_TXN_COUNT", trend))
-    rows = []
-    for indicator in INDICATORS:
-        cell = edition.series(indicator, [quarter]).iloc[0]
-        yoy = edition.change(indicator, shift_quarter(quarter, -4), "payment indicators")
-        rows.append([edition.name_of(indicator), fmt_for(edition.unit_of(indicator))(
-            cell["value"]), str(int(cell["contributors"])), fmt_change_pct(yoy["change"])])
     by_method, by_method_withheld = edition.breakdown(
         "PAY_FLAGGED_TXN_COUNT", "payment_method", "flagged_by_method",
         f"Flagged transactions by payment method, {quarter}", "Payment method",
@@ -73,11 +64,9 @@ def build(edition: Edition) -> dict:
         summary=["Payment providers report flagged transactions, test purchases and merchant "
                  "terminations; hotlines report the payment options visible on commercial "
                  "sites."],
-        tables=[table("payment_indicators", f"Payment indicators, {quarter}",
-                      ["Indicator", "Value", "Members", "Change on year"], rows,
-                      [False, True, True, True],
-                      edition.count_notes("Change on year compares members that reported "
-                                          "in both quarters.")),
+        tables=[edition.indicator_table(
+                    "payment_indicators", f"Payment indicators, {quarter}", INDICATORS,
+                    "Change on year compares members that reported in both quarters."),
                 options, by_method],
         figures=[mix_chart, flagged_chart],
         withheld=[
