@@ -49,6 +49,7 @@ __all__ = [
     "OKABE_ITO",
     "bar_chart",
     "colour_map",
+    "fan_chart",
     "grouped_bar_chart",
     "line_chart",
     "sparkline",
@@ -201,6 +202,45 @@ def line_chart(frame: pd.DataFrame, *, x: str, y: str, series: str | None, y_lab
                          f"described from {xs[start]}.")
     has_gaps = bool(gaps or break_at)
     return _figure(fig, fig_id, caption, sentences, gaps_note if has_gaps else None)
+
+
+@_house_style
+def fan_chart(history: Sequence[tuple[str, float]], ahead: Sequence[tuple[str, float, float,
+              float, float, float]], *, y_label: str, caption: str, fig_id: str,
+              kind: str = "count", breaks: Sequence[str] = ()) -> dict:
+    """A published history and its forecast fan: the central forecast with its 80% and 95%
+    prediction intervals as shaded bands. `ahead`: (quarter, central, low80, high80, low95,
+    high95), already rounded as the edition prints forecasts."""
+    xs = [q for q, _ in history] + [q for q, *_ in ahead]
+    past = [v for _, v in history]
+    now = len(history) - 1
+    steps = list(range(now, len(xs)))
+    central = [past[-1]] + [a[1] for a in ahead]
+    fig, ax = _new_figure(2.4)
+    for (low, high), alpha in (((4, 5), 0.18), ((2, 3), 0.35)):
+        ax.fill_between(steps, [past[-1]] + [a[low] for a in ahead],
+                        [past[-1]] + [a[high] for a in ahead], color=OKABE_ITO[0],
+                        alpha=alpha, linewidth=0)
+    break_at = sorted(xs.index(b) for b in breaks if b in xs[:len(history)])
+    for start, stop in _segments(len(history), break_at):
+        ax.plot(range(start, stop), past[start:stop], color=INK, linewidth=1.6, marker="o",
+                markersize=3, clip_on=False)
+    ax.plot(steps, central, color=OKABE_ITO[0], linewidth=1.6, linestyle="--", marker="o",
+            markersize=3, clip_on=False)
+    _mark_breaks(ax, break_at)
+    ax.axvline(now + 0.5, color=MUTED, linewidth=0.6, linestyle=":")
+    ax.set_xticks(range(len(xs)), _x_labels(xs), rotation=(45 if len(xs) > 12 else 0))
+    ax.set_xlim(-0.4, len(xs) - 0.6)
+    shown = past + [v for a in ahead for v in a[1:]]
+    _value_axis(ax, "y", kind, y_label, shown, from_zero=True)
+    ax.grid(axis="y")
+    text = _VALUE_TEXT[kind]
+    sentences = [f"Line chart by quarter, {xs[0]} to {xs[-1]}: {y_label}, published to "
+                 f"{history[-1][0]}, then forecast with shaded 80% and 95% prediction "
+                 "intervals."]
+    sentences += [f"{q}: central forecast {text(c)} (80% interval {text(l8)} to {text(h8)}; "
+                  f"95% interval {text(l9)} to {text(h9)})." for q, c, l8, h8, l9, h9 in ahead]
+    return _figure(fig, fig_id, caption, sentences, None)
 
 
 @_house_style

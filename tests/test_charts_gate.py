@@ -32,6 +32,7 @@ NOT_FIGURES = [  # dates, category names with numbers in them (amount bands, tak
     re.compile(r"(?:over )?\d+(?:-\d+)? days"),
     re.compile(r"\d+ (?:suppressed|further|series breaks?|quarters?)\b"),
     re.compile(r"only \d+ of its \d+ values"),
+    re.compile(r"\b(?:80|95)%(?=(?: and 95%)? (?:prediction )?intervals?)"),  # a level
 ]
 
 

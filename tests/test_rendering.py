@@ -431,3 +431,17 @@ def test_context_is_not_mutated_by_rendering():
     before = copy.deepcopy(context)
     render_html(context)
     assert context == before
+
+
+def test_forecast_fan_draws_history_bands_and_says_each_quarter_ahead():
+    history = [(q, v) for q, v in zip(QUARTERS, [100.0, 110.0, 120.0, 125.0], strict=True)]
+    ahead = [("2025-Q4", 130.0, 120.0, 140.0, 110.0, 150.0),
+             ("2026-Q1", 135.0, 120.0, 150.0, 105.0, 165.0)]
+    fig = charts.fan_chart(history, ahead, y_label="URLs (count)", caption="Fan.",
+                           fig_id="fan", breaks=["2025-Q2"])
+    assert fig == charts.fan_chart(history, ahead, y_label="URLs (count)", caption="Fan.",
+                                   fig_id="fan", breaks=["2025-Q2"])  # deterministic
+    assert ("2025-Q4: central forecast 130 (80% interval 120 to 140; 95% interval 110 to "
+            "150).") in fig["alt"]
+    assert "published to 2025-Q3" in fig["alt"]
+    assert fig["svg"].count("<path") > 4  # two bands, history and forecast lines

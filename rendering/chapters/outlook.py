@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from checks.disclosure import round_to_base
+from rendering import charts
 from rendering.chapters.core import SECTOR_LABELS, Edition, fmt_for, section, table
 from rendering.chapters.key_judgements import KPIS
 from rendering.judgements import in_sentence, probability_term
@@ -113,6 +114,32 @@ def expectation(edition: Edition, outlook: SeriesOutlook) -> str:
             f"{point} (80% prediction interval {low80} to {high80}; 95% {low95} to {high95}).")
 
 
+def forecast_fans(edition: Edition, outlooks: list[SeriesOutlook]) -> list[dict]:
+    """A fan chart per shown forecast: the published history, then the central forecast and
+    its 80% and 95% intervals, as printed (the values are registered as published: they are
+    derived from published quarters only)."""
+    fans = []
+    for outlook in (o for o in outlooks if o.shown):
+        forecast = outlook.forecast
+        bands = [published(edition, outlook.unit, v) for v in (
+            forecast.point, forecast.low80, forecast.high80, forecast.low95, forecast.high95)]
+        ahead = [(shift_quarter(edition.quarter, step + 1), *(float(b[step]) for b in bands))
+                 for step in range(fc.HORIZON)]
+        edition.log.published_values.update(v for a in ahead for v in a[1:])
+        kind = "eur" if outlook.unit == "EUR" else "count"
+        fans.append(charts.fan_chart(
+            list(zip(outlook.quarters, map(float, outlook.values), strict=True)), ahead,
+            y_label=f"{outlook.label} ({'EUR' if kind == 'eur' else 'count'})",
+            fig_id=f"forecast_{outlook.indicator.lower()}", kind=kind,
+            breaks=assessment.series_breaks_in(edition.data, outlook.indicator,
+                                               outlook.quarters),
+            caption=f"{outlook.label}: published quarters {outlook.quarters[0]} to "
+                    f"{edition.quarter} and forecasts to "
+                    f"{shift_quarter(edition.quarter, fc.HORIZON)}, with 80% (darker) and "
+                    "95% prediction intervals; forecasts rounded as printed in the table"))
+    return fans
+
+
 def forecast_table(edition: Edition, outlooks: list[SeriesOutlook]) -> dict | None:
     """Each shown series' forecast for the four quarters ahead."""
     rows = []
@@ -153,7 +180,8 @@ def build(edition: Edition) -> dict:
                       ["Area", "What the data do not cover"],
                       gaps or [["-", "None found: every expected member and indicator "
                                      f"arrived for {quarter}."]],
-                      [False, False])])
+                      [False, False])],
+        figures=forecast_fans(edition, outlooks))
 
 
 def intelligence_gaps(edition: Edition) -> list[list[str]]:
