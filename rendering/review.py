@@ -465,6 +465,7 @@ class History:
         _copy(version.pdf if final else version.draft_pdf, self.pdf)
         _copy(version.html if final else version.draft_html, self.html)
         _copy(version.manifest if final else version.draft_manifest, self.manifest)
+        self._move_legacy_audits(version)
         _copy(version.audit, self.audit)  # owner-only, as its source
         self.tables_dir.mkdir(exist_ok=True)
         names = {p.name for p in version.tables_dir.glob("*.csv")}
@@ -473,6 +474,15 @@ class History:
                 stale.unlink()
         for name in sorted(names):
             _copy(version.tables_dir / name, self.tables_dir / name)
+
+    def _move_legacy_audits(self, version: Version) -> None:
+        """Workspaces from before the private folder kept audits beside the reports: move the
+        version's into the private folder and remove the stable copy from reports/."""
+        legacy = version.folder / version.audit.name
+        if legacy.exists() and not version.audit.exists():
+            _write_private(version.audit, legacy.read_bytes())
+        legacy.unlink(missing_ok=True)
+        (self.folder / self.audit.name).unlink(missing_ok=True)
 
     def record_approval(self, version: Version, approval: Approval,
                         final_sha256: str | None) -> None:

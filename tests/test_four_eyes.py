@@ -85,3 +85,16 @@ def test_the_coalition_edition_needs_one(tmp_path):
         assert audit.is_relative_to(PRIVATE(tmp_path)) and audit.stat().st_mode & 0o077 == 0
     assert (PRIVATE(tmp_path)).stat().st_mode & 0o077 == 0
     assert not [p for p in (tmp_path / QUARTER).rglob("*") if "audit" in p.name]
+
+
+def test_a_workspace_from_before_the_private_folder_has_its_audits_moved(tmp_path):
+    history = issue_draft(tmp_path, "coalition")
+    version = history.latest()
+    legacy = version.folder / version.audit.name  # where audits were kept before
+    legacy.write_bytes(version.audit.read_bytes())
+    version.audit.unlink()
+    (history.folder / history.audit.name).write_bytes(b"table,value\nt,1\n")
+    history.publish(version)
+    assert not legacy.exists() and not (history.folder / history.audit.name).exists()
+    assert version.audit.exists() and version.audit.stat().st_mode & 0o077 == 0
+    assert not [p for p in history.folder.rglob("*") if "audit" in p.name]
