@@ -32,8 +32,7 @@ def build(edition: Edition) -> dict:
                                 tables=[edition.table_name("HL_URLS_COMMERCIAL"),
                                         edition.table_name("HL_URLS_CONFIRMED")]),
         gaps_note="Gaps are quarters where either total is suppressed.",
-        breaks=sorted({q for i in ("HL_URLS_COMMERCIAL", "HL_URLS_CONFIRMED")
-                       for q in assessment.series_breaks_in(edition.data, i, trend)}))
+        breaks=edition.breaks_in(("HL_URLS_COMMERCIAL", "HL_URLS_CONFIRMED"), trend))
     kinds, kinds_withheld = edition.breakdown(
         "HL_URLS_COMMERCIAL", "commerciality", "commercial_by_kind",
         f"Commercial URLs by kind of commerciality, {quarter}", "Commerciality", "hotline")

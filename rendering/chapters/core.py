@@ -121,6 +121,19 @@ class Edition:
 
     # -- guarded figures -------------------------------------------------------------------
 
+    def totals_of(self, indicators: tuple[str, ...], quarters: list[str],
+                  label: str) -> pd.DataFrame:
+        """Several indicators' published totals per quarter in one frame, each named in the
+        column `label` (for a chart with one series per indicator)."""
+        return pd.concat([self.series(indicator, quarters).assign(
+            **{label: self.name_of(indicator)}) for indicator in indicators],
+            ignore_index=True)
+
+    def breaks_in(self, indicators: tuple[str, ...], quarters: list[str]) -> list[str]:
+        """The quarters in which any of the indicators' series breaks (a chart's markers)."""
+        return sorted({q for indicator in indicators
+                       for q in assessment.series_breaks_in(self.data, indicator, quarters)})
+
     def series(self, indicator: str, quarters: list[str], dimension: str = "") -> pd.DataFrame:
         """Published cells of an indicator (by category) per quarter; hidden cells are NaN.
 

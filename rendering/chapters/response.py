@@ -3,8 +3,6 @@ police units and industry report, and the NGOs' helpline contacts and training."
 
 from __future__ import annotations
 
-import pandas as pd
-
 from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, section, shares, table
 from rendering.formatting import fmt_count
@@ -61,27 +59,21 @@ def enforcement(edition: Edition) -> dict:
     figures and notes."""
     quarter = edition.quarter
     quarters = edition.data.window(SPARK_QUARTERS)
-    police = pd.concat([edition.series(indicator, quarters).assign(
-        outcome=edition.name_of(indicator)) for indicator in POLICE_OUTCOMES],
-        ignore_index=True)
+    police = edition.totals_of(POLICE_OUTCOMES, quarters, "outcome")
     police_chart = None if police["value"].isna().all() else charts.grouped_bar_chart(
         police, x="quarter", series="outcome", value="value", value_label="Count",
         fig_id="police_outcomes",
         caption=edition.caption("Police outcomes, per quarter", f"{quarters[0]} to {quarter}",
                                 "count", "law enforcement", police),
-        breaks=sorted({q for i in POLICE_OUTCOMES
-                       for q in assessment.series_breaks_in(edition.data, i, quarters)}))
-    industry = pd.concat([edition.series(indicator, quarters).assign(
-        measure=edition.name_of(indicator)) for indicator in INDUSTRY_RESPONSE],
-        ignore_index=True)
+        breaks=edition.breaks_in(POLICE_OUTCOMES, quarters))
+    industry = edition.totals_of(INDUSTRY_RESPONSE, quarters, "measure")
     industry_chart = None if industry["value"].isna().all() else charts.line_chart(
         industry, x="quarter", y="value", series="measure", y_label="Count",
         fig_id="industry_response",
         caption=edition.caption("Notices received and items removed by industry members",
                                 f"{quarters[0]} to {quarter}", "count", "industry", industry),
         gaps_note="Gaps are suppressed cells.",
-        breaks=sorted({q for i in INDUSTRY_RESPONSE
-                       for q in assessment.series_breaks_in(edition.data, i, quarters)}))
+        breaks=edition.breaks_in(INDUSTRY_RESPONSE, quarters))
     rows = [[row.outcome, row.quarter, fmt_count(row.value), str(int(row.contributors))]
             for row in police[police["quarter"] == quarter].itertuples()]
     notes = ["Police outcomes are partial and never linked to hotline reports."]
