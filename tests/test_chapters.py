@@ -164,3 +164,14 @@ def test_templates_only_loop_branch_and_include():
         assert tags <= allowed, f"{template.name} uses {sorted(tags - allowed)}"
         filters = re.findall(r"{{[^}]*\|\s*(\w+)", source)
         assert not filters, f"{template.name} filters values in the template: {filters}"
+
+
+def test_a_change_of_hidden_totals_prints_c_not_n_a():
+    """n/a is for nothing to compare; a change the gate hides is suppressed, and says so."""
+    from rendering.chapters.core import Edition
+
+    edition = Edition(two_hotlines(), load_rules("coalition"))
+    hidden = edition.change("HL_URLS_CONFIRMED", shift_quarter(edition.quarter, -4), "t")
+    assert hidden["text"] == "c"
+    unreported = edition.change("LE_ARRESTS", shift_quarter(edition.quarter, -4), "t")
+    assert unreported["text"] == "n/a"

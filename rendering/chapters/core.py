@@ -21,7 +21,14 @@ from checks.disclosure import (
     protect_table,
 )
 from rendering import charts
-from rendering.formatting import NOTHING, fmt_change_pct, fmt_count, fmt_eur, fmt_pct
+from rendering.formatting import (
+    NOTHING,
+    SUPPRESSED,
+    fmt_change_pct,
+    fmt_count,
+    fmt_eur,
+    fmt_pct,
+)
 from rendering.narrative import Narrative
 from transforms import assessment
 from transforms.assessment import AssessmentData
@@ -200,14 +207,20 @@ class Edition:
 
     def change(self, indicator: str, base_quarter: str, table_name: str) -> dict:
         """A like-for-like change, published only where both quarters' totals are published:
-        the change of a cell dominated by one member would be that member's own change."""
+        the change of a cell dominated by one member would be that member's own change.
+        `text` is the change as printed: `c` where the gate hides it, `n/a` where there is
+        nothing to compare."""
         change = assessment.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
         levels = self.series(indicator, [base_quarter, self.quarter])
         guarded = protect(pd.DataFrame([change]), self.rules, self.log, table_name,
                           value_columns=("value", "base_value", "change"))
         result = guarded.iloc[0].to_dict()
+        # a member behind it and a rule hiding it (no member at all: nothing to compare)
+        hidden = bool(result["suppressed_by"]) and result["contributors"] > 0
         if len(levels) < 2 or levels["value"].isna().any():
             result.update(value=np.nan, base_value=np.nan, change=np.nan)
+            hidden = hidden or bool((levels["suppressed_by"].fillna("") != "").any())
+        result["text"] = SUPPRESSED if hidden else fmt_change_pct(result["change"])
         return result
 
     def publishable(self, evidence: dict) -> bool:
@@ -359,5 +372,5 @@ class Edition:
             cell = self.series(indicator, [self.quarter]).iloc[0]
             yoy = self.change(indicator, shift_quarter(self.quarter, -4), table_name)
             rows.append([self.name_of(indicator), fmt_for(self.unit_of(indicator))(cell["value"]),
-                         str(int(cell["contributors"])), fmt_change_pct(yoy["change"])])
+                         str(int(cell["contributors"])), yoy["text"]])
         return rows

@@ -33,8 +33,7 @@ def build(edition: Edition) -> dict:
         cell = edition.series(indicator, [quarter]).iloc[0]
         volume[indicator] = cell
         rows.append([edition.name_of(indicator), fmt_count(cell["value"]),
-                     str(int(cell["contributors"])), fmt_change_pct(qoq["change"]),
-                     fmt_change_pct(yoy["change"])])
+                     str(int(cell["contributors"])), qoq["text"], yoy["text"]])
     return section(
         "hotlines", "Scale of reported material (hotlines)",
         summary=[

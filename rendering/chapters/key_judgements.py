@@ -11,7 +11,7 @@ import pandas as pd
 from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, fmt_for
 from rendering.chapters.payments import payment_mix
-from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_pct
+from rendering.formatting import SUPPRESSED, fmt_pct
 from rendering.judgements import draft
 from rendering.named_values import NAMED, gate_named_values
 from rendering.narrative import Narrative, apply_narrative
@@ -77,9 +77,9 @@ def _tiles(edition: Edition) -> tuple[list[dict], list[tuple[dict, dict]]]:
             "label": tile_label,
             "value": fmt_for(unit)(current.iloc[0] if len(current) else np.nan),
             "unit": noun,
-            "qoq": f"{fmt_change_pct(qoq['change'])} "
+            "qoq": f"{qoq['text']} "
                    f"({qoq['contributors']} members like-for-like)",
-            "yoy": f"{fmt_change_pct(yoy['change'])} "
+            "yoy": f"{yoy['text']} "
                    f"({yoy['contributors']} members like-for-like)",
             "sparkline_svg": charts.sparkline(
                 [None if pd.isna(v) else float(v) for v in series["value"]],
@@ -100,10 +100,10 @@ def _statements(edition: Edition, tiles: list[dict],
             continue
         parts = []
         if not pd.isna(yoy["change"]):
-            parts.append(f"{fmt_change_pct(yoy['change'])} on the same quarter a year "
+            parts.append(f"{yoy['text']} on the same quarter a year "
                          f"earlier ({yoy['contributors']} members reporting in both)")
         if not pd.isna(qoq["change"]):
-            parts.append(f"{fmt_change_pct(qoq['change'])} on the previous quarter "
+            parts.append(f"{qoq['text']} on the previous quarter "
                          f"({qoq['contributors']} members)")
         findings.append(f"{tile['label']}: {tile['value']} in {edition.quarter}, "
                         + "; ".join(parts) + ".")
