@@ -1,22 +1,28 @@
 """`make bench`: the pipeline at 10k to 5M observations, each figure beside its floor.
 
-Run: python benchmarks/run_all.py [--scales 10k,100k,1M,5M] [--workdir DIR] [--keep]
-                                  [--resume] [--out FILE] [--lock FILE] [--profile SCALES]
+Run: python benchmarks/run_all.py [--scales 10k,100k,member-months,1M,5M] [--workdir DIR]
+                                  [--keep] [--resume] [--out FILE] [--lock FILE]
+                                  [--profile SCALES]
 
 For each scale the sample generator writes an inbox (more members x more years; clones send
-one file per quarter) and every measured command runs in a fresh process, as an operator
-would run it, with its own EFC_HOME and a PREFECT_HOME private to the benchmark:
+one file per quarter), except member-months (issue 16), which benchmarks/member_months.py
+writes: 13 members x 120 months, one CSV of about 275 rows per member-month. Every measured
+command runs in a fresh process, as an operator would run it, with its own EFC_HOME and a
+PREFECT_HOME private to the benchmark:
 - floor of the flow runs: a hello-world Prefect flow in a fresh process, with the CLI's Prefect
   settings (median of 3, after one first start that creates the Prefect database);
+- the fixed cost of the stack (measured when a scale of FIXED_COST_SCALES is): a fresh process
+  that imports the nightly flow's modules and Great Expectations, and nothing else;
 - floor of the ingest: benchmarks/duckdb_floor.py, bare DuckDB read_csv/read_json of the same
   files into tables of a fresh database (XLSX left out: see that script);
 - `efc ingest` of the inbox less 10 files held back (the history);
 - `efc ingest` of those 10 files on top of the history, and on an empty warehouse;
 - `efc assess --quarter <the data's last quarter>` on the history's warehouse.
 Wall time, observations/s and peak memory (RSS, see benchmarks/measure.py) of each, and the
-goals of issue 8: ingest within 3x the DuckDB floor plus one Prefect start; 10 new files on
-the history within 1.5x the empty case; an assessment within 15 s of the Prefect floor; peak
-memory under 2 GB at 5M observations.
+goals of issues 8 and 16: ingest within 3x the DuckDB floor plus one Prefect start (not judged
+at 100k and below, where importing the stack costs more than the work: its fixed cost is printed
+beside the goal); 10 new files on the history within 1.5x the empty case; an assessment within
+15 s of the Prefect floor; peak memory under 2 GB at 5M observations.
 
 Generated inboxes are reused from --workdir when kept (--keep); with --resume, a scale already
 measured in --workdir is reported from its stored figures instead of being measured again.
@@ -52,10 +58,18 @@ from efc.settings import REPO_ROOT  # noqa: E402
 SCALES: dict[str, tuple[int, int]] = {
     "10k": (1, 1),
     "100k": (3, 4),
+    "member-months": (10, 1),
     "1M": (10, 12),
     "5M": (20, 30),
 }
+# Issue 16's case, "generated outside the project": benchmarks/member_months.py writes it.
+MEMBER_MONTHS = "member-months"
+# Scales where importing the stack costs more than the work: the ingest goal is not judged.
+FIXED_COST_SCALES = ("10k", "100k")
+# What `efc ingest` imports before it reads a file: its fixed cost, beside P.
+STACK_IMPORT = "import flows.nightly_aggregation, great_expectations"
 LAST_QUARTER = "2026-Q3"  # the generator's default: the quarter assessed
+LAST_MONTH = f"{LAST_QUARTER[:4]}-{3 * int(LAST_QUARTER[-1]):02d}"
 HELD_BACK = 10
 PREFECT_REPEAT = 3
 MEMORY_GOAL_MB = 2048
@@ -94,15 +108,18 @@ def fmt(value, spec: str, empty: str = "") -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    head = (f"{'scale':<6}{'observations':>13}{'files':>7}  {'step':<38}{'seconds':>9}"
-            f"{'obs/s':>10}{'floor s':>9}{'vs floor':>10}  {'goal':<22}{'met?':<6}{'peak MB':>8}")
+    scale = max(6, *(len(r.scale) + 1 for r in rows))
+    goal = max(22, *(len(r.goal) + 1 for r in rows))
+    head = (f"{'scale':<{scale}}{'observations':>13}{'files':>7}  {'step':<38}{'seconds':>9}"
+            f"{'obs/s':>10}{'floor s':>9}{'vs floor':>10}  {'goal':<{goal}}{'met?':<6}"
+            f"{'peak MB':>8}")
     say(head)
     say("-" * len(head))
     for r in rows:
         met = "" if r.met is None else ("yes" if r.met else "NO")
-        say(f"{r.scale:<6}{fmt(r.observations, ',d'):>13}{fmt(r.files, ',d'):>7}  "
+        say(f"{r.scale:<{scale}}{fmt(r.observations, ',d'):>13}{fmt(r.files, ',d'):>7}  "
             f"{r.step:<38}{fmt(r.seconds, '.2f'):>9}{fmt(r.per_second, ',.0f'):>10}"
-            f"{fmt(r.floor_s, '.2f'):>9}{r.versus:>10}  {r.goal:<22}{met:<6}"
+            f"{fmt(r.floor_s, '.2f'):>9}{r.versus:>10}  {r.goal:<{goal}}{met:<6}"
             f"{fmt(r.peak_mb, ',.0f'):>8}")
 
 
@@ -257,6 +274,7 @@ def scaled_reference(inbox: Path, target: Path, code: Path) -> Path:
 
 def prepare(name: str, folder: Path, seed: int, lock: HeavyLock, code: Path) -> Inputs:
     """Generate (or reuse) the scale's inbox, hold back the new files, register the clones."""
+    from benchmarks.member_months import write_inbox
     from sample_generator.generator import write_sample
 
     years, member_scale = SCALES[name]
@@ -271,11 +289,16 @@ def prepare(name: str, folder: Path, seed: int, lock: HeavyLock, code: Path) -> 
                 shutil.rmtree(stale)
             elif stale.exists():
                 stale.unlink()
-        say(f"[{name}] generating {years} year(s) x {member_scale} cop(ies) of the members …")
+        say(f"[{name}] generating {years} year(s) x {member_scale} cop(ies) of the members"
+            + (" (benchmarks/member_months.py)" if name == MEMBER_MONTHS else "") + " …")
         with lock.held():
             started = time.perf_counter()
-            sample = write_sample(inbox, seed=seed, years=years, member_scale=member_scale,
-                                  last_quarter=LAST_QUARTER, include_faults=False)
+            if name == MEMBER_MONTHS:
+                sample = write_inbox(inbox, seed=seed, months=12 * years, last_month=LAST_MONTH,
+                                     reference_dir=code / "reference")
+            else:
+                sample = write_sample(inbox, seed=seed, years=years, member_scale=member_scale,
+                                      last_quarter=LAST_QUARTER, include_faults=False)
             seconds = time.perf_counter() - started
         files = len(member_files(inbox))
         held = hold_back(inbox, new_files, HELD_BACK)
@@ -329,6 +352,9 @@ class Runner:
         argv = [sys.executable, str(BENCH / "prefect_start.py"), "--runs", "1"]
         return self.run(label, argv, self.env())
 
+    def stack_import(self, label: str) -> Measured:
+        return self.run(label, [sys.executable, "-c", STACK_IMPORT], self.env())
+
     def efc(self, label: str, args: list[str], inputs: Inputs, home: Path, inbox: Path,
             profile: Path | None = None) -> tuple[Measured, dict]:
         env = self.env()
@@ -356,7 +382,9 @@ def fresh(folder: Path) -> Path:
 
 
 def measure_scale(inputs: Inputs, folder: Path, runner: Runner, prefect_s: float,
-                  profile: bool) -> list[Row]:
+                  stack_s: float | None, profile: bool) -> list[Row]:
+    """The scale's rows; stack_s, the fixed cost of importing the stack, where it dominates
+    the ingest (the goal is then shown, not judged)."""
     name = inputs.name
     rows: list[Row] = []
 
@@ -384,10 +412,13 @@ def measure_scale(inputs: Inputs, folder: Path, runner: Runner, prefect_s: float
                                  history, inputs.inbox)
     budget = INGEST_FACTOR * floor_s + prefect_s
     multiple = (ingest.seconds - prefect_s) / floor_s
+    goal = f"<=3x floor+P {budget:.1f} s"
+    if stack_s is not None:
+        goal += f"; stack import {stack_s:.1f} s dominates"
     rows.append(Row(name, "ingest + validate (efc ingest)", ingest.seconds,
                     summary["observations_loaded"], summary["files"], floor_s,
-                    f"{multiple:.1f}x", f"<=3x floor+P {budget:.0f} s",
-                    ingest.seconds <= budget, ingest.peak_mb,
+                    f"{multiple:.1f}x", goal,
+                    ingest.seconds <= budget if stack_s is None else None, ingest.peak_mb,
                     detail={"summary": summary, **run_detail(ingest)}))
     say(f"[{name}]   {ingest.seconds:.1f} s, {summary['observations_loaded']:,} observations "
         f"({summary['observations_loaded'] / ingest.seconds:,.0f}/s), "
@@ -566,6 +597,20 @@ def main(argv: list[str] | None = None) -> int:
         ]
         return prefect[0]
 
+    stack: list[float] = []  # the fixed cost of importing the stack, measured when needed
+
+    def stack_import() -> float:
+        if stack:
+            return stack[0]
+        say(f"[I] fixed cost of the stack: `python -c '{STACK_IMPORT}'` …")
+        imports = [runner.stack_import(f"stack-import-{i + 1}") for i in range(PREFECT_REPEAT)]
+        stack.append(statistics.median(m.seconds for m in imports))
+        say(f"[I]   {', '.join(f'{m.seconds:.1f}' for m in imports)} s -> {stack[0]:.1f} s")
+        rows.insert(2, Row("-", "fixed cost: import the ingest stack", stack[0],
+                           peak_mb=max(m.peak_mb for m in imports),
+                           detail={"runs": [run_detail(m) for m in imports]}))
+        return stack[0]
+
     scales: dict[str, dict] = {}
     for name in args.scales:
         folder = workdir / name
@@ -581,9 +626,12 @@ def main(argv: list[str] | None = None) -> int:
         prefect_s = prefect_floor()
         inputs = prepare(name, folder, args.seed, lock, code or REPO_ROOT)
         measured_at = datetime.now(UTC).isoformat(timespec="seconds")
-        scale_rows = measure_scale(inputs, folder, runner, prefect_s, name in args.profile)
+        stack_s = stack_import() if name in FIXED_COST_SCALES else None
+        scale_rows = measure_scale(inputs, folder, runner, prefect_s, stack_s,
+                                   name in args.profile)
         scales[name] = {"config": config, "measured_at": measured_at, "code": code_state,
                         "prefect_floor_s": round(prefect_s, 3),
+                        "stack_import_s": None if stack_s is None else round(stack_s, 3),
                         "generated_observations": inputs.generated_observations,
                         "generated_files": inputs.generated_files,
                         "held_back": inputs.held_back,
@@ -615,7 +663,9 @@ def main(argv: list[str] | None = None) -> int:
         "code": code_state,
         "prefect_api": os.environ.get("PREFECT_API_URL") or "local ephemeral",
         "prefect_floor_s": prefect[0] if prefect else None,
-        "goals": {"ingest": "seconds <= 3 x duckdb floor + P",
+        "stack_import_s": stack[0] if stack else None,
+        "goals": {"ingest": "seconds <= 3 x duckdb floor + P (not judged at "
+                  f"{', '.join(FIXED_COST_SCALES)}: the stack's import dominates)",
                   "incremental": "10 files on the history <= 1.5 x the same on an empty warehouse",
                   "assessment": "seconds <= P + 15 s", "memory": "peak < 2048 MB at 5M"},
         "scales_config": {n: {"years": y, "member_scale": s} for n, (y, s) in SCALES.items()},
