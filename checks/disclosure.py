@@ -282,6 +282,8 @@ class DisclosureLog:
     published_values: set[float] = field(default_factory=set)  # for the release check
     margins: dict[tuple[str, CellKey], float] = field(default_factory=dict)  # published totals
     withheld_named: list[str] = field(default_factory=list)  # analysts' names printed as c
+    derived_published: Counter = field(default_factory=Counter)  # table -> derived figures
+    derived_withheld: list[tuple[str, str]] = field(default_factory=list)  # (table, figure)
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)
     pattern: SuppressionPattern = field(default_factory=SuppressionPattern)
 
@@ -342,6 +344,8 @@ class ProtectedTable:
     the interval [lower, upper] an attacker derives from the published table (upper inf when
     unbounded), the protection required below and above the value, and `ok`. The audit holds
     true values: never publish it. `hidden`: the hidden cells' keys, to force next time.
+    `derived`: the figures computed from the table that `audit_derived` judged (`name`,
+    `published`, and `narrows`: the hidden cell a withheld figure would have narrowed).
     """
 
     table: str
@@ -349,6 +353,10 @@ class ProtectedTable:
     cells: pd.DataFrame
     audit: pd.DataFrame
     hidden: frozenset[CellKey]
+    derived: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"name": pd.Series(dtype=str), "published": pd.Series(dtype=bool),
+         "narrows": pd.Series(dtype=str)}))
+    model: _TableModel | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -424,7 +432,9 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
                            "hidden cells")
     result = ProtectedTable(table=table, keys=keys, cells=published, audit=audit,
                             hidden=frozenset(k for k, h in zip(cell_keys, hidden, strict=True)
-                                             if h))
+                                             if h),
+                            model=_TableModel(tuple(cell_keys), values, relations, hidden,
+                                              upper_level, lower_level))
     for rule, n in Counter(reason[hidden]).items():
         log.hidden[(table, rule)] += n
     log.published[table] += int((~hidden).sum())
@@ -437,6 +447,223 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
                          else pd.concat([log.audits[table], audit], ignore_index=True))
     log.pattern.add(table, result.hidden)
     return result
+
+
+# -- figures derived from a protected table ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TableModel:
+    """What the attacker's LPs need of a protected table: true values, never publish them."""
+
+    keys: tuple[CellKey, ...]  # the cells, in canonical order
+    values: np.ndarray
+    relations: np.ndarray
+    hidden: np.ndarray
+    upper_level: np.ndarray
+    lower_level: np.ndarray
+
+
+Terms = tuple[tuple[CellKey, float], ...]  # cells, each times its coefficient
+
+
+@dataclass(frozen=True)
+class LinearFigure:
+    """A figure computed from a table's cells, as far as a reader can use it: its numerator
+    lies between `lower` and `upper` times its denominator (no denominator: the number 1).
+
+    Shares, ratios and changes are linear once their printed precision is known: a share of a
+    total printed as 12.3 % says 0.1225 T <= x <= 0.1235 T; a change printed as +4.0 % says
+    1.0395 base <= now <= 1.0405 base; a sum of cells printed as a count is itself. Indices
+    that square or rank cells (HHI, ranks, medians) are not linear: publish them from
+    published cells only, or coarsen them.
+    """
+
+    name: str
+    numerator: Terms
+    lower: float
+    upper: float
+    denominator: Terms = ()
+
+
+def printed_bounds(value: float, decimals: int) -> tuple[float, float]:
+    """Where a value printed with `decimals` decimals lies, for a reader of the print."""
+    printed, half = round(value, decimals), 0.5 * 10.0 ** -decimals
+    return printed - half, printed + half
+
+
+def _key(key: CellKey | str) -> CellKey:
+    return (key,) if isinstance(key, str) else tuple(str(k) for k in key)
+
+
+def share_figure(name: str, part: CellKey | str, total: CellKey | str, share: float, *,
+                 decimals: int = 1) -> LinearFigure:
+    """A cell's share of another (a fraction), printed as a percentage with `decimals`."""
+    low, high = printed_bounds(100.0 * share, decimals)
+    return LinearFigure(name, ((_key(part), 1.0),), low / 100.0, high / 100.0,
+                        ((_key(total), 1.0),))
+
+
+def change_figure(name: str, now: CellKey | str, base: CellKey | str, change: float, *,
+                  decimals: int = 1) -> LinearFigure:
+    """A cell's relative change on another (a fraction), printed as a signed percentage."""
+    low, high = printed_bounds(100.0 * change, decimals)
+    return LinearFigure(name, ((_key(now), 1.0),), 1.0 + low / 100.0, 1.0 + high / 100.0,
+                        ((_key(base), 1.0),))
+
+
+def audit_derived(protected: ProtectedTable, figures: Iterable[LinearFigure],
+                  log: DisclosureLog) -> ProtectedTable:
+    """Judge figures computed from a protected table: each is published only if, together
+    with the table and every figure published before it, no hidden cell can be narrowed
+    below its protection level.
+
+    The figures enter the attacker's LPs as linear constraints beside the table's relations.
+    A figure that would narrow a hidden cell is withheld (print c) rather than hiding more
+    cells: one number where more cells would be several, and cells the edition's other tables
+    already show as they are. Figures are judged in name order, so the same figures get the
+    same verdicts. A figure on published cells only adds nothing the table does not say (it
+    may be computed from the edition's rounded counts): published without an LP. Returns the
+    table with `derived` filled and an audit whose intervals are what the published figures
+    leave; the log counts figures published and names those withheld, and its audit of this
+    table is replaced by the new one.
+    """
+    model = protected.model
+    if model is None:
+        raise ValueError(f"table {protected.table!r} was not made by protect_table")
+    index = {key: i for i, key in enumerate(model.keys)}
+    scale = _scale(model.values, model.upper_level)
+    a, hidden = model.values / scale, model.hidden
+    up_req, low_req = model.upper_level / scale, model.lower_level / scale
+    lower, upper = _attack(a, model.relations, hidden, np.zeros((0, len(a))), np.zeros(0),
+                           np.zeros(0))
+    kept = (np.zeros((0, len(a))), np.zeros(0), np.zeros(0))
+    verdicts = []
+    for figure in sorted(figures, key=lambda f: f.name):
+        rows, row_lower, row_upper = _figure_rows(figure, index, scale)
+        if not (rows[:, hidden] != 0).any():
+            verdicts.append((figure.name, True, ""))
+            continue
+        reach = rows @ a
+        if ((reach < row_lower - TOLERANCE) | (reach > row_upper + TOLERANCE)).any():
+            raise ValueError(f"figure {figure.name!r} does not hold for table "
+                             f"{protected.table!r}'s true values: is it computed from them?")
+        trial = (np.vstack([kept[0], rows]), np.r_[kept[1], row_lower],
+                 np.r_[kept[2], row_upper])
+        low, up = _attack(a, model.relations, hidden, *trial)
+        short = hidden & ((up < a + up_req - TOLERANCE) | (low > a - low_req + TOLERANCE))
+        if short.any():
+            verdicts.append((figure.name, False, "/".join(model.keys[np.argmax(short)])))
+            continue
+        kept, lower, upper = trial, low, up
+        verdicts.append((figure.name, True, ""))
+    derived = pd.DataFrame(verdicts, columns=["name", "published", "narrows"]).astype(
+        {"name": str, "published": bool, "narrows": str})
+    audit = protected.audit.assign(lower=lower[hidden] * scale, upper=upper[hidden] * scale)
+    audit["ok"] = ((audit["upper"] >= audit["value"] + audit["protection_upper"]
+                    - TOLERANCE * scale)
+                   & (audit["lower"] <= audit["value"] - audit["protection_lower"]
+                      + TOLERANCE * scale))
+    log.derived_published[protected.table] += int(derived["published"].sum())
+    log.derived_withheld += [(protected.table, name)
+                             for name in derived.loc[~derived["published"], "name"]]
+    if log.audits.get(protected.table) is protected.audit:
+        log.audits[protected.table] = audit
+    return replace(protected, audit=audit, derived=derived)
+
+
+def protect_panel_ratio(numerator: pd.Series, denominator: pd.Series, ratio: float, *,
+                        rules: DisclosureRules, log: DisclosureLog, table: str, name: str,
+                        decimals: int = 1, offset: float = 0.0) -> bool:
+    """Whether a ratio over a panel of members may be printed: the numerator's values over the
+    denominator's, each summed over the members in both (`numerator`, `denominator`: member ->
+    value). A like-for-like change is this quarter over the base quarter, printed less 1
+    (`offset` 1) as a percentage with `decimals`.
+
+    Beside the published totals (over all members of each), a panel's ratio gives back what
+    the members outside the panel contributed: a member that reported only this quarter is
+    the published total less (1 + change) times the base quarter's. So the panel is a table
+    of its own: each total (published, as the edition publishes it) split into its panel and
+    outside parts (hidden), with the ratio audited on it by `audit_derived`. True only if the
+    totals stay published there and the ratio narrows no part below its protection.
+    """
+    members = set(numerator.index) & set(denominator.index)
+    contributions = pd.DataFrame(
+        [(side, "panel" if member in members else "outside", str(member), float(value))
+         for side, values in (("numerator", numerator), ("denominator", denominator))
+         for member, value in values.items()],
+        columns=["side", "part", "member_id", "value"])
+    scratch = DisclosureLog()
+    protected = protect_table(contributions, rules=rules, log=scratch, table=table, row="side",
+                              col="part", totals=("part",),
+                              forced=[(side, part) for side in ("numerator", "denominator")
+                                      for part in ("panel", "outside")])
+    low, high = printed_bounds(100.0 * (ratio - offset), decimals)
+    figure = LinearFigure(name, ((("numerator", "panel"), 1.0),), offset + low / 100.0,
+                          offset + high / 100.0, ((("denominator", "panel"), 1.0),))
+    published = (not {("numerator", TOTAL), ("denominator", TOTAL)} & protected.hidden
+                 and bool(audit_derived(protected, [figure], scratch).derived["published"].all()))
+    if published:
+        log.derived_published[table] += 1
+    else:
+        log.derived_withheld.append((table, name))
+    return published
+
+
+def _figure_rows(figure: LinearFigure, index: dict[CellKey, int], scale: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A figure as two rows over the table's cells, in units of the table's scale:
+    numerator - lower * denominator >= 0 and numerator - upper * denominator <= 0."""
+    def vector(terms: Terms) -> np.ndarray:
+        out = np.zeros(len(index))
+        for key, coefficient in terms:
+            if _key(key) not in index:
+                raise ValueError(f"figure {figure.name!r}: no cell {key} in the table")
+            out[index[_key(key)]] += coefficient
+        return out
+
+    numerator = vector(figure.numerator)
+    if figure.denominator:
+        denominator = vector(figure.denominator)
+        return (np.vstack([numerator - figure.lower * denominator,
+                           numerator - figure.upper * denominator]),
+                np.array([0.0, -highspy.kHighsInf]), np.array([highspy.kHighsInf, 0.0]))
+    return (np.vstack([numerator, numerator]),
+            np.array([figure.lower / scale, -highspy.kHighsInf]),
+            np.array([highspy.kHighsInf, figure.upper / scale]))
+
+
+def _attack(a: np.ndarray, relations: np.ndarray, hidden: np.ndarray, rows: np.ndarray,
+            row_lower: np.ndarray, row_upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of every hidden cell given the published cells, the relations and the
+    published figures' rows (row_lower <= rows @ cells <= row_upper); published cells: their
+    value. One model, one objective per LP; upper inf where the maximum is unbounded."""
+    lower, upper = a.copy(), a.copy()
+    cells = np.flatnonzero(hidden)
+    if not cells.size:
+        return lower, upper
+    equal = relations[(relations[:, cells] != 0).any(axis=1)]
+    known = ~hidden
+    rhs = -(equal[:, known] @ a[known])
+    shift = rows[:, known] @ a[known]
+    solver = _model(_highs(), np.zeros(len(cells)), np.zeros(len(cells)),
+                    np.full(len(cells), highspy.kHighsInf),
+                    np.vstack([equal[:, cells], rows[:, cells]]),
+                    np.r_[rhs, row_lower - shift], np.r_[rhs, row_upper - shift])
+    for column, t in enumerate(cells):
+        for direction, bound in ((1.0, upper), (-1.0, lower)):
+            solver.changeColCost(column, -direction)
+            solver.run()
+            status = solver.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                bound[t] = np.asarray(solver.getSolution().col_value)[column]
+            elif direction > 0 and status in (highspy.HighsModelStatus.kUnbounded,
+                                              highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                bound[t] = np.inf  # the true table is feasible: unbounded, not infeasible
+            else:
+                raise RuntimeError("attacker LP failed: " + solver.modelStatusToString(status))
+            solver.changeColCost(column, 0.0)
+    return lower, upper
 
 
 # -- the table and its cells ---------------------------------------------------------------
