@@ -8,6 +8,8 @@ plan expects are late. What is kept is rule counts and keys (member, period, ind
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,8 +39,15 @@ from great_expectations.render.renderer.renderer import renderer
 from checks.expectations import severity_of
 from checks.validation import SUITES_DIR, load_suite_definition
 from transforms.completeness import completeness, period_months
-from transforms.periods import quarter_of, shift_quarter
+from transforms.periods import month_period, parse_period, quarter_of, shift_quarter
 from transforms.sql_files import sql
+from transforms.warehouse import (
+    changed_member_quarters,
+    latest_submission_id,
+    record_refresh,
+    reference_fingerprint,
+    refresh_state,
+)
 
 SUITE = "warehouse"
 # The frames the suite's rules read (meta.batch), and the keys GX names failing rows by:
@@ -49,6 +58,7 @@ BATCH_KEYS = {
 }
 OVERDUE_RULE = "period_overdue"
 FLAG_COLUMNS = ["rule", "severity", "member_id", "period", "indicator"]
+STEP = "warehouse_suite"  # its row in refresh_state
 
 
 # ------------------------------------------------------------------ the custom expectation
@@ -158,9 +168,13 @@ def run_suite(context, suite, frame: pd.DataFrame, *, run_id: RunIdentifier,
 # ------------------------------------------------------------------ the frames the rules read
 
 
-def current_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every member's indicator totals (dimension '') in the current_observations mart."""
-    return con.execute(sql("current_totals")).df()
+def current_totals(con: duckdb.DuckDBPyConnection,
+                   member_periods: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Every member's indicator totals (dimension '') in the current_observations mart, or only
+    those of the (member, period) pairs given."""
+    scope = None if member_periods is None else [
+        {"member_id": member, "period": period} for member, period in member_periods]
+    return con.execute(sql("current_totals"), {"member_periods": scope}).df()
 
 
 def member_period_totals(totals: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
@@ -236,12 +250,19 @@ class WarehouseRuleResult:
 
 @dataclass
 class WarehouseValidation:
-    """Per-rule results, the keys each rule flagged, and the completeness of recent quarters."""
+    """Per-rule results, the keys each rule flagged, and the completeness of recent quarters.
+
+    `reads_up_to` is the last submission the run reflects and `fingerprint` the reference data
+    and suite it ran under: stored beside the results, they let the next night judge only what
+    changed since.
+    """
 
     results: list[WarehouseRuleResult]
     flagged: pd.DataFrame        # rule, severity, member_id, period, indicator
     completeness: pd.DataFrame   # see completeness()
     suite_results: list[Any] = field(default_factory=list)  # GX results, for Data Docs
+    reads_up_to: int | None = None
+    fingerprint: str | None = None
 
 
 def _flags_of(item, expectation: dict, severity: str) -> list[tuple]:
@@ -253,26 +274,27 @@ def _flags_of(item, expectation: dict, severity: str) -> list[tuple]:
             for row in item.result.get("unexpected_index_list") or []]
 
 
-def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, today: date,
-                        suites_dir: Path = SUITES_DIR) -> WarehouseValidation:
-    """Run checks/suites/warehouse.json over the observations current at `as_of`.
+def suite_fingerprint(con: duckdb.DuckDBPyConnection, definition: dict) -> str:
+    """Reference data and suite: verdicts reached under other ones may differ, so judge all."""
+    digest = hashlib.sha256(reference_fingerprint(con).encode())
+    digest.update(json.dumps(definition, sort_keys=True).encode())
+    return digest.hexdigest()
 
-    The rules read the current_observations mart, so the marts are refreshed as of `as_of`
-    first (the nightly flow does so). Completeness covers the quarter of `today` and the one
-    before it.
-    """
-    definition = load_suite_definition(SUITE, suites_dir)
-    meta = definition["meta"]
-    totals = current_totals(con)
+
+def _rule_frames(con: duckdb.DuckDBPyConnection, totals: pd.DataFrame, meta: dict
+                 ) -> dict[str, pd.DataFrame]:
     indicators = [row[0] for row in con.execute(
         "select indicator from indicators order by indicator").fetchall()]
     series_breaks = con.execute("select indicator, member_id, period from series_breaks").df()
-    frames = {
+    return {
         "member_period_totals": member_period_totals(totals, indicators),
-        "indicator_totals": indicator_totals(totals, series_breaks,
-                                             **meta["plausibility"]),
+        "indicator_totals": indicator_totals(totals, series_breaks, **meta["plausibility"]),
     }
 
+
+def _judge(frames: dict[str, pd.DataFrame], definition: dict, as_of: datetime
+           ) -> tuple[dict[str, WarehouseRuleResult], list[tuple], list[Any]]:
+    """Run the suite's rules over their frames under GX: results by rule, flags, GX results."""
     by_rule = {e["meta"]["rule"]: e for e in definition["expectations"]}
     if unknown := {e["meta"].get("batch") for e in by_rule.values()} - set(BATCH_KEYS):
         raise ValueError(f"suite {SUITE}: meta.batch must be one of {sorted(BATCH_KEYS)}, "
@@ -284,7 +306,7 @@ def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, toda
         expectations = [e for e in definition["expectations"] if e["meta"]["batch"] == batch]
         if not expectations:
             continue
-        suite = expectation_suite(f"{SUITE}.{batch}", expectations, meta)
+        suite = expectation_suite(f"{SUITE}.{batch}", expectations, definition["meta"])
         suite_result = run_suite(context, suite, frames[batch], run_id=run_id, result_format={
             "result_format": "COMPLETE", "unexpected_index_column_names": keys,
             "partial_unexpected_count": 20, "include_unexpected_rows": False})
@@ -296,24 +318,120 @@ def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, toda
             results[expectation["meta"]["rule"]] = WarehouseRuleResult(
                 SUITE, expectation["meta"]["rule"], severity, count == 0, count)
             flags += _flags_of(item, expectation, severity)
+    return results, flags, suite_results
 
+
+def _overdue(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date
+             ) -> tuple[pd.DataFrame, list[tuple]]:
+    """Completeness of the quarter of `today` and the one before, and its overdue periods."""
     quarter = quarter_of(today)
     coverage = pd.concat([
         completeness(con, q, as_of=as_of, today=today)
         for q in (shift_quarter(quarter, -1), quarter)], ignore_index=True)
     overdue = coverage.loc[coverage["state"] == "overdue"]
-    flags += [(OVERDUE_RULE, "warning", m, p, i) for m, p, i in zip(
+    return coverage, [(OVERDUE_RULE, "warning", m, p, i) for m, p, i in zip(
         overdue["member_id"], overdue["period"], overdue["indicator"], strict=True)]
-    ordered = [results[rule] for rule in by_rule if rule in results]
-    ordered.append(WarehouseRuleResult(SUITE, OVERDUE_RULE, "warning", overdue.empty,
+
+
+def run_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime, today: date,
+                        suites_dir: Path = SUITES_DIR) -> WarehouseValidation:
+    """Run checks/suites/warehouse.json over the observations current at `as_of`.
+
+    The rules read the current_observations mart, so the marts are refreshed as of `as_of`
+    first (the nightly flow does so). Completeness covers the quarter of `today` and the one
+    before it.
+    """
+    definition = load_suite_definition(SUITE, suites_dir)
+    fingerprint = suite_fingerprint(con, definition)  # before GX adds its ids to the entries
+    reads_up_to = latest_submission_id(con)
+    frames = _rule_frames(con, current_totals(con), definition["meta"])
+    results, flags, suite_results = _judge(frames, definition, as_of)
+    coverage, overdue = _overdue(con, as_of, today)
+    ordered = [results[e["meta"]["rule"]] for e in definition["expectations"]]
+    ordered.append(WarehouseRuleResult(SUITE, OVERDUE_RULE, "warning", not overdue,
                                        len(overdue)))
-    flagged = pd.DataFrame(flags, columns=FLAG_COLUMNS).astype("str")
-    return WarehouseValidation(ordered, flagged, coverage, suite_results)
+    flagged = pd.DataFrame(flags + overdue, columns=FLAG_COLUMNS).astype("str")
+    return WarehouseValidation(ordered, flagged, coverage, suite_results, reads_up_to,
+                               fingerprint)
+
+
+def run_changed_warehouse_suite(con: duckdb.DuckDBPyConnection, *, as_of: datetime,
+                                today: date, suites_dir: Path = SUITES_DIR
+                                ) -> WarehouseValidation:
+    """The suite's verdicts as a full run would give them, judging only what changed.
+
+    The member-quarters changed since the last stored run (as the marts see them, so refresh
+    those first) are judged again, with the trailing months after each, whose plausibility
+    compares against them; every other verdict is the last run's. The overdue rule depends on
+    today and covers two quarters of the reporting plan, so it runs whole (cheap). A full run
+    instead when there is no stored run to start from, the reference data or suite changed,
+    a rule passes with `mostly` (a count no longer says success), or `as_of` goes back.
+    """
+    definition = load_suite_definition(SUITE, suites_dir)
+    fingerprint = suite_fingerprint(con, definition)
+    state = refresh_state(con, STEP)
+    if (state is None or state.fingerprint != fingerprint or as_of < state.as_of
+            or any("mostly" in e["kwargs"] for e in definition["expectations"])):
+        return run_warehouse_suite(con, as_of=as_of, today=today, suites_dir=suites_dir)
+    reads_up_to = latest_submission_id(con)
+    judged, read = _scopes(changed_member_quarters(con, state.last_submission_id),
+                           definition["meta"]["plausibility"]["trailing_months"])
+    flags, suite_results = [], []
+    if judged:
+        frames = {batch: _within(frame, judged) for batch, frame in _rule_frames(
+            con, current_totals(con, sorted(read)), definition["meta"]).items()}
+        _, flags, suite_results = _judge(frames, definition, as_of)
+    coverage, overdue = _overdue(con, as_of, today)
+
+    before = con.execute(sql("warehouse_run_flags"), {"run_at": state.as_of, "suite": SUITE}
+                         ).df().astype("str")
+    still = before.loc[(before["rule"] != OVERDUE_RULE) & ~_within(before, judged, mask=True)]
+    flagged = pd.concat([still, pd.DataFrame(flags + overdue, columns=FLAG_COLUMNS).astype(
+        "str")], ignore_index=True)
+    counts = flagged["rule"].value_counts()
+    severities = {e["meta"]["rule"]: severity_of(e) for e in definition["expectations"]}
+    severities[OVERDUE_RULE] = "warning"
+    results = [WarehouseRuleResult(SUITE, rule, severity, int(counts.get(rule, 0)) == 0,
+                                   int(counts.get(rule, 0)))
+               for rule, severity in severities.items()]
+    return WarehouseValidation(results, flagged, coverage, suite_results, reads_up_to,
+                               fingerprint)
+
+
+def _periods_between(first_month: int, last_month: int) -> list[str]:
+    """Every month, and every quarter starting, from `first_month` to `last_month`."""
+    months = [month_period(m).text for m in range(first_month, last_month + 1)]
+    quarters = [month_period(m).quarter for m in range(first_month, last_month + 1) if m % 3 == 0]
+    return months + quarters
+
+
+def _scopes(member_quarters: list[tuple[str, str]], trailing_months: int
+            ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(judged, read): the member-periods whose verdicts a change to these member-quarters can
+    alter (the quarter and the `trailing_months` after it, judged against it), and the
+    member-periods judging them reads (their own trailing months before, and the breaks of a
+    last quarter's months)."""
+    judged, read = set(), set()
+    for member, quarter in member_quarters:
+        span = parse_period(quarter)
+        judged |= {(member, p) for p in _periods_between(
+            span.first_month, span.last_month + trailing_months)}
+        read |= {(member, p) for p in _periods_between(
+            span.first_month - trailing_months, span.last_month + trailing_months + 2)}
+    return judged, read
+
+
+def _within(frame: pd.DataFrame, member_periods: set[tuple[str, str]], *, mask: bool = False):
+    """The rows of `frame` whose (member_id, period) is among `member_periods` (or the mask)."""
+    inside = pd.Series([key in member_periods for key in zip(
+        frame["member_id"], frame["period"], strict=True)], index=frame.index, dtype=bool)
+    return inside if mask else frame.loc[inside].reset_index(drop=True)
 
 
 def store_results(con: duckdb.DuckDBPyConnection, validation: WarehouseValidation,
                   run_at: datetime) -> None:
-    """Append the run's rule counts to validation_results and its keys to warehouse_flags."""
+    """Append the run's rule counts to validation_results and its keys to warehouse_flags, and
+    record how far it read (for the next night's changed run)."""
     results = pd.DataFrame([r.__dict__ for r in validation.results],
                            columns=["suite", "rule", "severity", "success", "unexpected_count"])
     flags = validation.flagged.assign(suite=SUITE)
@@ -323,6 +441,8 @@ def store_results(con: duckdb.DuckDBPyConnection, validation: WarehouseValidatio
     try:
         con.execute(sql("insert_warehouse_results"), {"run_at": run_at})
         con.execute(sql("insert_warehouse_flags"), {"run_at": run_at})
+        if validation.reads_up_to is not None:
+            record_refresh(con, STEP, run_at, validation.reads_up_to, validation.fingerprint)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

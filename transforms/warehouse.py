@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,6 +122,51 @@ def build_table(
     """Build table `name` from transforms/sql/<name>.sql (a bare select) with bind parameters."""
     kind = "temp table" if temp else "table"
     con.execute(f"create or replace {kind} {name} as\n{sql(name)}", params or {})
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """How far a step has read: the last submission it reflects, as of when, with what rules."""
+
+    as_of: datetime
+    last_submission_id: int
+    fingerprint: str
+
+
+def changed_member_quarters(con: duckdb.DuckDBPyConnection, since: int
+                            ) -> list[tuple[str, str]]:
+    """(member, quarter) of every observation added or closed by submissions after `since`."""
+    return [tuple(row) for row in con.execute(sql("changed_member_quarters"),
+                                              {"since": since}).fetchall()]
+
+
+def latest_submission_id(con: duckdb.DuckDBPyConnection) -> int:
+    [(last,)] = con.execute("select coalesce(max(submission_id), 0) from submissions").fetchall()
+    return last
+
+
+def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The SHA-256 of the reference files last loaded (empty before the first load)."""
+    latest = con.execute(
+        "select files_sha256 from reference_versions order by loaded_at desc limit 1"
+    ).fetchall()
+    return latest[0][0] if latest else ""
+
+
+def refresh_state(con: duckdb.DuckDBPyConnection, step: str) -> RefreshState | None:
+    """How far `step` has read, or None if it never ran (or ran before steps were recorded)."""
+    con.execute(sql("create_refresh_state"))
+    found = con.execute("select as_of, last_submission_id, fingerprint from refresh_state "
+                        "where step = ?", [step]).fetchall()
+    return RefreshState(*found[0]) if found else None
+
+
+def record_refresh(con: duckdb.DuckDBPyConnection, step: str, as_of: datetime,
+                   last_submission_id: int, fingerprint: str) -> None:
+    con.execute(sql("create_refresh_state"))
+    con.execute(sql("record_refresh"), {"step": step, "as_of": as_of,
+                                        "last_submission_id": last_submission_id,
+                                        "fingerprint": fingerprint})
 
 
 def snapshot_path(settings: Settings) -> Path:

@@ -1,9 +1,13 @@
 -- Observations as the data stood at $as_of: loaded by then and not yet replaced by a correction.
+-- $member_quarters (a list of {member_id, quarter}) limits it to those; null: every one.
 with observations_then as (
     select *
     from observations
     where valid_from <= $as_of
       and (valid_to is null or valid_to > $as_of)
+      and ($member_quarters is null or (member_id, quarter) in (
+          select scope.member_id, scope.quarter
+          from (select unnest($member_quarters) as scope)))
 )
 
 select

@@ -1,9 +1,12 @@
 -- Coalition totals per quarter and cell for additive indicators, from complete member quarters,
 -- with the contributions that disclosure control needs (how many members, the largest two).
+-- $member_quarters (a list of {member_id, quarter}) limits it to their quarters; null: all.
 with complete_values as (
     select *
     from quarterly_member_values
     where is_additive and is_complete and value is not null
+      and ($member_quarters is null
+           or quarter in (select unnest($member_quarters).quarter))
 ),
 
 ranked as (

@@ -1,7 +1,12 @@
 -- Each member's value per quarter and cell. Additive indicators add their months; non-additive
 -- ones (medians, distinct counts) are never summed: the quarter shows the median of its months.
+-- $member_quarters (a list of {member_id, quarter}) limits it to those; null: every one.
 with current_values as (
-    select * from current_observations
+    select *
+    from current_observations
+    where $member_quarters is null or (member_id, quarter) in (
+        select scope.member_id, scope.quarter
+        from (select unnest($member_quarters) as scope))
 ),
 
 indicator_rules as (

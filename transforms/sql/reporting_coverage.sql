@@ -1,7 +1,11 @@
 -- Per quarter, member and indicator: was it expected under the reporting plan, did it arrive
--- complete. Quarters span those that hold any current observation.
+-- complete. Quarters span those that hold any current observation ($member_quarters, a list of
+-- {member_id, quarter}, limits it to their quarters; null: all).
 with quarter_span as (
-    select distinct quarter from current_observations
+    select distinct quarter
+    from current_observations
+    where $member_quarters is null
+       or quarter in (select unnest($member_quarters).quarter)
 ),
 
 expected as (
@@ -26,6 +30,7 @@ received as (
     select quarter, member_id, indicator, bool_or(is_complete) as is_complete
     from quarterly_member_values
     where dimension = ''
+      and quarter in (select quarter from quarter_span)
     group by all
 )
 
