@@ -3,7 +3,9 @@ come out exactly as a full rebuild makes them, row for row, on real DuckDB files
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,7 @@ from transforms import nightly
 from transforms.inbox import Arrival
 from transforms.intake import Submission, examine, validate
 from transforms.marts import MARTS, refresh_changed, refresh_marts
-from transforms.warehouse import load_reference, migrate
+from transforms.warehouse import load_reference, migrate, publish_snapshot, snapshot_path
 
 TODAY = date(2026, 2, 20)
 HEADER = "member_id,period,indicator,dimension,category,value,unit,status,note\n"
@@ -120,36 +122,60 @@ def stored_run(con: duckdb.DuckDBPyConnection, run_at: datetime) -> dict[str, li
     return found
 
 
+def snapshot_rows(settings) -> dict[str, list[tuple]]:
+    """Every table of the readers' snapshot, every row."""
+    with duckdb.connect(str(snapshot_path(settings)), read_only=True) as con:
+        names = [row[0] for row in con.execute(
+            "select table_name from duckdb_tables() order by all").fetchall()]
+        return {name: rows(con, f"select * from {name}") for name in names}
+
+
+def published(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "efc.warehouse"]
+
+
 @pytest.fixture
-def night(tmp_path, catalogue):
-    """A warehouse with its history refreshed and judged in full, then tonight's files loaded:
-    (path, as_of of tonight's refresh)."""
-    path = tmp_path / "warehouse.duckdb"
-    con = open_warehouse(path)
+def night(workspace, catalogue):
+    """A warehouse with its history refreshed, judged and published in full, then tonight's
+    files loaded: (settings, as_of of tonight's refresh)."""
+    workspace.ensure_folders()
+    con = open_warehouse(workspace.warehouse_path)
     load(con, history_files(), catalogue)
     history_at = datetime.now(UTC)
     refresh_marts(con, history_at)
     store_results(con, run_warehouse_suite(con, as_of=history_at, today=TODAY), history_at)
+    publish_snapshot(con, workspace)
     load(con, tonight_files(), catalogue)
     con.close()
-    return path, datetime.now(UTC) + timedelta(seconds=1)
+    return workspace, datetime.now(UTC) + timedelta(seconds=1)
 
 
-def test_a_night_refreshed_incrementally_equals_a_full_rebuild(night, tmp_path):
-    path, as_of = night
-    full_path = tmp_path / "full.duckdb"
-    shutil.copyfile(path, full_path)
+@pytest.fixture
+def full_rebuild(night, tmp_path):
+    """The same warehouse after tonight's load, rebuilt in full and copied whole to its
+    snapshot: (settings, every mart and stored verdict, every snapshot table)."""
+    settings, as_of = night
+    full = dataclasses.replace(settings, home=tmp_path / "full")
+    full.home.mkdir()
+    shutil.copyfile(settings.warehouse_path, full.warehouse_path)
+    with duckdb.connect(str(full.warehouse_path)) as con:
+        refresh_marts(con, as_of)
+        store_results(con, run_warehouse_suite(con, as_of=as_of, today=TODAY), as_of)
+        publish_snapshot(con, full, full=True)
+        return full, stored_run(con, as_of), snapshot_rows(full)
 
-    with duckdb.connect(str(full_path)) as full:
-        refresh_marts(full, as_of)
-        store_results(full, run_warehouse_suite(full, as_of=as_of, today=TODAY), as_of)
-        expected = stored_run(full, as_of)
 
-    with duckdb.connect(str(path)) as con:
+def test_a_night_refreshed_incrementally_equals_a_full_rebuild(night, full_rebuild, caplog):
+    settings, as_of = night
+    _, expected, expected_snapshot = full_rebuild
+    caplog.set_level(logging.INFO, logger="efc.warehouse")
+    with duckdb.connect(str(settings.warehouse_path)) as con:
         refreshed = refresh_changed(con, as_of)
         validation = run_changed_warehouse_suite(con, as_of=as_of, today=TODAY)
         store_results(con, validation, as_of)
+        publish_snapshot(con, settings)
         got = stored_run(con, as_of)
+    assert published(caplog) == ["readers' snapshot updated with the changes since the last"]
 
     # Only tonight's member-quarters were rebuilt; the rules judged only their member-periods.
     assert refreshed == [("hl-north", "2025-Q3"), ("hl-north", "2025-Q4"),
@@ -166,13 +192,34 @@ def test_a_night_refreshed_incrementally_equals_a_full_rebuild(night, tmp_path):
     assert ("value_plausible_against_history", "le-alpha", "2025-Q4") in flags  # new quarter
     for table, table_rows in expected.items():
         assert got[table] == table_rows, table
-        assert table_rows or table == "warehouse_flags", f"{table} is empty: nothing compared"
+        assert table_rows, f"{table} is empty: nothing compared"
+    snapshot = snapshot_rows(settings)
+    assert snapshot.keys() == expected_snapshot.keys()
+    for table, table_rows in expected_snapshot.items():
+        assert snapshot[table] == table_rows, table
 
 
-def test_a_changed_suite_or_reference_judges_everything_again(night, tmp_path):
+def test_a_snapshot_that_does_not_match_is_copied_whole(night, full_rebuild, caplog):
+    """A snapshot missing a row (or from another warehouse): the delta would not make it the
+    warehouse, so it is copied whole, and readers still get exactly the warehouse."""
+    settings, as_of = night
+    *_, expected_snapshot = full_rebuild
+    with duckdb.connect(str(snapshot_path(settings))) as old:
+        old.execute("delete from observations where period = '2024-01'")
+    caplog.set_level(logging.INFO, logger="efc.warehouse")
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        refresh_changed(con, as_of)
+        store_results(con, run_changed_warehouse_suite(con, as_of=as_of, today=TODAY), as_of)
+        publish_snapshot(con, settings)
+    assert published(caplog) == ["readers' snapshot copied whole from the warehouse"]
+    assert snapshot_rows(settings) == expected_snapshot
+    assert not list(settings.home.glob("*.partial-*"))
+
+
+def test_with_no_record_of_the_last_refresh_everything_is_rebuilt(night):
     """With no stored run the changed run is a full one; with one it runs on the night only."""
-    path, as_of = night
-    with duckdb.connect(str(path)) as con:
+    settings, as_of = night
+    with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("delete from refresh_state")
         assert refresh_changed(con, as_of) is None  # no record of the marts: rebuilt whole
         validation = run_changed_warehouse_suite(con, as_of=as_of, today=TODAY)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from transforms.catalogue import REFERENCE_FILES, catalogue_version, read_refere
 from transforms.sql_files import sql
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+log = logging.getLogger("efc.warehouse")
 
 
 class WarehouseBusy(RuntimeError):
@@ -51,13 +54,21 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     front of it turns that into a wait and a message an operator can act on.
     """
     with writer_lock(settings):
-        con = duckdb.connect(str(settings.warehouse_path))
+        con = duckdb.connect(str(settings.warehouse_path), config=writer_config(settings))
         try:
             migrate(con)
             load_reference(con, settings.reference_dir)
             yield con
         finally:
             con.close()
+
+
+def writer_config(settings: Settings) -> dict[str, str | int]:
+    """The writer's DuckDB limits: EFC_DUCKDB_MEMORY_LIMIT, and EFC_DUCKDB_THREADS if set."""
+    config: dict[str, str | int] = {"memory_limit": settings.duckdb_memory_limit}
+    if settings.duckdb_threads:
+        config["threads"] = settings.duckdb_threads
+    return config
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -173,31 +184,136 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.home / "warehouse.snapshot.duckdb"
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
-    """Copy the committed warehouse to a file readers open, replaced atomically.
+def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings, *,
+                     full: bool = False) -> Path:
+    """Bring the file readers open up to the committed warehouse, replaced atomically.
 
     DuckDB lets no other process open a file held for writing, not even read-only; readers
-    (an assessment during a nightly ingest) use this snapshot instead. A copy that fails (a
-    full disk) is removed, so it neither fills the disk further nor lies around; readers keep
-    the previous snapshot.
+    (an assessment during a nightly ingest) use this snapshot instead. A copy of the last
+    snapshot takes what changed since it was published (`update_snapshot`), so a night costs
+    what it changed rather than the whole history; a snapshot that is missing, from older
+    migrations or does not match (and `full`) is copied whole from the warehouse instead.
+    Readers never see a half-written file: the new snapshot is written beside the old one and
+    renamed over it. A copy that fails (a full disk) is removed, so it neither fills the disk
+    further nor lies around; readers keep the previous snapshot.
     """
     target = snapshot_path(settings)
     partial = target.with_suffix(f".partial-{os.getpid()}")
-    partial.unlink(missing_ok=True)
-    source = con.execute("select current_database()").fetchone()[0]
+    leftovers = (partial, partial.with_name(partial.name + ".wal"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    source = con.execute("select current_database()").fetchall()[0][0]
     quoted = str(partial).replace("'", "''")
     try:
-        con.execute(f"attach '{quoted}' as snapshot_copy")
-        try:
-            con.execute(f'copy from database "{source}" to snapshot_copy')
-        finally:
-            con.execute("detach snapshot_copy")
+        updated = False
+        if not full and snapshot_is_current(target):
+            shutil.copyfile(target, partial)
+            con.execute(f"attach '{quoted}' as snapshot_copy")
+            try:
+                updated = update_snapshot(con, "snapshot_copy")
+            finally:
+                con.execute("detach snapshot_copy")
+            if not updated:
+                for leftover in leftovers:
+                    leftover.unlink(missing_ok=True)
+        if not updated:
+            con.execute(f"attach '{quoted}' as snapshot_copy")
+            try:
+                con.execute(f'copy from database "{source}" to snapshot_copy')
+            finally:
+                con.execute("detach snapshot_copy")
+        log.info("readers' snapshot %s", "updated with the changes since the last"
+                 if updated else "copied whole from the warehouse")
         os.replace(partial, target)
     except BaseException:
-        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         raise
     return target
+
+
+# Tables that only grow, and how to tell their rows added since a snapshot (`snapshot` is its
+# alias, `since` the last submission it holds); every other table is copied whole.
+APPENDED = {
+    "validation_results": "submission_id > $since or (submission_id is null and run_at > ("
+                          "select coalesce(max(run_at), '-infinity') from {snapshot}."
+                          "validation_results where submission_id is null))",
+    "warehouse_flags": "run_at > (select coalesce(max(run_at), '-infinity') "
+                       "from {snapshot}.warehouse_flags)",
+}
+# Tables whose rows of some keys change: observations (a correction adds rows and closes
+# those of its member, period and indicator) and the marts (rebuilt per member-quarter).
+OBSERVATION_KEYS = ("(member_id, period, indicator) in (select member_id, period, indicator "
+                    "from observations where submission_id > $since)")
+MEMBER_QUARTERS = ("(member_id, quarter) in (select member_id, quarter from observations "
+                   "where submission_id > $since)")
+QUARTERS = "quarter in (select quarter from observations where submission_id > $since)"
+REKEYED = {
+    "observations": OBSERVATION_KEYS,
+    "current_observations": MEMBER_QUARTERS,
+    "quarterly_member_values": MEMBER_QUARTERS,
+    "quarterly_indicator_totals": QUARTERS,
+    "reporting_coverage": QUARTERS,
+}
+
+
+def update_snapshot(con: duckdb.DuckDBPyConnection, snapshot: str) -> bool:
+    """Apply to the attached snapshot what changed in the warehouse since it was published, in
+    one transaction; False (and nothing applied) when it cannot be done exactly.
+
+    It holds the warehouse as it stood: its last submission says which observations changed
+    since, its refresh_state which member-quarters of the marts, and that they were built
+    under the same reference data and SQL. It cannot when the tables differ, the marts were rebuilt
+    under other rules, or, once applied, any table's row count differs from the warehouse's.
+    """
+    def tables(database: str) -> set[str]:
+        return {row[0] for row in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'main' and not temporary", [database]).fetchall()}
+
+    here = con.execute("select current_database()").fetchall()[0][0]
+    names = tables(here)
+    if names != tables(snapshot) or "refresh_state" not in names:
+        return False
+    marts_then = con.execute(f"select last_submission_id, fingerprint from {snapshot}."
+                             "refresh_state where step = 'marts'").fetchall()
+    marts_now = refresh_state(con, "marts")
+    if not marts_then or marts_now is None or marts_then[0][1] != marts_now.fingerprint:
+        return False
+    [(since,)] = con.execute(f"select coalesce(max(submission_id), 0) from {snapshot}."
+                             "submissions").fetchall()
+    marts_since = marts_then[0][0]  # its marts may lag its submissions (a crashed night)
+    if marts_now.last_submission_id < marts_since:
+        return False
+    con.execute("begin transaction")
+    try:
+        for name in sorted(names):
+            target = f"{snapshot}.{name}"
+            if name in REKEYED:
+                keys = {"since": since if name == "observations" else marts_since}
+                con.execute(f"delete from {target} where {REKEYED[name]}", keys)
+                con.execute(f"insert into {target} by name select * from {name} "
+                            f"where {REKEYED[name]}", keys)
+            elif name in APPENDED:
+                condition = APPENDED[name].format(snapshot=snapshot)
+                con.execute(f"insert into {target} by name select * from {name} "
+                            f"where {condition}", {"since": since} if "$since" in condition
+                            else {})
+            else:
+                con.execute(f"delete from {target}")
+                con.execute(f"insert into {target} by name select * from {name}")
+        if any(_count(con, name) != _count(con, f"{snapshot}.{name}") for name in names):
+            con.execute("rollback")
+            return False
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return True
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
 def snapshot_is_current(path: Path) -> bool:
