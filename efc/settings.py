@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+
+# DuckDB's own spelling of a memory size: 1GB, 512MB, 1.5GiB.
+MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 WORKSPACE_UMASK = 0o077  # files 0600, folders 0700: the workspace holds member-level data
 
@@ -38,6 +42,13 @@ def _int_from_env(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _memory_from_env(name: str, default: str) -> str:
+    raw = os.environ.get(name) or default
+    if not MEMORY_SIZE.match(raw.strip()):
+        raise SettingsError(f"{name}={raw!r} is not a memory size such as 1GB or 512MB")
+    return raw.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the workspace lives and the limits a submission must respect.
@@ -56,6 +67,11 @@ class Settings:
     # A file in the drop folder modified more recently than this may still be being written.
     settle_s: int = 60
     inbox_read_only: bool = False  # a folder given with --inbox: read, never changed
+    # The writer's DuckDB: at most this much memory (it spills to disk beyond), so a night on a
+    # 5M-observation history stays under 2 GB for the whole process; and its threads (None:
+    # one per core), each of which holds buffers of its own.
+    duckdb_memory_limit: str = "1GB"
+    duckdb_threads: int | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +87,8 @@ class Settings:
             lock_timeout_s=_int_from_env("EFC_LOCK_TIMEOUT_S", 60),
             workers=_int_from_env("EFC_WORKERS", os.cpu_count() or 1),
             settle_s=_int_from_env("EFC_SETTLE_S", 60, minimum=0),
+            duckdb_memory_limit=_memory_from_env("EFC_DUCKDB_MEMORY_LIMIT", "1GB"),
+            duckdb_threads=_int_from_env("EFC_DUCKDB_THREADS", 0, minimum=0) or None,
         )
         if not (settings.reference_dir / "members.csv").is_file():
             raise SettingsError(

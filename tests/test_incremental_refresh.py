@@ -234,3 +234,18 @@ def test_with_no_record_of_the_last_refresh_everything_is_rebuilt(night):
         assert not again.suite_results
         assert [(r.rule, r.unexpected_count) for r in again.results] == \
             [(r.rule, r.unexpected_count) for r in full.results]
+
+
+def test_the_writer_keeps_to_its_memory_limit(workspace, monkeypatch):
+    from efc.settings import Settings, SettingsError
+    from transforms.warehouse import writer
+
+    monkeypatch.setenv("EFC_DUCKDB_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("EFC_DUCKDB_THREADS", "1")
+    settings = Settings.from_env()
+    with writer(settings) as con:
+        assert con.execute("select current_setting('memory_limit'), "
+                           "current_setting('threads')").fetchall() == [("286.1 MiB", 1)]
+    monkeypatch.setenv("EFC_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(SettingsError, match="EFC_DUCKDB_MEMORY_LIMIT"):
+        Settings.from_env()

@@ -12,13 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks.coarsening import (
+    BAND_DASH,
+    band,
+    direction,
+    fmt_band,
+    load_coarsening,
+    printed_interval,
+)
 from checks.disclosure import (
+    PRIMARY_RULES,
     TOTAL,
     DisclosureLog,
     DisclosureRules,
     SuppressionPattern,
     protect,
-    protect_panel_ratio,
     protect_table,
 )
 from rendering import charts
@@ -126,6 +134,8 @@ class Edition:
         self.trend = data.window(TREND_QUARTERS)
         self._protected: dict[tuple[str, str], pd.DataFrame] = {}
         self.headline: list[bool] = []  # per KPI tile: is its quarter value published?
+        self.coarsening = load_coarsening(rules.edition)
+        self.coarsened: set[tuple[str, str]] = set()  # (table, quarter) printed as a band
 
     # -- guarded figures -------------------------------------------------------------------
 
@@ -153,12 +163,17 @@ class Edition:
         cells = self._protected[key]
         return cells[cells["quarter"].isin(quarters)].reset_index(drop=True)
 
-    def _protect(self, indicator: str, dimension: str) -> pd.DataFrame:
+    def member_rows(self, indicator: str, dimension: str = "") -> pd.DataFrame:
+        """The members' contributions the gate protects an indicator's table from: additive,
+        complete quarters of the trend window, one row per quarter, category and member."""
         values = self.data.member_values
         rows = values[(values["indicator"] == indicator) & (values["dimension"] == dimension)
                       & values["quarter"].isin(self.trend) & values["is_additive"]
                       & values["is_complete"] & values["value"].notna()]
-        rows = rows[["quarter", "category", "member_id", "indicator", "value"]]
+        return rows[["quarter", "category", "member_id", "indicator", "value"]]
+
+    def _protect(self, indicator: str, dimension: str) -> pd.DataFrame:
+        rows = self.member_rows(indicator, dimension)
         name = self.table_name(indicator, dimension)
         rounded = self.unit_of(indicator) == "count"  # the edition's rounding_base applies
         rules = self.rules.waived_for(indicator, self.trend)  # consents covering the table
@@ -207,9 +222,8 @@ class Edition:
                              "table": self.table_name(indicator)})
 
     def change(self, indicator: str, base_quarter: str, table_name: str) -> dict:
-        """A like-for-like change, published only where both quarters' totals are published
-        (the change of a cell dominated by one member would be that member's own change) and
-        its panel gives back no member outside it (`protect_panel_ratio`).
+        """A like-for-like change, published only where both quarters' totals are published:
+        the change of a cell dominated by one member would be that member's own change.
         `text` is the change as printed: `c` where the gate hides it, `n/a` where there is
         nothing to compare."""
         change = assessment.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
@@ -222,20 +236,78 @@ class Edition:
         if len(levels) < 2 or levels["value"].isna().any():
             result.update(value=np.nan, base_value=np.nan, change=np.nan)
             hidden = hidden or bool((levels["suppressed_by"].fillna("") != "").any())
-        if not hidden and pd.notna(result["change"]):  # its panel's sums beside the totals
-            values = self.data.member_values
-            mine = values[(values["indicator"] == indicator) & (values["dimension"] == "")
-                          & values["is_complete"] & values["value"].notna()]
-            now, then = (mine[mine["quarter"] == q].groupby("member_id")["value"].sum()
-                         for q in (self.quarter, base_quarter))
-            if not protect_panel_ratio(now, then, 1.0 + result["change"], offset=1.0,
-                                       rules=self.rules.waived_for(indicator, self.trend),
-                                       log=self.log, table=table_name,
-                                       name=f"{self.name_of(indicator)} on {base_quarter}"):
-                result.update(value=np.nan, base_value=np.nan, change=np.nan)
-                hidden = True
         result["text"] = SUPPRESSED if hidden else fmt_change_pct(result["change"])
         return result
+
+    # -- coarsened figures: what may be said of a hidden total ------------------------------
+
+    def band_of(self, indicator: str, quarter: str) -> tuple[int, int] | None:
+        """The band a hidden quarter total is printed as (`checks.coarsening.band`), where
+        the edition prints bands and a primary rule hid the cell; None otherwise. Totals share
+        no relation with another cell, so a band narrows no other hidden cell; a cell hidden
+        only for consistency has no protection level of its own here and gets no band."""
+        if not self.coarsening.bands:
+            return None
+        cells = self.series(indicator, [quarter])
+        if cells.empty or cells["value"].notna().all() \
+                or cells["suppressed_by"].iloc[0] not in PRIMARY_RULES:
+            return None
+        audit = self.log.audits.get(self.table_name(indicator))
+        row = audit[audit["quarter"] == quarter] if audit is not None else pd.DataFrame()
+        if row.empty:
+            return None
+        cell = row.iloc[-1]
+        return band(float(cell["value"]), float(cell["protection_lower"]),
+                    float(cell["protection_upper"]), self.coarsening.band_edges)
+
+    def level_text(self, indicator: str, quarter: str | None = None) -> str:
+        """An indicator's quarter total as printed: its value, or where the gate hides it,
+        its band (`1,000–4,999`) in an edition that prints bands, else c."""
+        quarter = quarter or self.quarter
+        fmt = fmt_for(self.unit_of(indicator))
+        cells = self.series(indicator, [quarter])
+        if len(cells) and cells["value"].notna().all():
+            return fmt(cells["value"].iloc[0])
+        if (coarse := self.band_of(indicator, quarter)) is None:
+            return SUPPRESSED
+        self.coarsened.add((self.table_name(indicator), quarter))
+        return fmt_band(*coarse, fmt)
+
+    def printed_range(self, indicator: str, quarter: str) -> tuple[float, float] | None:
+        """What a reader of the edition can tell of a quarter total: its published value
+        (within half the rounding base), or its band; None where it is c."""
+        cells = self.series(indicator, [quarter])
+        if len(cells) and cells["value"].notna().all():
+            base = self.rules.rounding_base if self.unit_of(indicator) == "count" else 1
+            return printed_interval(float(cells["value"].iloc[0]), base)
+        return self.band_of(indicator, quarter)
+
+    def direction_text(self, indicator: str, base_quarter: str) -> str:
+        """The change of a total whose exact change is hidden, by its direction only ('total
+        rose', 'total fell') where what the edition prints of both quarters implies it
+        (`checks.coarsening.direction`), else c."""
+        if not self.coarsening.directions:
+            return SUPPRESSED
+        base = self.printed_range(indicator, base_quarter)
+        now = self.printed_range(indicator, self.quarter)
+        moved = direction(base, now) if base and now else None
+        return f"total {moved}" if moved else SUPPRESSED
+
+    def coarse_notes(self, rows: list[list[str]]) -> list[str]:
+        """A table's notes on the bands and directions it prints (none if it prints none)."""
+        cells = [cell for row in rows for cell in row]
+        notes = []
+        if any(BAND_DASH in cell and cell[:1].isdigit() | cell.startswith("€")
+               for cell in cells):
+            notes.append("A range such as 1,000\u20134,999 stands for a suppressed value: the "
+                         "value lies inside it, at least its protection level away from either "
+                         "end (disclosure annex).")
+        if any(cell.startswith("total ") for cell in cells):
+            notes.append("Total rose, total fell: the change itself is suppressed; only the "
+                         "direction of the total is shown, where the ranges or rounded values "
+                         "of the two quarters do not overlap, so that it follows from them "
+                         "(disclosure annex).")
+        return notes
 
     def publishable(self, evidence: dict) -> bool:
         """Whether this edition publishes every figure a statement rests on (`indicator`,
@@ -347,10 +419,10 @@ class Edition:
     def indicator_table(self, table_id: str, caption: str, indicators: tuple[str, ...],
                         *notes: str) -> dict:
         """The indicators' quarter totals: value, members, like-for-like change on year."""
+        rows = self.indicator_rows(indicators, table_id.replace("_", " "))
         return table(table_id, caption, ["Indicator", "Value", "Members", "Change on year"],
-                     self.indicator_rows(indicators, table_id.replace("_", " ")),
-                     [False, True, True, True],
-                     self.count_notes(*notes))
+                     rows, [False, True, True, True],
+                     self.count_notes(*notes, *self.coarse_notes(rows)))
 
     def count_notes(self, *notes: str) -> list[str]:
         """A count table's notes, with the rounding note in an edition that rounds."""
@@ -380,11 +452,15 @@ class Edition:
             breaks=assessment.series_breaks_in(self.data, indicator, quarters))
 
     def indicator_rows(self, indicators: tuple[str, ...], table_name: str) -> list[list[str]]:
-        """Value, members and like-for-like change on year of each indicator's total."""
+        """Value, members and like-for-like change on year of each indicator's total; a
+        hidden total as its band and its change as its direction where the edition may."""
         rows = []
         for indicator in indicators:
             cell = self.series(indicator, [self.quarter]).iloc[0]
-            yoy = self.change(indicator, shift_quarter(self.quarter, -4), table_name)
-            rows.append([self.name_of(indicator), fmt_for(self.unit_of(indicator))(cell["value"]),
-                         str(int(cell["contributors"])), yoy["text"]])
+            year_ago = shift_quarter(self.quarter, -4)
+            yoy = self.change(indicator, year_ago, table_name)
+            moved = yoy["text"] if yoy["text"] != SUPPRESSED else self.direction_text(
+                indicator, year_ago)
+            rows.append([self.name_of(indicator), self.level_text(indicator),
+                         str(int(cell["contributors"])), moved])
         return rows

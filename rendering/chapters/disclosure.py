@@ -25,6 +25,8 @@ def build(edition: Edition) -> dict:
         "disclosure", "Disclosure control",
         summary=[f"{rule.replace('_', ' ').capitalize()} rule: {text}."
                  for rule, text in rules.describe()]
+        + [f"Coarsening before suppression, {rule}: {text}."
+           for rule, text in edition.coarsening.describe()]
         + [f"Parameters version {rules.version}, {rules.label}.",
            f"This edition ({rules.label}) hid {hidden} cells in {len(tables)} tables; the "
            "counts below are its own, and each figure's caption quotes the same count for "
@@ -33,7 +35,9 @@ def build(edition: Edition) -> dict:
            f"disclosure control judged are published ({kept['cells_published']:,} of "
            f"{kept['cells_published'] + kept['cells_hidden']:,}), and "
            f"{kept['headline_published']} of the {kept['headline']} headline figures (the "
-           "key indicators' quarter values)."],
+           "key indicators' quarter values)."
+           + (f" Of the hidden cells, {len(edition.coarsened)} are shown as a range instead "
+              "of c." if edition.coarsened else "")],
         tables=[table("disclosure_counts", "Cells hidden by each rule, per table (counts only)",
                       ["Table", "Rule", "Cells hidden", "Cells published"], rows,
                       [False, False, True, True],

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from checks.coarsening import region_rows
 from efc.settings import Settings
 from rendering import charts
 from rendering.chapters.core import Edition, label, section, share_header, shares, table
@@ -69,6 +70,34 @@ def country_shares(edition: Edition, quarters: list[str]) -> pd.DataFrame:
     return cells.assign(base=base, share=(cells["value"] / base).where(attributable))
 
 
+def other_regions(edition: Edition, countries: pd.DataFrame) -> pd.DataFrame:
+    """The quarter's suppressed countries of each region together ('Other <region>'), each
+    row through the gate (`checks.coarsening.region_rows`): `region`, `value` (NaN: c),
+    `countries`, `share` (of `COUNTRY_BASE`). Empty where the edition does not coarsen by
+    region or hides no country."""
+    quarter = edition.quarter
+    now = countries[countries["quarter"] == quarter]
+    hidden = now.loc[now["value"].isna() & ~now["category"].isin(UNATTRIBUTABLE), "category"]
+    if not edition.coarsening.regions or hidden.empty:
+        return pd.DataFrame({"region": pd.Series(dtype=str), "value": pd.Series(dtype=float),
+                             "countries": pd.Series(dtype="int64"),
+                             "share": pd.Series(dtype=float)})
+    rows = edition.member_rows("HL_URLS_CONFIRMED", "hosting_country")
+    hidden_all = now.loc[now["value"].isna(), "category"]  # ZZ or XO too: in the same sum
+    rows = rows[(rows["quarter"] == quarter) & rows["category"].isin(hidden_all)]
+    name = edition.table_name("HL_URLS_CONFIRMED", "hosting_country") + \
+        ", suppressed countries by region"
+    regions = {code: region_of(code) for code in hidden}
+    out = region_rows(rows.rename(columns={"category": "country"}),
+                      {c: r for c, r in regions.items() if r in REGION_NAMES.values()},
+                      total_published=bool(now["total"].notna().all()),
+                      rules=edition.rules.waived_for("HL_URLS_CONFIRMED", edition.trend),
+                      log=edition.log, table=name, forced=edition.forced.forced(name))
+    base = now["base"].iloc[0]
+    return out.assign(share=out["value"] / base).sort_values(
+        ["value", "region"], ascending=[False, True], na_position="last")
+
+
 def build(edition: Edition) -> dict:
     quarter = edition.quarter
     site_types = shares(edition.series("HL_URLS_CONFIRMED", [quarter], "site_type"))
@@ -83,13 +112,15 @@ def build(edition: Edition) -> dict:
                                 f"share of {site_base}", "hotlines", site_types))
     previous = shift_quarter(quarter, -1)
     countries = country_shares(edition, [previous, quarter])
-    top, top_withheld = top10(edition, countries)
+    others = other_regions(edition, countries)
+    top, top_withheld = top10(edition, countries, others)
     return section(
         "hosting", "Hosting and infrastructure",
         summary=["Where confirmed material was hosted and on what kind of service. Hosting "
                  "moves fast when a few image hosts relocate, so a country's rank can change "
-                 "within a quarter.", *largest_country_sentence(countries, quarter)],
-        tables=[top, regions_table(edition, countries),
+                 "within a quarter.", *largest_country_sentence(countries, quarter),
+                 *regions_sentence(others, quarter)],
+        tables=[top, regions_table(edition, countries, others),
                 concentration_table(edition, countries)],
         figures=[site_bar],
         withheld=[top_withheld, edition.withheld(site_types, "types of site", "hotline")],
@@ -116,6 +147,17 @@ def largest_country_sentence(countries: pd.DataFrame, quarter: str) -> list[str]
             f"{fmt_pct(first['share'])} of {COUNTRY_BASE}."]
 
 
+def regions_sentence(others: pd.DataFrame, quarter: str) -> list[str]:
+    """The suppressed countries' published region rows, in words."""
+    shown = others[others["value"].notna()]
+    if shown.empty:
+        return []
+    parts = [f"{fmt_count(r.value)} in {r.region} ({r.countries} "
+             f"{'country' if r.countries == 1 else 'countries'})" for r in shown.itertuples()]
+    return [f"Countries suppressed one by one can be shown together by region: in {quarter} "
+            "they hosted " + "; ".join(parts) + " confirmed URLs."]
+
+
 def _base_note(countries: pd.DataFrame, quarter: str) -> str:
     now = countries[countries["quarter"] == quarter]
     aside = {code: now.loc[now["category"] == code, "value"] for code in UNATTRIBUTABLE}
@@ -127,8 +169,10 @@ def _base_note(countries: pd.DataFrame, quarter: str) -> str:
             f"it: {parts}.")
 
 
-def top10(edition: Edition, countries: pd.DataFrame) -> tuple[dict | None, str | None]:
-    """The ten largest published hosting countries; hidden cells are not ranked.
+def top10(edition: Edition, countries: pd.DataFrame, others: pd.DataFrame
+          ) -> tuple[dict | None, str | None]:
+    """The ten largest published hosting countries; hidden cells are not ranked, but follow
+    as 'Other <region>' rows where the edition may show them together (`others`).
     (None, why) when no country can be shown."""
     quarter = edition.quarter
     previous = shift_quarter(quarter, -1)
@@ -150,12 +194,20 @@ def top10(edition: Edition, countries: pd.DataFrame) -> tuple[dict | None, str |
         rows.append([str(rank), country_name(row.category), row.category,
                      region_of(row.category), fmt_count(row.value), fmt_pct(row.share),
                      change, NOTHING if row.category in previous_top else "new"])
+    for row in others.itertuples():
+        rows.append([NOTHING, f"Other {row.region} ({row.countries} suppressed "
+                     f"{'country' if row.countries == 1 else 'countries'})", NOTHING,
+                     row.region, fmt_count(row.value), fmt_pct(row.share), NOTHING, NOTHING])
     notes = [_base_note(countries, quarter),
              f"Change: in percentage points on {previous}, same base; c: that quarter's "
              f"figure is suppressed; {NOTHING}: not reported then. Entry: new to the published "
              f"top 10; {NOTHING}: already in it."]
     if hidden:
         notes.append(f"{hidden} countries are suppressed (c) and not ranked.")
+    if len(others):
+        notes.append("Other <region>: that region's suppressed countries together, shown "
+                     "where the sum passes the disclosure rules and narrows no suppressed "
+                     "country below its protection (c where it would; disclosure annex).")
     left = sorted(previous_top - set(top["category"]))
     if left:
         notes.append(f"No longer among the published top 10 since {previous}: "
@@ -168,29 +220,37 @@ def top10(edition: Edition, countries: pd.DataFrame) -> tuple[dict | None, str |
                  [True, False, False, False, True, True, True, False], notes), None
 
 
-def regions_table(edition: Edition, countries: pd.DataFrame) -> dict | None:
-    """Published countries summed by UN M49 region: a regional view from published cells
-    only (a region total with its hidden countries in it could give one of them back)."""
+def regions_table(edition: Edition, countries: pd.DataFrame, others: pd.DataFrame
+                  ) -> dict | None:
+    """Published countries summed by UN M49 region, and beside them the region's suppressed
+    countries together where the gate lets them be shown (`others`; their sum on its own
+    could give one of them back, so it is judged as a cell of its own)."""
     quarter = edition.quarter
     now = countries[(countries["quarter"] == quarter)
                     & ~countries["category"].isin(UNATTRIBUTABLE)]
-    if now.empty or now["base"].isna().all():
+    if now.empty or (now["base"].isna().all() and others["value"].isna().all()):
         return None
     by_region = now.assign(region=now["category"].map(region_of)).groupby("region").agg(
         value=("value", "sum"), share=("share", "sum"), countries=("value", "count"),
         hidden=("value", lambda v: int(v.isna().sum())))
     by_region = by_region.sort_values(["value"], ascending=False)
+    together = others.set_index("region")["value"]
     rows = [[region, fmt_count(r.value), fmt_pct(r.share), str(int(r.countries)),
-             str(int(r.hidden))] for region, r in by_region.iterrows()]
+             str(int(r.hidden)),
+             fmt_count(together[region]) if region in together.index else NOTHING]
+            for region, r in by_region.iterrows()]
     notes = ["Sums of the published countries, in the top 10 or below it (regions of the "
              "UN M49 standard); a suppressed country counts in no region, so a region's "
-             "share is a lower bound.", _base_note(countries, quarter),
+             "share is a lower bound. Suppressed countries together: their sum where it "
+             "passes the disclosure rules without narrowing any of them (c where it would; "
+             f"{NOTHING}: none suppressed).", _base_note(countries, quarter),
              *edition.count_notes()]
     return table("hosting_regions", f"Confirmed URLs by region of the hosting country, "
                  f"{quarter}", ["Region (UN M49)", "URLs in published countries",
                                 share_header(COUNTRY_BASE), "Published countries",
-                                "Suppressed countries"], rows,
-                 [False, True, True, True, True], notes)
+                                "Suppressed countries", "URLs in suppressed countries "
+                                "(together)"], rows,
+                 [False, True, True, True, True, True], notes)
 
 
 HHI_BANDS = ((1_500, "below 1,500"), (2_500, "1,500 to 2,500"), (math.inf, "above 2,500"))

@@ -36,4 +36,5 @@ def build(edition: Edition) -> dict:
                       ["c: suppressed (fewer than "
                        f"{edition.rules.min_contributors} contributing members, or dominated by "
                        "one or two of them); n/a: no member reported the indicator in both "
-                       "quarters" + edition.rounding_note() + "."])])
+                       "quarters" + edition.rounding_note() + ".",
+                       *edition.coarse_notes(rows)])])

@@ -3,14 +3,17 @@ police units and industry report, and the NGOs' helpline contacts and training."
 
 from __future__ import annotations
 
+from checks.coarsening import BAND_DASH
 from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, section, shares, table
-from rendering.formatting import fmt_count
+from rendering.formatting import SUPPRESSED
 from transforms import assessment
 
 TAKEDOWN_BUCKETS = {"same_day": "same day", "d1_3": "1-3 days", "d4_7": "4-7 days",
                     "d8_28": "8-28 days", "gt28": "over 28 days", "not_removed": "not removed"}
 POLICE_OUTCOMES = ("LE_CASES_OPENED", "LE_ARRESTS", "LE_VICTIMS_IDENTIFIED")
+POLICE_NOUNS = {"LE_CASES_OPENED": "cases opened", "LE_ARRESTS": "arrests",
+                "LE_VICTIMS_IDENTIFIED": "victims identified"}
 INDUSTRY_RESPONSE = ("IND_NOTICES_RECEIVED", "IND_ITEMS_REMOVED")
 PREVENTION = ("NGO_HELPLINE_CONTACTS", "NGO_PARTICIPANTS_TRAINED")  # NGOs (and hotlines)
 
@@ -74,7 +77,8 @@ def enforcement(edition: Edition) -> dict:
                                 f"{quarters[0]} to {quarter}", "count", "industry", industry),
         gaps_note="Gaps are suppressed cells.",
         breaks=edition.breaks_in(INDUSTRY_RESPONSE, quarters))
-    rows = [[row.outcome, row.quarter, fmt_count(row.value), str(int(row.contributors))]
+    rows = [[row.outcome, row.quarter, edition.level_text(row.indicator, row.quarter),
+             str(int(row.contributors))]
             for row in police[police["quarter"] == quarter].itertuples()]
     notes = ["Police outcomes are partial and never linked to hotline reports."]
     if industry_chart is None:
@@ -83,10 +87,25 @@ def enforcement(edition: Edition) -> dict:
                      "figure.")
     return {
         "summary": ["Police units report cases, arrests and victims identified (never by any "
-                    "demographic); industry members report notices and removals."],
+                    "demographic); industry members report notices and removals.",
+                    *police_sentence(edition)],
         "tables": [table("police_outcomes", f"Police outcomes, {quarter}",
                          ["Outcome", "Quarter", "Count", "Members"], rows,
-                         [False, False, True, True], edition.count_notes())],
+                         [False, False, True, True],
+                         edition.count_notes(*edition.coarse_notes(rows)))],
         "figures": [f for f in (police_chart, industry_chart) if f],
         "notes": notes,
     }
+
+
+def police_sentence(edition: Edition) -> list[str]:
+    """The quarter's police outcomes in words, each as the police table prints it (a range
+    where the edition prints a suppressed count as its band); none where all are c."""
+    stated = [f"{text} {POLICE_NOUNS[indicator]}" for indicator in POLICE_OUTCOMES
+              if (text := edition.level_text(indicator)) != SUPPRESSED]
+    if not stated:
+        return []
+    ranges = any(BAND_DASH in text for text in stated)
+    listed = ", ".join(stated[:-1]) + (" and " if len(stated) > 1 else "") + stated[-1]
+    return [f"In {edition.quarter} police units reported {listed}"
+            + (" (a range stands for a suppressed count)." if ranges else ".")]
