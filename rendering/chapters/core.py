@@ -27,6 +27,7 @@ from checks.disclosure import (
     DisclosureRules,
     SuppressionPattern,
     protect,
+    protect_panel_ratio,
     protect_table,
 )
 from rendering import charts
@@ -222,8 +223,9 @@ class Edition:
                              "table": self.table_name(indicator)})
 
     def change(self, indicator: str, base_quarter: str, table_name: str) -> dict:
-        """A like-for-like change, published only where both quarters' totals are published:
-        the change of a cell dominated by one member would be that member's own change.
+        """A like-for-like change, published only where both quarters' totals are published
+        (the change of a cell dominated by one member would be that member's own change) and
+        its panel gives back no member outside it (`protect_panel_ratio`).
         `text` is the change as printed: `c` where the gate hides it, `n/a` where there is
         nothing to compare."""
         change = assessment.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
@@ -236,6 +238,18 @@ class Edition:
         if len(levels) < 2 or levels["value"].isna().any():
             result.update(value=np.nan, base_value=np.nan, change=np.nan)
             hidden = hidden or bool((levels["suppressed_by"].fillna("") != "").any())
+        if not hidden and pd.notna(result["change"]):  # its panel's sums beside the totals
+            values = self.data.member_values
+            mine = values[(values["indicator"] == indicator) & (values["dimension"] == "")
+                          & values["is_complete"] & values["value"].notna()]
+            now, then = (mine[mine["quarter"] == q].groupby("member_id")["value"].sum()
+                         for q in (self.quarter, base_quarter))
+            if not protect_panel_ratio(now, then, 1.0 + result["change"], offset=1.0,
+                                       rules=self.rules.waived_for(indicator, self.trend),
+                                       log=self.log, table=table_name,
+                                       name=f"{self.name_of(indicator)} on {base_quarter}"):
+                result.update(value=np.nan, base_value=np.nan, change=np.nan)
+                hidden = True
         result["text"] = SUPPRESSED if hidden else fmt_change_pct(result["change"])
         return result
 
