@@ -249,3 +249,33 @@ def test_the_writer_keeps_to_its_memory_limit(workspace, monkeypatch):
     monkeypatch.setenv("EFC_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(SettingsError, match="EFC_DUCKDB_MEMORY_LIMIT"):
         Settings.from_env()
+
+
+def test_rebuild_redoes_everything_from_the_history(night, full_rebuild, capsys):
+    """`efc rebuild` after tonight's load gives what a full rebuild gives."""
+    import json
+
+    from efc.cli import main
+
+    settings, _ = night
+    *_, expected_snapshot = full_rebuild
+    assert main(["rebuild", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["mart_rows"]["current_observations"] == len(
+        expected_snapshot["current_observations"])
+    got = snapshot_rows(settings)
+    for table in MARTS:
+        assert got[table] == expected_snapshot[table], table
+
+
+@pytest.mark.slow
+def test_rebuild_does_not_import_prefect(workspace):
+    import subprocess
+    import sys
+
+    code = ("import sys; from efc.cli import main\n"
+            "rc = main(['rebuild'])\n"
+            "assert 'prefect' not in {m.split('.')[0] for m in sys.modules}; sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("rebuilt 4 marts")
