@@ -34,15 +34,17 @@ import matplotlib as mpl
 import pandas as pd
 from markupsafe import escape
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator, NullLocator
 
 from rendering.formatting import (
     SUPPRESSED,
+    fmt_change_pct,
     fmt_count,
     fmt_days,
     fmt_eur,
     fmt_number,
     fmt_pct,
+    fmt_points,
 )
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "colour_map",
     "fan_chart",
     "grouped_bar_chart",
+    "interval_chart",
     "line_chart",
     "sparkline",
     "stacked_share_chart",
@@ -116,6 +119,7 @@ _VALUE_TEXT: dict[str, Callable[[Any], str]] = {
     "pct": lambda v: fmt_pct(v, 1),
     "days": fmt_days,
     "number": lambda v: fmt_number(v, 1),
+    "points": fmt_points,
 }
 _TICK_TEXT: dict[str, Callable[[Any, int], str]] = {
     "count": lambda v, d: fmt_number(v, d),
@@ -123,12 +127,19 @@ _TICK_TEXT: dict[str, Callable[[Any, int], str]] = {
     "pct": lambda v, d: fmt_pct(v, d),
     "days": lambda v, d: fmt_number(v, d),
     "number": lambda v, d: fmt_number(v, d),
+    "points": lambda v, d: fmt_points(v, d),
 }
 # Tick steps per kind: counts and euros step by whole units, shares by whole or half
 # percent where the range allows, so that no two ticks print the same label.
 _TICK_STEPS = {"count": [1, 2, 2.5, 5, 10], "eur": [1, 2, 2.5, 5, 10],
                "pct": [1, 2, 2.5, 5, 10], "days": [1, 2, 2.5, 5, 10],
-               "number": [1, 2, 2.5, 5, 10]}
+               "number": [1, 2, 2.5, 5, 10], "points": [1, 2, 2.5, 5, 10]}
+# Relative changes on a ratio scale are ticked at these changes (0.5 is +50%), as many as
+# fit without their labels touching; the axis ends on one at or beyond the outermost value.
+CHANGE_TICKS = (-0.99, -0.9, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0,
+                20.0, 50.0, 100.0)
+INTERVAL_AXES = {"change": "Change (%, ratio scale: equal distances are equal ratios)",
+                 "points": "Change in share (percentage points)"}
 MIN_SHOWN_SHARE = 1 / 3  # a chart with fewer of its points published is replaced by a sentence
 MIN_SHOWN_POINTS = 3
 SUPPRESSED_SEGMENT = "suppressed"
@@ -403,6 +414,83 @@ def grouped_bar_chart(frame: pd.DataFrame, *, x: str, series: str, value: str,
     return _figure(fig, fig_id, caption, sentences, None)
 
 
+@_house_style
+def interval_chart(rows: Sequence[Mapping[str, Any]], *, caption: str, fig_id: str,
+                   omitted: Sequence[str] = ()) -> dict:
+    """Dot-and-interval (forest) chart of estimated changes, one row per judgement (first at
+    the top): the estimate, its 95% interval, a line at no change and a dashed mark at the
+    margin the judgement says the change exceeds; the estimate and interval as printed stand
+    right of each row.
+
+    A row is `label`, `scale`, `estimate`, `low`, `high`, `margin`. Scale ``change`` is a
+    relative change (0.12 is +12%) drawn on a ratio scale, where a rise to eleven times and
+    a fall by a quarter both read; ``points`` is a change in a share (0.05 is +5 pp). Rows
+    of the two scales are two panels. `omitted` names judgements left out (their interval is
+    not published), for the alt text.
+    """
+    if not _ID_RE.match(fig_id):
+        raise ValueError(f"fig_id {fig_id!r} must match {_ID_RE.pattern}")
+    unknown = {row["scale"] for row in rows} - set(INTERVAL_AXES)
+    if unknown or not rows:
+        raise ValueError(f"{fig_id}: no rows, or unknown scale(s) {sorted(unknown)}")
+    panels = [(scale, [r for r in rows if r["scale"] == scale]) for scale in INTERVAL_AXES
+              if any(r["scale"] == scale for r in rows)]
+    fig = Figure(figsize=(TEXT_WIDTH_IN, 0.8 + 0.4 * len(rows) + 0.6 * (len(panels) - 1)),
+                 layout="constrained")
+    grid = fig.add_gridspec(len(panels), 2, width_ratios=[2.1, 1],
+                            height_ratios=[len(panel) + 1.2 for _, panel in panels])
+    ratio_axes = []
+    for p, (scale, panel) in enumerate(panels):
+        ax = fig.add_subplot(grid[p, 0])
+        printed = fig.add_subplot(grid[p, 1], sharey=ax)
+        at = (lambda v: 1.0 + v) if scale == "change" else (lambda v: v)
+        text = _INTERVAL_TEXT[scale]
+        ax.axvline(at(0.0), color=INK, linewidth=0.8)
+        for i, row in enumerate(panel):
+            first = p == 0 and i == 0
+            ax.plot([at(row["low"]), at(row["high"])], [i, i], color=OKABE_ITO[0],
+                    linewidth=2.2, solid_capstyle="butt", label="95% interval" if first else None)
+            ax.plot([at(row["estimate"])], [i], "o", color=OKABE_ITO[0], markersize=5.5,
+                    markeredgecolor="white", markeredgewidth=0.8,
+                    label="Estimate" if first else None)
+            ax.plot([at(row["margin"])] * 2, [i - 0.34, i + 0.34], color=OKABE_ITO[3],
+                    linewidth=1.4, linestyle=(0, (2, 1.2)),
+                    label="Margin the judgement states" if first else None)
+            printed.text(0.02, i, f"{text(row['estimate'])} ({text(row['low'])} to "
+                         f"{text(row['high'])})", va="center", ha="left", color=INK,
+                         fontsize=FONT_SIZE_PT - 0.5, transform=printed.get_yaxis_transform())
+        ax.set_ylim(len(panel) - 0.5, -0.5)
+        ax.set_yticks(range(len(panel)), [textwrap.fill(r["label"], 30) for r in panel])
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        shown = [v for r in panel for v in (r["low"], r["high"], r["margin"], 0.0)]
+        if scale == "change":
+            _ratio_axis(ax, [at(v) for v in shown], INTERVAL_AXES[scale])
+            ratio_axes.append(ax)
+        else:
+            _value_axis(ax, "x", "points", INTERVAL_AXES[scale], shown, from_zero=False)
+        ax.grid(axis="x")
+        printed.axis("off")
+        if p == 0:
+            printed.set_title("Estimate (95% interval)", loc="left", color=MUTED,
+                              fontsize=FONT_SIZE_PT)
+    _legend(fig, 3)
+    for ax in ratio_axes:
+        _ratio_ticks(ax)
+
+    sentences = ["Dot-and-interval chart of the key judgements above, a row each: the "
+                 "estimated change with its 95% interval, a line at no change and a dashed "
+                 "mark at the margin the judgement says the change exceeds"
+                 + ("; relative changes on a ratio scale" if panels[0][0] == "change" else "")
+                 + "."]
+    sentences += [_interval_sentence(row) for _, panel in panels for row in panel]
+    if omitted:
+        sentences.append(f"{len(omitted)} further {_plural(len(omitted), 'judgement')} "
+                         f"({'; '.join(omitted)}) not drawn: "
+                         f"{'its' if len(omitted) == 1 else 'their'} interval is suppressed.")
+    return _figure(fig, fig_id, caption, sentences, None)
+
+
 def sparkline(values: Sequence[float | None], *, kind: str = "count",
               breaks: Sequence[int] = ()) -> str:
     """A 96 × 24 px inline SVG trend line (no axes); None/NaN are gaps, the latest
@@ -549,7 +637,7 @@ def _value_axis(ax: Any, which: str, kind: str, label: str, shown: Sequence[floa
     finite = [float(v) for v in shown if not pd.isna(v)] or [0.0]
     lo = 0.0 if from_zero else min(finite)
     hi = max(finite)
-    scale = 100.0 if kind == "pct" else 1.0
+    scale = 100.0 if kind in ("pct", "points") else 1.0
     locator = MaxNLocator(nbins=5, steps=_TICK_STEPS[kind],
                           integer=(kind in ("count", "eur")))
     if hi <= lo:
@@ -589,6 +677,66 @@ class _DistinctTicks(Formatter):
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         return _TICK_TEXT[self.kind](x, self.digits)
+
+
+_INTERVAL_TEXT: dict[str, Callable[..., str]] = {"change": fmt_change_pct,
+                                                    "points": fmt_points}
+
+
+def _ratio_axis(ax: Any, ratios: Sequence[float], label: str) -> None:
+    """A log axis of ratios, to be ticked as changes by `_ratio_ticks` once laid out."""
+    ticks = [1.0 + c for c in CHANGE_TICKS]
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks([])
+    ax.set_xlim(max((t for t in ticks if t <= min(ratios)), default=ticks[0]),
+                min((t for t in ticks if t >= max(ratios)), default=ticks[-1]))
+    ax.set_xlabel(label)
+
+
+def _ratio_ticks(ax: Any) -> None:
+    """Tick a ratio axis as changes (`CHANGE_TICKS`): no change always, each end on a tick
+    at or beyond the outermost value, and between them as many ticks as stand a label's
+    width apart on the axis as drawn, nearest no change first."""
+    ticks = [1.0 + c for c in CHANGE_TICKS]
+    labels = {t: fmt_change_pct(t - 1.0, 0) for t in ticks}
+    bottom, top = (min(ticks, key=lambda t, v=v: abs(math.log(t / v))) for v in ax.get_xlim())
+    ax.figure.draw_without_rendering()  # the axis's width once the layout has placed it
+    width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi
+
+    def apart(a: float, b: float) -> bool:  # half of each label and a space between
+        room = (len(labels[a]) + len(labels[b])) / 2 * 0.75 * FONT_SIZE_PT + 8
+        return abs(math.log10(a / b)) / math.log10(top / bottom) * width_pt >= room
+
+    while not apart(bottom, 1.0) and bottom != ticks[0]:  # an end by no change: widen
+        bottom = ticks[ticks.index(bottom) - 1]
+    while not apart(top, 1.0) and top != ticks[-1]:
+        top = ticks[ticks.index(top) + 1]
+    kept = [bottom, 1.0, top]
+    for tick in sorted((t for t in ticks if bottom < t < top), key=lambda t: abs(math.log(t))):
+        if all(apart(tick, k) for k in kept):
+            kept.append(tick)
+    kept.sort()
+    ax.set_xticks(kept, [labels[t] for t in kept])
+    ax.set_xlim(bottom, top)
+
+
+def _interval_sentence(row: Mapping[str, Any]) -> str:
+    """A row of the interval chart in words: its figures and where its interval lies."""
+    text = _INTERVAL_TEXT[row["scale"]]
+    margin, low, high = row["margin"], row["low"], row["high"]
+    if margin < 0:
+        margin, low, high = -margin, -high, -low
+    word = "rise" if row["margin"] > 0 else "fall"
+    size = f"{margin * 100:g}" + ("%" if row["scale"] == "change" else " percentage points")
+    if low > margin:
+        where = "the whole interval lies beyond the margin"
+    elif low > 0:
+        where = f"the whole interval is a {word}, part of it within the margin"
+    else:
+        where = "the interval reaches across no change"
+    return (f"{row['label']}: {text(row['estimate'])} (95% interval {text(row['low'])} to "
+            f"{text(row['high'])}), judged a {word} of more than {size}: {where}.")
 
 
 def _mark_breaks(ax: Any, break_at: Sequence[int]) -> None:

@@ -54,6 +54,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     edition = Edition(data, rules, forced)
     edition.narrative = key_judgements.final_narrative(edition, narrative)
     findings, tiles = key_judgements.build(edition)
+    intervals = key_judgements.intervals(edition)
     edition.headline = [tile["value"] != SUPPRESSED for tile in tiles]
     steering_summary = summary.build(edition, tiles)
     chapters = [section for chapter in modules(CHAPTERS) if (section := chapter.build(edition))]
@@ -70,6 +71,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
             ("Disclosure parameters", rules.version),
         ],
         "steering_summary": steering_summary, "key_findings": findings,
+        "key_judgements": intervals,
         "kpis": tiles, "chapters": chapters, "annexes": annexes,
         "caveats": list(texts.caveats()),
     }

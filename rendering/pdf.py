@@ -98,6 +98,8 @@ def _view(context: Mapping[str, Any]) -> dict[str, Any]:
     for kpi in view["kpis"]:
         _require_text(kpi, ("label", "value", "unit", "qoq", "yoy"), "kpi")
         kpi["sparkline_svg"] = _trusted_svg(kpi["sparkline_svg"], f"kpi {kpi['label']!r}")
+    if view.get("key_judgements"):  # the chart of chapter 1 (contexts stored before it lack it)
+        view["key_judgements"] = _numbered(view["key_judgements"], "1", "chapter")
     view["chapters"] = [_numbered(ch, str(n), "chapter")
                         for n, ch in enumerate(view["chapters"], 2)]
     if len(view["annexes"]) > len(string.ascii_uppercase):

@@ -2,7 +2,8 @@
 sample (its bar and segment labels, the SVG's other text, its alt text, the KPI sparklines'
 alt text) is a value of a cell that edition's gate published, or a share computed only from
 published cells (a part over its published total, or over the sum of its quarter's published
-parts, or one published total over another of the same quarter).
+parts, or one published total over another of the same quarter). The key judgements' chart
+of changes and intervals shows only figures its edition's judgements print.
 
 Tick labels are left out: they are the axis's scale, not figures.
 """
@@ -94,9 +95,12 @@ def editions(sample_home) -> list[tuple[Edition, dict]]:
         edition = Edition(data, load_rules(name), forced)
         edition.narrative = key_judgements.final_narrative(edition, None)
         _, tiles = key_judgements.build(edition)
+        intervals = key_judgements.intervals(edition)
         sections = [s for module in modules(CHAPTERS) + modules(ANNEXES)
                     if (s := module.build(edition))]
-        built.append((edition, {"sections": sections, "tiles": tiles}))
+        built.append((edition, {"sections": sections, "tiles": tiles, "intervals": intervals,
+                                "judgements": [j.text for j in
+                                               key_judgements.stated(edition)]}))
         forced = edition.log.pattern
     return built
 
@@ -121,6 +125,20 @@ def test_every_number_a_chart_shows_is_published_by_its_edition(editions):
                 unpublished[f"{edition.rules.label}: sparkline {tile['label']}"] = missing
     assert charts_seen >= 5, charts_seen  # the sample's editions do draw charts
     assert not unpublished, unpublished
+
+
+@pytest.mark.slow
+def test_the_key_judgements_chart_shows_only_figures_the_judgements_print(editions):
+    drawn = {}
+    for edition, content in editions:
+        printed = numbers_shown(" ".join(content["judgements"]))
+        for figure in content["intervals"]["figures"]:
+            shown = numbers_shown(figure["alt"] + " " + svg_figures(figure["svg"]))
+            drawn[edition.rules.label] = shown
+            assert shown <= printed, (edition.rules.label, sorted(shown - printed))
+    # each edition of the sample states judgements and draws their intervals
+    assert set(drawn) == {editions[0][0].rules.label, editions[1][0].rules.label}
+    assert all(len(shown) >= 6 for shown in drawn.values()), drawn
 
 
 def test_numbers_shown_leave_out_dates_and_gap_counts():
