@@ -195,6 +195,11 @@ class DisclosureRules:
                           "reader who subtracts)"),
             ("consistency", "cells hidden in the coalition edition or an earlier issue stay "
                             "hidden (a reader who compares editions or issues)"),
+            ("derived", "shares, ratios and like-for-like changes are audited together with "
+                        "the cells they are computed from, and one that would narrow a hidden "
+                        "cell is withheld (a reader who multiplies a share by its total, or "
+                        "a change by last year's total, to recover a hidden figure or a "
+                        "member outside the comparison)"),
         ]
         if self.rounding_base > 1:
             rows.append(("rounding", f"every published count rounded to the nearest "
@@ -203,7 +208,9 @@ class DisclosureRules:
         if consenting := {w.member_id for w in self.waivers} | set(self.dominance_waived):
             n = len(consenting)
             rows.append(("dominance_waiver", f"{n} member{'s' if n > 1 else ''} consented to "
-                         "their own contributions not being protected by the dominance rules"))
+                         "their own contributions not being protected by the dominance rules "
+                         "(they publish those figures themselves, more coarsely; the others "
+                         "stay protected against them)"))
         return rows
 
 
@@ -345,7 +352,8 @@ class ProtectedTable:
     unbounded), the protection required below and above the value, and `ok`. The audit holds
     true values: never publish it. `hidden`: the hidden cells' keys, to force next time.
     `derived`: the figures computed from the table that `audit_derived` judged (`name`,
-    `published`, and `narrows`: the hidden cell a withheld figure would have narrowed).
+    `published`, and `narrows`: the hidden cell a withheld figure would have narrowed, or
+    "consistency" for one withheld elsewhere).
     """
 
     table: str
@@ -513,7 +521,7 @@ def change_figure(name: str, now: CellKey | str, base: CellKey | str, change: fl
 
 
 def audit_derived(protected: ProtectedTable, figures: Iterable[LinearFigure],
-                  log: DisclosureLog) -> ProtectedTable:
+                  log: DisclosureLog, *, withheld: Iterable[str] = ()) -> ProtectedTable:
     """Judge figures computed from a protected table: each is published only if, together
     with the table and every figure published before it, no hidden cell can be narrowed
     below its protection level.
@@ -523,7 +531,11 @@ def audit_derived(protected: ProtectedTable, figures: Iterable[LinearFigure],
     cells: one number where more cells would be several, and cells the edition's other tables
     already show as they are. Figures are judged in name order, so the same figures get the
     same verdicts. A figure on published cells only adds nothing the table does not say (it
-    may be computed from the edition's rounded counts): published without an LP. Returns the
+    may be computed from the edition's rounded counts): published without an LP. `withheld`
+    names figures withheld by the coalition edition or an earlier issue: withheld here too,
+    as `forced` cells are (the public edition hides more cells, so a figure the coalition
+    edition had to withhold might pass here, and pin a cell for a reader holding both).
+    Returns the
     table with `derived` filled and an audit whose intervals are what the published figures
     leave; the log counts figures published and names those withheld, and its audit of this
     table is replaced by the new one.
@@ -538,9 +550,12 @@ def audit_derived(protected: ProtectedTable, figures: Iterable[LinearFigure],
     lower, upper = _attack(a, model.relations, hidden, np.zeros((0, len(a))), np.zeros(0),
                            np.zeros(0))
     kept = (np.zeros((0, len(a))), np.zeros(0), np.zeros(0))
-    verdicts = []
+    verdicts, withheld = [], set(withheld)
     for figure in sorted(figures, key=lambda f: f.name):
         rows, row_lower, row_upper = _figure_rows(figure, index, scale)
+        if figure.name in withheld:
+            verdicts.append((figure.name, False, "consistency"))
+            continue
         if not (rows[:, hidden] != 0).any():
             verdicts.append((figure.name, True, ""))
             continue
@@ -655,6 +670,11 @@ def _attack(a: np.ndarray, relations: np.ndarray, hidden: np.ndarray, rows: np.n
             solver.changeColCost(column, -direction)
             solver.run()
             status = solver.getModelStatus()
+            if status not in (highspy.HighsModelStatus.kOptimal,
+                              highspy.HighsModelStatus.kUnbounded):
+                solver.clearSolver()  # a warm start gone astray: solve this one afresh
+                solver.run()
+                status = solver.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
                 bound[t] = np.asarray(solver.getSolution().col_value)[column]
             elif direction > 0 and status in (highspy.HighsModelStatus.kUnbounded,

@@ -37,7 +37,8 @@ def build(edition: Edition) -> dict:
            f"{kept['headline_published']} of the {kept['headline']} headline figures (the "
            "key indicators' quarter values)."
            + (f" Of the hidden cells, {len(edition.coarsened)} are shown as a range instead "
-              "of c." if edition.coarsened else "")],
+              "of c." if edition.coarsened else ""),
+           derived_sentence(edition)],
         tables=[table("disclosure_counts", "Cells hidden by each rule, per table (counts only)",
                       ["Table", "Rule", "Cells hidden", "Cells published"], rows,
                       [False, False, True, True],
@@ -50,3 +51,14 @@ def build(edition: Edition) -> dict:
                        "still counts for the threshold and is still an attacker for the "
                        "others. Source: reference/disclosure_waivers.csv."])
                 if waivers else None])
+
+
+def derived_sentence(edition: Edition) -> str:
+    """How many figures computed from the cells (like-for-like changes) the same audit judged,
+    and how many it withheld: counts only, as the rest of the annex."""
+    published = sum(edition.log.derived_published.values())
+    withheld = len(edition.log.derived_withheld)
+    return (f"Figures computed from the cells went through the same audit as the cells: "
+            f"{published} like-for-like changes printed, {withheld} printed as c because, "
+            "with the totals beside them, they would have narrowed a hidden figure or given "
+            "back a member outside the comparison.")
