@@ -589,11 +589,13 @@ def audit_derived(protected: ProtectedTable, figures: Iterable[LinearFigure],
 
 def protect_panel_ratio(numerator: pd.Series, denominator: pd.Series, ratio: float, *,
                         rules: DisclosureRules, log: DisclosureLog, table: str, name: str,
-                        decimals: int = 1, offset: float = 0.0) -> bool:
+                        decimals: int = 1, offset: float = 0.0,
+                        panel: Iterable[str] | None = None) -> bool:
     """Whether a ratio over a panel of members may be printed: the numerator's values over the
-    denominator's, each summed over the members in both (`numerator`, `denominator`: member ->
-    value). A like-for-like change is this quarter over the base quarter, printed less 1
-    (`offset` 1) as a percentage with `decimals`.
+    denominator's, each summed over the panel (`numerator`, `denominator`: member -> value;
+    `panel`: the members compared, by default those in both). A like-for-like change is this
+    quarter over the base quarter, printed less 1 (`offset` 1) as a percentage with
+    `decimals`.
 
     Beside the published totals (over all members of each), a panel's ratio gives back what
     the members outside the panel contributed: a member that reported only this quarter is
@@ -602,7 +604,7 @@ def protect_panel_ratio(numerator: pd.Series, denominator: pd.Series, ratio: flo
     outside parts (hidden), with the ratio audited on it by `audit_derived`. True only if the
     totals stay published there and the ratio narrows no part below its protection.
     """
-    members = set(numerator.index) & set(denominator.index)
+    members = set(numerator.index) & set(denominator.index) if panel is None else set(panel)
     contributions = pd.DataFrame(
         [(side, "panel" if member in members else "outside", str(member), float(value))
          for side, values in (("numerator", numerator), ("denominator", denominator))

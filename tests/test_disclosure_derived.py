@@ -348,9 +348,10 @@ def test_an_edition_prints_c_for_a_change_that_gives_back_a_newcomer(rules):
     assert edition.series("HL_URLS_CONFIRMED", [base, QUARTER])["value"].notna().all()
     assert change["text"] == "c" and pd.isna(change["change"])
     assert len(edition.log.derived_withheld) == 1
-    assert "0 like-for-like changes printed, 1 printed as c" in derived_sentence(edition)
+    assert "reporting both printed, 1 printed as c" in derived_sentence(edition)
 
     edition = Edition(urls_confirmed(newcomer_reports_base_quarter=True), rules)
     change = edition.change("HL_URLS_CONFIRMED", base, "hotline volumes")
     assert change["text"] not in ("c", "n/a")
-    assert "1 like-for-like changes printed, 0 printed as c" in derived_sentence(edition)
+    assert ": 1 like-for-like changes and ratios of members reporting both printed, 0 printed " \
+        "as c" in derived_sentence(edition)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from rendering import charts
 from rendering.chapters.core import Edition, section
 from transforms import assessment
@@ -20,6 +23,9 @@ def build(edition: Edition) -> dict:
             & confirmed.set_index("quarter")["value"].notna()).reindex(ratio["quarter"])
     ratio["share"] = ratio["ratio"].where(both.to_numpy() & (
         ratio["members"] >= edition.rules.min_contributors))
+    ratio["share"] = [share if pd.isna(share) or edition.panel_ratio_safe(  # nobody outside
+        ("HL_URLS_COMMERCIAL", q), ("HL_URLS_CONFIRMED", q), share, "commercial share")
+        else np.nan for q, share in zip(ratio["quarter"], ratio["share"], strict=True)]
     share_line = None if ratio["share"].isna().all() else charts.line_chart(
         ratio.assign(contributors=ratio["members"]), x="quarter", y="share", series=None,
         y_label="Commercial share of confirmed URLs (%)", kind="pct",

@@ -9,6 +9,8 @@ to show when disclosure control or missing reports leave it empty.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -238,20 +240,34 @@ class Edition:
         if len(levels) < 2 or levels["value"].isna().any():
             result.update(value=np.nan, base_value=np.nan, change=np.nan)
             hidden = hidden or bool((levels["suppressed_by"].fillna("") != "").any())
-        if not hidden and pd.notna(result["change"]):  # its panel's sums beside the totals
-            values = self.data.member_values
-            mine = values[(values["indicator"] == indicator) & (values["dimension"] == "")
-                          & values["is_complete"] & values["value"].notna()]
-            now, then = (mine[mine["quarter"] == q].groupby("member_id")["value"].sum()
-                         for q in (self.quarter, base_quarter))
-            if not protect_panel_ratio(now, then, 1.0 + result["change"], offset=1.0,
-                                       rules=self.rules.waived_for(indicator, self.trend),
-                                       log=self.log, table=table_name,
-                                       name=f"{self.name_of(indicator)} on {base_quarter}"):
-                result.update(value=np.nan, base_value=np.nan, change=np.nan)
-                hidden = True
+        if not hidden and pd.notna(result["change"]) and not self.panel_ratio_safe(
+                (indicator, self.quarter), (indicator, base_quarter), 1.0 + result["change"],
+                table_name, offset=1.0):
+            result.update(value=np.nan, base_value=np.nan, change=np.nan)
+            hidden = True
         result["text"] = SUPPRESSED if hidden else fmt_change_pct(result["change"])
         return result
+
+    def panel_ratio_safe(self, numerator: tuple[str, str], denominator: tuple[str, str],
+                         ratio: float, table_name: str, *, offset: float = 0.0,
+                         panel: tuple[str, ...] | None = None) -> bool:
+        """Whether a ratio of two (indicator, quarter) totals over a panel of members (those
+        complete in both, or `panel`) may be printed, as a percentage less `offset`, beside
+        the published totals: a member outside the panel must not come back from it
+        (`protect_panel_ratio`)."""
+        values = self.data.member_values
+        complete = values[(values["dimension"] == "") & values["is_complete"]
+                          & values["value"].notna()]
+        members = [complete[(complete["indicator"] == indicator) & (complete["quarter"] == q)]
+                   .groupby("member_id")["value"].sum() for indicator, q in (numerator,
+                                                                             denominator)]
+        waived = [set(self.rules.waived_for(indicator, self.trend).dominance_waived)
+                  for indicator, _ in (numerator, denominator)]  # consents covering both
+        rules = replace(self.rules, dominance_waived=tuple(sorted(waived[0] & waived[1])))
+        return protect_panel_ratio(*members, ratio, offset=offset, panel=panel, rules=rules,
+                                   log=self.log, table=table_name,
+                                   name=" on ".join(" ".join(t) for t in (numerator,
+                                                                         denominator)))
 
     # -- coarsened figures: what may be said of a hidden total ------------------------------
 

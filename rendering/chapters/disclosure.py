@@ -54,11 +54,12 @@ def build(edition: Edition) -> dict:
 
 
 def derived_sentence(edition: Edition) -> str:
-    """How many figures computed from the cells (like-for-like changes) the same audit judged,
-    and how many it withheld: counts only, as the rest of the annex."""
+    """How many figures computed from the cells (like-for-like changes, ratios) the same audit
+    judged, and how many it withheld: counts only, as the rest of the annex."""
     published = sum(edition.log.derived_published.values())
     withheld = len(edition.log.derived_withheld)
     return (f"Figures computed from the cells went through the same audit as the cells: "
-            f"{published} like-for-like changes printed, {withheld} printed as c because, "
-            "with the totals beside them, they would have narrowed a hidden figure or given "
-            "back a member outside the comparison.")
+            f"{published} like-for-like changes and ratios of members reporting both "
+            f"printed, {withheld} printed as c because, with the totals beside them, they "
+            "would have narrowed a hidden figure or given back a member outside the "
+            "comparison.")

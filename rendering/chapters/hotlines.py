@@ -65,7 +65,10 @@ def uncertainty_table(edition: Edition, indicators: tuple[str, ...], table_id: s
             lambda indicator=indicator: statistics.count_change(edition.data, indicator,
                                                                 quarter, base))
         published = edition.series(indicator, [base, quarter])["value"].notna().all()
-        shown = published and len(est.members) >= edition.rules.min_contributors
+        shown = (published and len(est.members) >= edition.rules.min_contributors
+                 and (not math.isfinite(est.change) or edition.panel_ratio_safe(
+                     (indicator, quarter), (indicator, base), 1.0 + est.change, table_id,
+                     offset=1.0, panel=est.members)))
         rows.append([
             edition.name_of(indicator),
             fmt_change_pct(est.change) if shown else SUPPRESSED,
