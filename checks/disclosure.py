@@ -1,6 +1,6 @@
 """The disclosure-control gate: every published number passes through it first.
 
-Two entry points, one set of rules per edition (`checks/disclosure_rules.toml`):
+Entry points, one set of rules per edition (`checks/disclosure_rules.toml`):
 
 - `protect_table` is the gate for a table of additive figures whose member-level contributions
   are known (the `quarterly_member_values` mart). It applies the primary rules to every cell,
@@ -9,6 +9,14 @@ Two entry points, one set of rules per edition (`checks/disclosure_rules.toml`):
 - `protect` is the threshold-only gate for figures where only the number of contributing
   members is known (non-additive figures, like-for-like changes). It publishes no margins,
   so it needs no secondary suppression.
+- `audit_derived` is the gate for figures computed from a protected table (shares, ratios,
+  changes, sums: `LinearFigure`, linear once their printed precision is known): they join the
+  attacker's LPs as constraints, and a figure that would narrow a hidden cell is withheld
+  rather than more cells hidden. `protect_panel_ratio` applies it to a ratio over a panel of
+  members (a like-for-like change, a ratio of two indicators over the members reporting
+  both), which beside the published totals could give back the members outside the panel.
+  Figures that are not linear (an index that squares shares, ranks, medians) are published
+  from published cells only, or coarsened.
 
 Primary rules, on each member's contribution to a cell (a margin's contribution is the member's
 sum over the cells it adds up):
