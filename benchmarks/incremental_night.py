@@ -170,7 +170,7 @@ def settings_for(home: Path) -> Settings:
     settings = Settings.from_env()
     return Settings(home=home, inbox=home / "inbox", reference_dir=settings.reference_dir,
                     max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows,
-                    lock_timeout_s=settings.lock_timeout_s, workers=settings.workers,
+                    lock_timeout_s=settings.lock_timeout_s, part_files=settings.part_files,
                     duckdb_memory_limit=settings.duckdb_memory_limit,
                     duckdb_threads=settings.duckdb_threads)
 

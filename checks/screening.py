@@ -611,20 +611,54 @@ def _as_text(value: object) -> str | None:
 def screen_frame(
     frame: pd.DataFrame, row_numbers: Sequence[int], *, header_row: int | None = None
 ) -> list[Problem]:
-    """Screen every cell and every column name of `frame`; rows are reported as `row_numbers`."""
+    """Screen every cell and every column name of `frame` (column names unique, as the
+    parsers make them); rows are reported as `row_numbers`."""
     if len(row_numbers) != len(frame):
         raise ValueError(f"{len(row_numbers)} row numbers for {len(frame)} rows")
-    rows = [int(row) for row in row_numbers]  # numpy integers would not serialise to JSON
-    problems: list[Problem] = []
-    for position, name in enumerate(frame.columns):
-        label = str(name)
-        header_findings = _findings(label)
-        if header_findings:
-            # never repeat an identifying column name in the clear: point at its position
-            label = f"column {position + 1}"
-            problems.extend(_problem(rule, identifier, header_row, label, header=True)
-                            for rule, identifier in header_findings)
-        values = frame.iloc[:, position].tolist()
-        texts = ((row, label, _as_text(value)) for row, value in zip(rows, values, strict=True))
-        problems.extend(screen_cells((row, column, text) for row, column, text in texts if text))
+    import pandas as pd
+
+    columns = [str(name) for name in frame.columns]
+    text = pd.DataFrame({name: frame.iloc[:, position].map(_as_text).to_numpy()
+                         for position, name in enumerate(columns)}, columns=columns)
+    return screen_batch(text, [0] * len(frame), row_numbers, {0: (columns, header_row)}
+                        ).get(0, [])
+
+
+def screen_batch(text: pd.DataFrame, keys: Sequence[int], source_rows: Sequence[int],
+                 layout: dict[int, tuple[list[str], int | None]]) -> dict[int, list[Problem]]:
+    """Screen every cell and column name of many files at once: each file's problems, in the
+    order a reader of that file meets them (column by column, then row by row).
+
+    `text` holds the files' cells as text (missing where a file lacks the column), one row
+    per file row; `keys[i]` names the file of row i and `source_rows[i]` its row there.
+    `layout` gives each file its column names, in its own order, and its header row. Each
+    distinct text is screened once: the cheap pattern that every identifier must match runs
+    over them all, and the validators (checksums, numbering plans) only on what it lets through.
+    """
+    import numpy as np
+    import pandas as pd
+
+    cells: dict[tuple[int, str], list[tuple[int, list[tuple[str, str]]]]] = {}
+    for name in text.columns:
+        codes, distinct = pd.factorize(text[name])
+        found = {code: findings for code, cell in enumerate(distinct) if isinstance(cell, str)
+                 and (findings := _findings(cell, numeric=name in NUMERIC_COLUMNS))}
+        for i in np.flatnonzero(np.isin(codes, list(found))) if found else ():
+            cells.setdefault((int(keys[i]), name), []).append(
+                (int(source_rows[i]), found[int(codes[i])]))
+    problems: dict[int, list[Problem]] = {}
+    for key, (columns, header_row) in layout.items():
+        found_here: list[Problem] = []
+        for position, name in enumerate(columns):
+            label, header_findings = name, _findings(name)
+            if header_findings:
+                # never repeat an identifying column name in the clear: point at its position
+                label = f"column {position + 1}"
+                found_here += [_problem(rule, identifier, header_row, label, header=True)
+                               for rule, identifier in header_findings]
+            found_here += [_problem(rule, identifier, row, label, header=False)
+                           for row, findings in cells.get((key, name), [])
+                           for rule, identifier in findings]
+        if found_here:
+            problems[key] = found_here
     return problems

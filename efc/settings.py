@@ -63,7 +63,9 @@ class Settings:
     max_file_bytes: int
     max_rows: int
     lock_timeout_s: int
-    workers: int  # processes that examine a large night's files
+    # A night is examined, validated and loaded in parts of at most this many files (and about
+    # PART_BYTES), each in one transaction: memory stays flat however many files arrive.
+    part_files: int
     # A file in the drop folder modified more recently than this may still be being written.
     settle_s: int = 60
     inbox_read_only: bool = False  # a folder given with --inbox: read, never changed
@@ -85,7 +87,7 @@ class Settings:
             max_file_bytes=_int_from_env("EFC_MAX_FILE_MB", 50) * 1024 * 1024,
             max_rows=_int_from_env("EFC_MAX_ROWS", 1_000_000),
             lock_timeout_s=_int_from_env("EFC_LOCK_TIMEOUT_S", 60),
-            workers=_int_from_env("EFC_WORKERS", os.cpu_count() or 1),
+            part_files=_int_from_env("EFC_PART_FILES", 1_000),
             settle_s=_int_from_env("EFC_SETTLE_S", 60, minimum=0),
             duckdb_memory_limit=_memory_from_env("EFC_DUCKDB_MEMORY_LIMIT", "1GB"),
             duckdb_threads=_int_from_env("EFC_DUCKDB_THREADS", 0, minimum=0) or None,

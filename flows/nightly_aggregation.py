@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,11 @@ from transforms.catalogue import load_catalogue
 from transforms.warehouse import WarehouseBusy, writer
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
+# A night is examined, validated and loaded in consecutive parts of at most
+# `settings.part_files` files and about this many bytes (some 150k observations of typical
+# files), so memory stays flat however many arrive; each part's cells are examined together as
+# columns, and each part is loaded in one transaction.
+PART_BYTES = 64 * 1024 * 1024
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -23,9 +29,23 @@ def discover_submissions(con, settings: Settings, received_at: datetime, arrival
     return nightly.discover_submissions(con, settings, received_at, arrivals)
 
 
+def night_parts(submissions: list, most_files: int) -> Iterator[list]:
+    """Consecutive parts of the night, in arrival order: at most `most_files` files, and a part
+    ends once its files reach PART_BYTES."""
+    part, size = [], 0
+    for submission in submissions:
+        part.append(submission)
+        size += submission.arrival.size_bytes
+        if len(part) == most_files or size >= PART_BYTES:
+            yield part
+            part, size = [], 0
+    if part:
+        yield part
+
+
 @task(cache_policy=NONE)
-def examine_submissions(submissions, catalogue, settings: Settings):
-    return nightly.examine_submissions(submissions, catalogue, settings)
+def examine_part(submissions, catalogue, settings: Settings):
+    return nightly.examine_part(submissions, catalogue, settings)
 
 
 @task(cache_policy=NONE)
@@ -84,8 +104,10 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
             summary.files_found = len(submissions)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
             submission_results = []
-            for part in nightly.night_parts(submissions):
-                part = examine_submissions(part, catalogue, settings)
+            for part in night_parts(submissions, settings.part_files):
+                part = examine_part(part, catalogue, settings)
+                logger.info("examined %d/%d files", summary.files_loaded + len(part),
+                            len(submissions))
                 result = validate_submissions(part, catalogue, started.date())
                 summary = load_submissions(con, part, summary)
                 submission_results += [result] if result is not None else []

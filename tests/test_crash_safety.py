@@ -21,11 +21,11 @@ def test_sigkill_mid_batch_then_rerun_loads_each_file_once(workspace, tmp_path):
     for member in ("hl-north", "pay-remit"):
         shutil.copytree(SAMPLE / member, inbox / member)
     files = sum(1 for _ in inbox.glob("*/*"))
-    env = {**os.environ, "EFC_HOME": str(workspace.home)}
+    env = {**os.environ, "EFC_HOME": str(workspace.home), "EFC_PART_FILES": "10"}
     command = [sys.executable, "-m", "efc.cli", "ingest", "--inbox", str(inbox)]
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-    for line in process.stderr:  # progress lines: kill once the first chunk has committed
+    for line in process.stderr:  # progress lines: kill once the first part has committed
         if "loaded " in line:  # the whole process group, as a power cut would (Prefect's too)
             os.killpg(process.pid, signal.SIGKILL)
             break

@@ -118,41 +118,46 @@ def test_receipt_text_is_readable(workspace, prefect_harness, state):
     assert "ACCEPTED" in text and "ok.csv" in text
 
 
-def test_files_examined_in_worker_processes_are_judged_as_in_one(tmp_path, catalogue,
-                                                                  monkeypatch):
-    """Two worker processes give back every file in arrival order, examined and kept alike."""
+def test_files_examined_together_as_columns_are_judged_as_one_by_one(tmp_path, catalogue,
+                                                                     monkeypatch):
+    """A part of many files, examined as columns, gives every file the state, problems (in
+    order), observations and kept bytes it gets when examined alone."""
     import shutil
-    from dataclasses import replace
 
     from efc.settings import Settings
     from tests.conftest import SAMPLE
     from transforms import nightly
     from transforms.warehouse import migrate
 
-    monkeypatch.setattr(nightly, "FILES_PER_WORKER", 5)
     inbox = tmp_path / "inbox"
     for member in ("hl-north", "pay-remit", "le-beta"):  # identifying and faulty files among them
         shutil.copytree(SAMPLE / member, inbox / member)
     (inbox / "le-beta" / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (inbox / "hl-north" / "mixed.csv").write_text(
+        "member_id;period;indicator;value;note;contact\n"
+        "hl-north;2026-07;HL_URLS_CONFIRMED;1.234,5;;\n"
+        "hl-north;2026-07;HL_REPORTS_RECEIVED;1,5;call +49 30 1234567;x\n", encoding="utf-8")
     outcomes = {}
-    for workers in (1, 2):
-        monkeypatch.setenv("EFC_HOME", str(tmp_path / f"home-{workers}"))
-        settings = replace(Settings.from_env().with_inbox(inbox), workers=workers)
+    for together in (False, True):
+        monkeypatch.setenv("EFC_HOME", str(tmp_path / f"home-{together}"))
+        settings = Settings.from_env().with_inbox(inbox)
         settings.ensure_folders()
         with duckdb.connect(str(settings.warehouse_path)) as con:
             migrate(con)
             found, _, _ = nightly.discover_submissions(con, settings, nightly.now_utc())
-        examined = nightly.examine_submissions(found, catalogue, settings)
-        outcomes[workers] = (
-            [(s.key, s.member_id, s.state, s.is_identifying, [p.rule for p in s.problems],
+        examined = nightly.examine_part(found, catalogue, settings) if together else [
+            one for submission in found
+            for one in nightly.examine_part([submission], catalogue, settings)]
+        outcomes[together] = (
+            [(s.key, s.member_id, s.state, s.is_identifying, [p.as_dict() for p in s.problems],
               None if s.observations is None else s.observations.to_csv(index=False))
              for s in examined],
             sorted(p.name for p in settings.archive_dir.iterdir()),
             sorted(p.name for p in settings.quarantine_dir.iterdir()))
-    assert [key for key, *_ in outcomes[2][0]] == list(range(len(outcomes[2][0])))
-    assert {state for _, _, state, *_ in outcomes[2][0]} >= {"accepted", "rejected"}
-    assert outcomes[2][2], "the identifying and unreadable files are quarantined"
-    assert outcomes[1] == outcomes[2]
+    assert [key for key, *_ in outcomes[True][0]] == list(range(len(outcomes[True][0])))
+    assert {state for _, _, state, *_ in outcomes[True][0]} >= {"accepted", "rejected"}
+    assert outcomes[True][2], "the identifying and unreadable files are quarantined"
+    assert outcomes[False] == outcomes[True]
 
 
 def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace,
@@ -160,9 +165,8 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
                                                                         monkeypatch):
     """Parts of two files: a copy and a correction arrive in parts after their original."""
     from flows.nightly_aggregation import nightly_aggregation
-    from transforms import nightly
 
-    monkeypatch.setattr(nightly, "PART_FILES", 2)
+    monkeypatch.setenv("EFC_PART_FILES", "2")
     inbox = workspace.inbox
     for name, member, confirmed, nl, age in [("a-july.csv", "hl-north", 100, 60, 400),
                                              ("b-july.csv", "hl-south", 10, 4, 300),

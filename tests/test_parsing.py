@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
+import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from transforms import parsing
 from transforms.parsing import parse_file
 
 HEADER = "member_id,period,indicator,dimension,category,value,unit,status,note"
@@ -113,3 +117,93 @@ def test_row_limit():
     text = HEADER + "\n" + "hl-north,2026-07,HL_URLS_CONFIRMED,,,1,,,\n" * 3
     parsed = parse_file("x.csv", text.encode(), max_rows=2)
     assert "too_many_rows" in [p.rule for p in parsed.problems]
+
+
+# --- calamine reads plain workbooks; openpyxl stays the reference ---------------------------
+
+def _every_workbook() -> list:
+    from tests.conftest import SAMPLE
+
+    corpus = Path(__file__).parent / "corpus"
+    return sorted([*corpus.rglob("*.xlsx"), *SAMPLE.rglob("*.xlsx")])
+
+
+def _mixed_workbook() -> bytes:
+    """Cells of every kind a member's export holds: dates typed as dates, booleans, floats,
+    empty rows and columns before the table, a second sheet, hidden sheets left to openpyxl."""
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Notes"
+    notes["B2"] = "Figures on the sheet data"
+    sheet = book.create_sheet("data")
+    sheet["C3"] = "member_id"
+    for column, name in zip("DEFGHIJK", HEADER.split(",")[1:], strict=True):
+        sheet[f"{column}3"] = name
+    sheet.append([None, None, "hl-north", datetime.date(2026, 7, 1), "HL_URLS_CONFIRMED", None,
+                  None, 1234.5, "count", None, True])
+    sheet.append([None, None, "hl-north", "2026-07", "HL_URLS_CONFIRMED", "site_type", "forum",
+                  12, None, "L", datetime.datetime(2026, 7, 3, 10, 30)])
+    sheet.append([])
+    sheet.append([None, None, "hl-north", "2026-07", "HL_URLS_CONFIRMED", "country", "NL",
+                  0.1 + 0.2, None, None, datetime.date(2026, 7, 9)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _read_both(data: bytes, monkeypatch) -> tuple:
+    def seen(parsed):
+        return (parsed.file_format, None if parsed.text_rows is None else (
+            parsed.text_rows.columns, parsed.text_rows.records, parsed.text_rows.line_numbers),
+            [p.as_dict() for p in parsed.problems], parsed.details, parsed.header_row)
+
+    fast = seen(parse_file("x.xlsx", data, max_rows=10_000))
+    with monkeypatch.context() as patch:
+        patch.setattr(parsing, "_plain_sheet_rows", lambda *_: None)
+        reference = seen(parse_file("x.xlsx", data, max_rows=10_000))
+    return fast, reference
+
+
+def test_calamine_reads_every_workbook_of_the_sample_and_corpus_as_openpyxl_does(monkeypatch):
+    workbooks = _every_workbook()
+    assert len(workbooks) > 100
+    read_fast = 0
+    for path in workbooks:
+        data = path.read_bytes()
+        fast, reference = _read_both(data, monkeypatch)
+        assert fast == reference, path
+        read_fast += zipfile.is_zipfile(io.BytesIO(data)) and parsing._plain_sheet_rows(
+            zipfile.ZipFile(io.BytesIO(data)), data, 10_000) is not None
+    assert read_fast > len(workbooks) / 2  # the plain ones are read fast
+
+
+def test_calamine_reads_dates_booleans_floats_and_offsets_as_openpyxl_does(monkeypatch):
+    data = _mixed_workbook()
+    assert parsing._plain_sheet_rows(zipfile.ZipFile(io.BytesIO(data)), data, 100) is not None
+    fast, reference = _read_both(data, monkeypatch)
+    assert fast == reference
+    columns, records, _ = fast[1]
+    first = dict(zip(columns, records[0], strict=True))
+    assert (first["period"], first["note"], first["value"]) == ("2026-07", "True", "1234.5")
+
+
+def test_formulas_errors_hidden_sheets_and_long_sheets_are_left_to_openpyxl():
+    book = openpyxl.Workbook()
+    book.active.title = "data"
+    book.active.append(HEADER.split(","))
+    book.active.append(["hl-north", "2026-07", "HL_URLS_CONFIRMED", None, None, "=2+3"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    formula = buffer.getvalue()
+    hidden = _workbook([HEADER.split(",")])
+    book = openpyxl.load_workbook(io.BytesIO(hidden))
+    book.create_sheet("other")
+    book["data"].sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    hidden = buffer.getvalue()
+    long = _workbook([HEADER.split(",")] + [["hl-north", "2026-07", "X", None, None, 1]] * 40)
+    for data, max_rows in ((formula, 100), (hidden, 100), (long, 10)):
+        assert parsing._plain_sheet_rows(zipfile.ZipFile(io.BytesIO(data)), data,
+                                         max_rows) is None
+    assert parse("x.xlsx", hidden).problems[0].rule == "sheet_hidden"

@@ -347,9 +347,8 @@ def test_a_visa_number_in_a_note_is_found_and_never_shown_whole(digits, grouped)
 
 
 # --- found while writing the properties: inputs that still crash or mislead the parser ---
-# Each raises out of transforms.parsing.parse_file, so transforms.intake.examine raises too,
-# and transforms.nightly.examine_submissions (which has no per-file guard) stops the whole
-# nightly run: no file of the night gets a receipt, and every rerun meets the file again.
+# Each raised out of transforms.parsing.parse_file, so that (before the per-file guard) the
+# whole nightly run stopped: no file of the night got a receipt, and every rerun met it again.
 
 HEADER = ",".join(COLUMNS)
 

@@ -292,11 +292,9 @@ def examined(key: int, member: str, data: bytes, catalogue) -> Submission:
     return examine(submission, data, catalogue, max_file_bytes=10**6, max_rows=10**6)
 
 
-@pytest.mark.parametrize("chunk_files", [1, 2, 50])
-def test_corrections_apply_in_arrival_order_whatever_the_chunks(tmp_path, catalogue, monkeypatch,
-                                                               chunk_files):
-    """A later file of the night replaces what an earlier one said, in its chunk or across."""
-    monkeypatch.setattr(nightly, "LOAD_CHUNK_FILES", chunk_files)
+@pytest.mark.parametrize("part_files", [1, 2, 50])
+def test_corrections_apply_in_arrival_order_whatever_the_parts(tmp_path, catalogue, part_files):
+    """A later file of the night replaces what an earlier one said, in its part or across."""
     header = "member_id,period,indicator,value\n"
     files = [("hl-north", "HL_REPORTS_ASSESSED,50\nhl-north,2026-07,HL_URLS_CONFIRMED,40"),
              ("hl-north", "HL_URLS_CONFIRMED,45"),   # corrects part of file 0
@@ -306,8 +304,9 @@ def test_corrections_apply_in_arrival_order_whatever_the_chunks(tmp_path, catalo
     submissions = [examined(key, member, f"{header}{member},2026-07,{rest}\n".encode(), catalogue)
                    for key, (member, rest) in enumerate(files)]
     con = open_warehouse(tmp_path / "warehouse.duckdb")
-    summary = nightly.load_submissions(
-        con, submissions, nightly.NightlySummary(started_at=AS_OF, inbox="inbox"))
+    summary = nightly.NightlySummary(started_at=AS_OF, inbox="inbox")
+    for first in range(0, len(submissions), part_files):
+        summary = nightly.load_submissions(con, submissions[first:first + part_files], summary)
 
     assert summary.files_by_state == {"accepted": 3, "superseded": 2}
     states = con.execute("""

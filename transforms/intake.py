@@ -6,22 +6,24 @@ member's offline check and the nightly run judge a file the same way.
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from checks.problems import Problem
-from checks.screening import screen_cells, screen_frame
+from checks.screening import screen_batch, screen_cells
 from checks.validation import RuleResult, validate_batch
 from efc.settings import Settings
 from transforms.catalogue import Catalogue
-from transforms.inbox import Arrival, keep_received
-from transforms.observations import canonical_observations, uppercase_country_codes
-from transforms.parsing import parse_file
+from transforms.inbox import Arrival, keep_all_received
+from transforms.observations import canonical_batch, uppercase_country_codes
+from transforms.parsing import COLUMNS, ParsedFile, TextRows, parse_file
 
 if TYPE_CHECKING:  # efc check must not import Great Expectations
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -76,11 +78,59 @@ class Submission:
 
 def examine(submission: Submission, data: bytes | None, catalogue: Catalogue,
             *, max_file_bytes: int, max_rows: int) -> Submission:
-    """Parse and screen one file; fill its canonical observations unless it must be rejected.
+    """Parse and screen one file (`efc check`); a part of the night of one file.
 
     `data` is None when the file exceeds the size limit and was not read.
     """
-    name_findings = examine_name(submission)
+    (_, failure), = examine_part([(submission, data)], catalogue,
+                                 max_file_bytes=max_file_bytes, max_rows=max_rows)
+    if failure is not None:
+        raise failure
+    return submission
+
+
+def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalogue, *,
+                 max_file_bytes: int, max_rows: int
+                 ) -> list[tuple[Submission, Exception | None]]:
+    """Examine a part of the night: each file parsed on its own, then all their cells screened
+    and all their values read at once, as columns; each file's canonical observations filled
+    unless it must be rejected.
+
+    Returns each submission with the exception our code raised on it, if any (the caller
+    rejects that file and goes on). Should the columnar step fail, each file is examined on
+    its own, so that the failure stays with the file that caused it.
+    """
+    outcome: dict[int, Exception | None] = {}
+    read: list[tuple[Submission, ParsedFile, bool]] = []
+    for submission, data in files:
+        try:
+            parsed = _parse(submission, data, catalogue, max_file_bytes=max_file_bytes,
+                            max_rows=max_rows)
+        except Exception as exc:  # one file must not stop the night for the others
+            outcome[submission.key] = exc
+            continue
+        outcome[submission.key] = None
+        if parsed is not None:
+            read.append((submission, parsed, submission.is_identifying))
+    try:
+        _examine_columns(read, catalogue)
+    except Exception as exc:
+        if len(read) == 1:
+            outcome[read[0][0].key] = exc
+        else:
+            for one in read:
+                try:
+                    _examine_columns([one], catalogue)
+                except Exception as exc_alone:
+                    outcome[one[0].key] = exc_alone
+    return [(submission, outcome[submission.key]) for submission, _ in files]
+
+
+def _parse(submission: Submission, data: bytes | None, catalogue: Catalogue, *,
+           max_file_bytes: int, max_rows: int) -> ParsedFile | None:
+    """Check one file's name, sender and size and parse it: its rows of text, or None when
+    there is nothing to read further (too large, a limit met, not a table)."""
+    examine_name(submission)
     check_sender(submission, catalogue)
     if data is None:
         submission.problems.append(Problem(
@@ -88,29 +138,79 @@ def examine(submission: Submission, data: bytes | None, catalogue: Catalogue,
             message=f"The file is {submission.arrival.size_bytes / MIB:,.1f} MiB; at most "
                     f"{max_file_bytes / MIB:,.0f} MiB are accepted (1 MiB = 1,048,576 bytes).",
             fix="Split the submission into several smaller files (for example one per period)."))
-        return submission
-
+        return None
     parsed = parse_file(submission.arrival.file_name, data, max_rows=max_rows)
     submission.file_format = parsed.file_format
     submission.problems.extend(parsed.problems)
-    if any(p.rule in LIMIT_RULES for p in parsed.problems):
-        return submission  # rejected at the first limit: read no further, screen nothing
-    if parsed.rows is not None:
-        findings = screen_frame(parsed.rows.drop(columns="source_row"),
-                                parsed.rows["source_row"].tolist(), header_row=parsed.header_row)
-        submission.problems.extend(findings)
-        submission.is_identifying = bool(findings or name_findings)
-        if not parsed.readable or submission.is_identifying:
-            return submission
-        observations, value_problems = canonical_observations(parsed.rows)
-        submission.problems.extend(value_problems)
-        extra = sorted(set(parsed.rows.columns) - set(observations.columns) - {"source_row"})
+    if any(p.rule in LIMIT_RULES for p in parsed.problems) or parsed.text_rows is None:
+        return None  # rejected at the first limit: read no further, screen nothing
+    return parsed
+
+
+def _examine_columns(read: list[tuple[Submission, ParsedFile, bool]],
+                     catalogue: Catalogue) -> None:
+    """Screen and read the values of parsed files together; nothing changes on a submission
+    until every step has run, so a failure leaves them as they were."""
+    if not read:
+        return
+    text, keys, source_rows = text_columns([(s.key, p.text_rows) for s, p, _ in read])
+    findings = screen_batch(text, keys, source_rows, {
+        s.key: (p.text_rows.columns, p.header_row) for s, p, _ in read})
+    usable = [s.key for s, p, named in read
+              if p.readable and not named and s.key not in findings]
+    chosen = np.isin(keys, usable)
+    frame, value_problems = canonical_batch(text[chosen].reset_index(drop=True),
+                                            keys[chosen], source_rows[chosen])
+    frame = uppercase_country_codes(frame, catalogue.code_list_of_dimension)
+    sender = {s.key: s.member_id for s, _, _ in read}
+    frame["folder_member"] = pd.Series(frame["submission_key"].map(sender), dtype="str")
+    observations = dict(_files_of(frame))
+    for submission, parsed, named in read:
+        found = findings.get(submission.key, [])
+        submission.problems.extend(found)
+        submission.is_identifying = bool(found or named)
+        if submission.key not in observations:
+            continue
+        submission.problems.extend(value_problems.get(submission.key, []))
+        extra = sorted(set(parsed.text_rows.columns) - set(COLUMNS))
         if extra:
             submission.problems.append(unknown_columns_problem(extra))
-        observations = uppercase_country_codes(observations, catalogue.code_list_of_dimension)
-        submission.observations = observations.assign(
-            submission_key=submission.key, folder_member=submission.member_id)
-    return submission
+        submission.observations = observations[submission.key]
+
+
+def text_columns(files: list[tuple[int, TextRows]]
+                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Many files' rows of text as one frame of columns (the union of their columns), with
+    each row's file key and row in its file; a file's rows stay together and in order.
+
+    Files with the same columns (nearly all: the contract's header) are put together as lists
+    first, so a night of thousands of files builds a handful of frames, not thousands.
+    """
+    alike: dict[tuple[str, ...], tuple[list[list[str]], list[int], list[int]]] = {}
+    for key, rows in files:
+        records, keys, source_rows = alike.setdefault(tuple(rows.columns), ([], [], []))
+        records.extend(rows.records)
+        keys.extend([key] * len(rows.records))
+        source_rows.extend(rows.line_numbers)
+    frames = [pd.DataFrame(records, columns=list(columns), dtype="str")
+              if records else pd.DataFrame(columns=list(columns), dtype="str")
+              for columns, (records, _, _) in alike.items()]
+    text = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    keys = np.fromiter((k for _, ks, _ in alike.values() for k in ks), dtype=np.int64)
+    source_rows = np.fromiter((r for _, _, rs in alike.values() for r in rs), dtype=np.int64)
+    return text, keys, source_rows
+
+
+def _files_of(frame: pd.DataFrame):
+    """(key, that file's rows) of a frame whose files' rows lie together."""
+    keys = frame["submission_key"].to_numpy()
+    if not len(keys):
+        return
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1, [len(keys)]])
+    for start, stop in itertools.pairwise(starts):
+        rows = frame.iloc[start:stop]  # shares the frame's columns (copy-on-write)
+        rows.index = pd.RangeIndex(stop - start)
+        yield int(keys[start]), rows
 
 
 def unknown_columns_problem(extra: list[str]) -> Problem:
@@ -137,32 +237,45 @@ def check_sender(submission: Submission, catalogue: Catalogue) -> Submission:
 
 def examine_received(submission: Submission, catalogue: Catalogue, settings: Settings
                      ) -> tuple[Submission, str | None]:
-    """Examine one received file from its received copy and keep those bytes: archived, or
-    quarantined if identifying. It touches this file alone, so a night's files can be examined
-    in parallel.
+    """Examine one received file and keep its bytes: a part of the night of one file."""
+    return examine_received_part([submission], catalogue, settings)[0]
 
-    Any failure while examining rejects the file rather than stopping the night; its
+
+def examine_received_part(submissions: list[Submission], catalogue: Catalogue,
+                          settings: Settings) -> list[tuple[Submission, str | None]]:
+    """Examine a part of the night's received files from their received copies (the bytes
+    their hashes name) and keep those bytes: archived, or quarantined if identifying.
+
+    Any failure while examining a file rejects that file rather than stopping the night; its
     traceback comes back for the run's log.
     """
-    arrival = submission.arrival
-    if arrival.received is None:  # it could not be read: its receipt says so already
-        return submission, None
-    failure = None
-    if submission.duplicate_of in (None, COPY_OF_TONIGHTS):
+    files: list[tuple[Submission, bytes | None]] = []
+    failures: dict[int, Exception] = {}
+    for submission in submissions:
+        arrival = submission.arrival
+        if arrival.received is None:  # it could not be read: its receipt says so already
+            continue
+        if submission.duplicate_of not in (None, COPY_OF_TONIGHTS):
+            examine_name(submission)
+            continue
         try:
             too_large = arrival.size_bytes > settings.max_file_bytes  # never read whole
-            examine(submission, None if too_large else arrival.received.read_bytes(),
-                    catalogue, max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows)
-        except Exception as exc:  # one file must not stop the night for the others
-            failure = traceback.format_exc()
-            could_not_examine(submission, exc)
-    else:
-        examine_name(submission)
-    if submission.is_identifying:
-        keep_received(arrival, settings.quarantine_dir, private=True)
-    else:
-        keep_received(arrival, settings.archive_dir)
-    return submission, failure
+            files.append((submission, None if too_large else arrival.received.read_bytes()))
+        except OSError as exc:
+            failures[submission.key] = exc
+    for submission, failure in examine_part(files, catalogue,
+                                            max_file_bytes=settings.max_file_bytes,
+                                            max_rows=settings.max_rows):
+        if failure is not None:
+            failures[submission.key] = failure
+    for submission in submissions:
+        if submission.key in failures:
+            could_not_examine(submission, failures[submission.key])
+    keep_all_received([
+        (s.arrival, settings.quarantine_dir if s.is_identifying else settings.archive_dir,
+         s.is_identifying) for s in submissions if s.arrival.received is not None])
+    return [(submission, "".join(traceback.format_exception(failures[submission.key]))
+             if submission.key in failures else None) for submission in submissions]
 
 
 def could_not_examine(submission: Submission, error: Exception) -> Submission:

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from transforms.intake import COPY_OF_TONIGHTS, Submission
@@ -49,18 +50,25 @@ def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     """Store a chunk of submissions, in arrival order, and their observations in one transaction.
 
     `loaded_at` holds each submission's load time, strictly increasing. One transaction per
-    chunk, not per file, keeps a night of thousands of files to a few hundred statements; a
-    crash still loses only whole files, which the rerun finds unrecorded and loads.
+    chunk, not per file, keeps a night of thousands of files to a handful of statements, each
+    over the whole chunk as columns; a crash still loses only whole files, which the rerun finds
+    unrecorded and loads.
     """
     con.execute("begin transaction")
     try:
-        chunk_ids = []
-        for submission, at in zip(chunk, loaded_at, strict=True):
-            if submission.duplicate_of == COPY_OF_TONIGHTS:  # its original was recorded first
-                submission.resolve_copy(con.execute(sql("first_loaded_copy"), {
-                    "member_id": submission.member_id, "sha256": submission.arrival.sha256,
-                    "loaded_states": list(LOADED_STATES)}).fetchone()[0])
-            chunk_ids.append(_insert_submission(con, submission, at))
+        chunk_ids = [i for (i,) in con.execute(sql("next_submission_ids"),
+                                               {"count": len(chunk)}).fetchall()]
+        loaded_tonight: dict[tuple[str, str], int] = {}  # by this chunk, in arrival order
+        for submission, submission_id in zip(chunk, chunk_ids, strict=True):
+            key = (submission.member_id, submission.arrival.sha256)
+            if submission.duplicate_of == COPY_OF_TONIGHTS:  # its original comes first
+                submission.resolve_copy(loaded_tonight.get(key) or con.execute(
+                    sql("first_loaded_copy"), {
+                        "member_id": key[0], "sha256": key[1],
+                        "loaded_states": list(LOADED_STATES)}).fetchall()[0][0])
+            if submission.state in LOADED_STATES:
+                loaded_tonight.setdefault(key, submission_id)
+        _insert_submissions(con, chunk, chunk_ids, loaded_at)
         _insert_rule_results(con, chunk, chunk_ids, loaded_at)
         _load_observations(con, chunk, chunk_ids, loaded_at)
         con.execute("commit")
@@ -70,21 +78,28 @@ def record_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     return chunk_ids
 
 
-def _insert_submission(con: duckdb.DuckDBPyConnection, submission: Submission,
-                       loaded_at: datetime) -> int:
-    state = submission.state
-    return con.execute(sql("insert_submission"), {
-        "sha256": submission.arrival.sha256, "member_id": submission.member_id,
-        "file_name": submission.shown_file_name,
+def _insert_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
+                        ids: list[int], loaded_at: list[datetime]) -> None:
+    rows = pd.DataFrame([{
+        "submission_id": submission_id, "sha256": submission.arrival.sha256,
+        "member_id": submission.member_id, "file_name": submission.shown_file_name,
         "file_name_sha256": file_name_sha256(submission.arrival.file_name),
         "file_format": submission.file_format, "size_bytes": submission.arrival.size_bytes,
-        "received_at": submission.received_at, "state": state, "state_changed_at": loaded_at,
-        "observation_count": len(submission.observations) if state.startswith("accepted") else 0,
+        "received_at": submission.received_at, "state": submission.state,
+        "state_changed_at": at,
+        "observation_count": len(submission.observations)
+        if submission.state.startswith("accepted") else 0,
         "error_count": sum(p.severity == "error" for p in submission.problems),
         "warning_count": sum(p.severity == "warning" for p in submission.problems),
         "duplicate_of": submission.duplicate_of,
         "problems": json.dumps(condense(submission.problems), ensure_ascii=False),
-    }).fetchone()[0]
+    } for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)])
+    rows["duplicate_of"] = rows["duplicate_of"].astype("Int64")
+    for column in ("received_at", "state_changed_at"):
+        rows[column] = pd.to_datetime(rows[column], utc=True)
+    con.register("chunk_submissions", rows)
+    con.execute(sql("insert_submissions"))
+    con.unregister("chunk_submissions")
 
 
 def _insert_rule_results(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
@@ -108,15 +123,18 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     next one within it. A submission left with no open row is marked superseded by the
     submission that closed its last.
     """
-    frames = [submission.observations[OBSERVATION_COLUMNS].assign(
-                  submission_id=submission_id, valid_from=at)
-              for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
-              if submission.state.startswith("accepted")]
-    if not frames:
+    accepted = [(submission.observations, submission_id, at)
+                for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
+                if submission.state.startswith("accepted")]
+    if not accepted:
         return
-    incoming = pd.concat(frames, ignore_index=True)
+    incoming = pd.concat([frame[OBSERVATION_COLUMNS] for frame, _, _ in accepted],
+                         ignore_index=True)
+    rows = [len(frame) for frame, _, _ in accepted]
+    incoming["submission_id"] = np.repeat([i for _, i, _ in accepted], rows)
+    incoming["valid_from"] = np.repeat(pd.to_datetime([at for _, _, at in accepted], utc=True),
+                                       rows)
     incoming["note"] = incoming["note"].where(incoming["note"] != "")
-    incoming["valid_from"] = pd.to_datetime(incoming["valid_from"], utc=True)
     con.register("incoming", incoming)
     con.execute(sql("close_corrected_observations"))
     con.execute(sql("insert_observations"))

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import logging
-import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,15 +41,6 @@ if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult
 
 log = logging.getLogger("efc.nightly")
-PROGRESS_EVERY = 25
-# Below this many files per worker process, starting the workers (~2 s) costs more than it saves.
-FILES_PER_WORKER = 100
-# Files per load transaction: few statements per night, and a crash redoes at most one chunk.
-LOAD_CHUNK_FILES = 50
-LOAD_CHUNK_OBSERVATIONS = 50_000
-# A night is handled in parts of this size (about 150k observations of typical files).
-PART_FILES = 1_000
-PART_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -191,54 +177,40 @@ def _withheld_if_identifying(entry: str) -> str:
         else printable(entry)
 
 
-def examine_submissions(submissions: list[Submission], catalogue: Catalogue,
-                        settings: Settings) -> list[Submission]:
-    """Examine each file and keep its bytes, in arrival order.
-
-    Examining (parse, screen, read values) is most of a large night and independent per
-    file, so from FILES_PER_WORKER files per worker it runs in `settings.workers` processes.
-    """
-    examine = partial(intake.examine_received, catalogue=catalogue, settings=settings)
-    workers = min(settings.workers, len(submissions) // FILES_PER_WORKER)
-    with contextlib.ExitStack() as stack:
-        if workers > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")))
-            results = pool.map(examine, submissions, chunksize=PROGRESS_EVERY)
-        else:
-            results = map(examine, submissions)
-        examined = []
-        for done, (submission, failure) in enumerate(results, start=1):
-            if failure:
-                log.error("examining submission %d from %s failed:\n%s", submission.key,
-                          submission.member_id, failure)
-            if done % PROGRESS_EVERY == 0:
-                log.info("examined %d/%d files", done, len(submissions))
-            examined.append(submission)
+def examine_part(submissions: list[Submission], catalogue: Catalogue,
+                 settings: Settings) -> list[Submission]:
+    """Examine a part of the night as columns and keep each file's bytes, in arrival order;
+    a file our code failed on is rejected, and its traceback goes to the run's log."""
+    examined = []
+    for submission, failure in intake.examine_received_part(submissions, catalogue, settings):
+        if failure:
+            log.error("examining submission %d from %s failed:\n%s", submission.key,
+                      submission.member_id, failure)
+        examined.append(submission)
     return examined
 
 
 def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submission],
                      summary: NightlySummary) -> NightlySummary:
-    """Record submissions in arrival order, a chunk of files per transaction; the night's file
-    states are counted afresh, since a later file can supersede an earlier one."""
+    """Record a part of the night's submissions, in arrival order, in one transaction (a crash
+    loses whole parts, which the rerun finds unrecorded and loads); the night's file states are
+    counted afresh, since a later file can supersede an earlier one."""
     last = now_utc()
-    for chunk in _load_chunks(submissions):
-        loaded_at = []
-        for submission in chunk:  # strictly increasing: the order in which corrections apply
-            last = max(now_utc(), last + timedelta(microseconds=1))
-            loaded_at.append(_takes_effect(submission, summary.started_at, last))
-        summary.recorded += record_submissions(con, chunk, loaded_at)
-        for submission in chunk:  # recorded and kept: it leaves the drop folder
-            _leave_inbox(submission.arrival)
-        summary.files_loaded += len(chunk)
-        log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
-        for submission in chunk:
-            if submission.state.startswith("accepted"):
-                summary.observations_loaded += len(submission.observations)
-            if submission.state == "rejected":
-                summary.problems_by_rule.update(
-                    {p.rule for p in submission.problems if p.severity == "error"})
+    loaded_at = []
+    for submission in submissions:  # strictly increasing: the order in which corrections apply
+        last = max(now_utc(), last + timedelta(microseconds=1))
+        loaded_at.append(_takes_effect(submission, summary.started_at, last))
+    summary.recorded += record_submissions(con, submissions, loaded_at)
+    for submission in submissions:  # recorded and kept: it leaves the drop folder
+        _leave_inbox(submission.arrival)
+    summary.files_loaded += len(submissions)
+    log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
+    for submission in submissions:
+        if submission.state.startswith("accepted"):
+            summary.observations_loaded += len(submission.observations)
+        if submission.state == "rejected":
+            summary.problems_by_rule.update(
+                {p.rule for p in submission.problems if p.severity == "error"})
     summary.files_by_state = Counter(dict(con.execute(
         "select state, count(*) from submissions where list_contains(?, submission_id) "
         "group by state", [summary.recorded]).fetchall()))
@@ -260,34 +232,6 @@ def _leave_inbox(arrival: Arrival) -> None:
     except OSError as error:  # it stays, and is recognised (and removed) on the next night
         log.warning("could not remove %s from the inbox: %s", printable(str(arrival.path)),
                     error)
-
-
-def night_parts(submissions: list[Submission]) -> Iterator[list[Submission]]:
-    """The night in consecutive parts of at most PART_FILES files and about PART_BYTES, each
-    examined, validated and loaded before the next, so memory stays flat however many arrive."""
-    return _runs(submissions, PART_FILES, PART_BYTES, lambda s: s.arrival.size_bytes)
-
-
-def _load_chunks(submissions: list[Submission]) -> Iterator[list[Submission]]:
-    """Consecutive runs of at most LOAD_CHUNK_FILES files and about LOAD_CHUNK_OBSERVATIONS."""
-    return _runs(submissions, LOAD_CHUNK_FILES, LOAD_CHUNK_OBSERVATIONS,
-                 lambda s: 0 if s.observations is None else len(s.observations))
-
-
-def _runs(submissions: list[Submission], most_files: int, about_size: int,
-          size_of: Callable[[Submission], int]) -> Iterator[list[Submission]]:
-    """Consecutive runs of at most `most_files` submissions; a run ends once its size (as
-    `size_of` measures it) reaches `about_size`."""
-    run: list[Submission] = []
-    size = 0
-    for submission in submissions:
-        run.append(submission)
-        size += size_of(submission)
-        if len(run) == most_files or size >= about_size:
-            yield run
-            run, size = [], 0
-    if run:
-        yield run
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date

@@ -83,48 +83,100 @@ VALUE_MESSAGES = {
 
 
 def canonical_observations(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Trim and case the codes, read the values; return the frame and problems with values."""
-    frame = pd.DataFrame({"source_row": rows["source_row"].astype("int64")})
+    """One file's rows (text columns + `source_row`) as canonical observations and the
+    problems with their values."""
+    frame, problems = canonical_batch(rows.drop(columns="source_row"),
+                                      np.zeros(len(rows), dtype=np.int64),
+                                      rows["source_row"].to_numpy(dtype=np.int64))
+    return frame.drop(columns="submission_key"), problems.get(0, [])
+
+
+def canonical_batch(text: pd.DataFrame, keys: np.ndarray, source_rows: np.ndarray
+                    ) -> tuple[pd.DataFrame, dict[int, list[Problem]]]:
+    """Many files' rows at once: trim and case the codes, read the values, per file.
+
+    `text` holds the files' text columns, one row per observation; `keys` names each row's
+    file (its submission key) and `source_rows` its row in that file. Each distinct text is
+    read once, however many rows hold it; the decimal mark is still settled per file. Returns
+    the canonical frame (with `submission_key`) and each file's problems, in row order.
+    """
+    frame = pd.DataFrame({"source_row": np.asarray(source_rows, dtype=np.int64)})
     for column in COLUMNS:
-        text = rows[column] if column in rows else pd.Series("", index=rows.index, dtype="str")
-        frame[column] = text.fillna("").astype("str").str.strip()
+        frame[column] = _per_distinct(text.get(column), len(frame), str.strip)
     for column in CODE_COLUMNS_UPPER:
-        frame[column] = frame[column].str.upper()
+        frame[column] = _per_distinct(frame[column], len(frame), str.upper)
     for column in CODE_COLUMNS_LOWER:
-        frame[column] = frame[column].str.lower()
+        frame[column] = _per_distinct(frame[column], len(frame), str.lower)
     frame["status"] = frame["status"].where(frame["status"] != "", "A")
 
-    problems: list[Problem] = []
-    texts = frame["value"].str.replace(SPACES, "", regex=True)
-    try:
-        mark = settle_decimal_mark(texts)
-    except ValueError:
-        mark = None
-        problems.append(Problem(
-            severity="error", rule="value_decimal_mark_inconsistent", column="value",
-            message="Some values use a decimal point and others a decimal comma.",
-            fix="Use one decimal mark throughout the file."))
+    keys = np.asarray(keys, dtype=np.int64)
+    values, problems = _read_values(frame, keys)
+    frame["value_text"] = frame["value"]
+    frame["value"] = values
+    codes, periods = pd.factorize(frame["period"])
+    parsed = [parse_period(p) for p in periods]
+    frame["frequency"] = _take([p.frequency if p else None for p in parsed], codes)
+    frame["quarter"] = _take([p.quarter if p else None for p in parsed], codes)
+    frame["period_first_month"] = pd.array(
+        _take([p.first_month if p else None for p in parsed], codes), dtype="Int64")
+    frame["submission_key"] = keys
+    return frame, problems
+
+
+def _take(per_distinct: list, codes: np.ndarray) -> np.ndarray:
+    return np.asarray(per_distinct, dtype=object)[codes] if len(codes) else \
+        np.array([], dtype=object)
+
+
+def _per_distinct(column: pd.Series | None, length: int, function) -> pd.Series:
+    """`function` of each cell as text (missing cells are empty), computed once per distinct
+    text: a night's codes repeat a handful of values across hundreds of thousands of rows."""
+    if column is None:
+        return pd.Series([function("")] * length, dtype="str")
+    codes, distinct = pd.factorize(column.fillna(""))
+    return pd.Series(_take([function(str(t)) for t in distinct], codes), dtype="str")
+
+
+def _read_values(frame: pd.DataFrame, keys: np.ndarray
+                 ) -> tuple[np.ndarray, dict[int, list[Problem]]]:
+    """Each row's number under its file's decimal mark; problems per file, in row order."""
+    problems: dict[int, list[Problem]] = {}
+    codes, distinct = pd.factorize(frame["value"])
+    cleaned = [SPACES.sub("", t) for t in distinct]
+    evidence = [_evidence(t) if t else None for t in cleaned]
+    evidence_of_row = _take(evidence, codes)
+    marks: dict[int, str | None] = {}
+    proving = np.isin(evidence_of_row, [".", ","])
+    for key, proven in pd.Series(evidence_of_row[proving]).groupby(keys[proving]).unique() \
+            .items():
+        if len(proven) > 1:
+            problems.setdefault(int(key), []).append(Problem(
+                severity="error", rule="value_decimal_mark_inconsistent", column="value",
+                message="Some values use a decimal point and others a decimal comma.",
+                fix="Use one decimal mark throughout the file."))
+        else:
+            marks[int(key)] = proven[0]
     values = np.full(len(frame), np.nan)
-    for i, text in enumerate(texts):
-        if not text:
-            continue
-        result = parse_value(text, mark)
+    plain = np.array([e is None and bool(t) for e, t in zip(evidence, cleaned, strict=True)],
+                     dtype=bool)
+    as_float = np.array([float(t) if p else np.nan for t, p in zip(cleaned, plain, strict=True)])
+    if len(codes):
+        values[:] = as_float[codes]
+    rest = np.flatnonzero(~plain[codes] & np.array([bool(t) for t in cleaned], dtype=bool)[codes]
+                          ) if len(codes) else np.array([], dtype=np.int64)
+    shown = frame["value"].to_numpy()
+    source_rows = frame["source_row"].to_numpy()
+    for i in rest:
+        key = int(keys[i])
+        result = parse_value(cleaned[codes[i]], marks.get(key))
         if isinstance(result, float):
             values[i] = result
         else:
             message, fix = VALUE_MESSAGES[result]
-            shown = frame["value"].iat[i]
-            problems.append(Problem(
-                severity="error", rule=result, row=int(frame["source_row"].iat[i]),
-                column="value", value=shown, message=message.format(value=shown), fix=fix))
-    frame["value_text"] = frame["value"]
-    frame["value"] = values
-    periods = frame["period"].map(parse_period)
-    frame["frequency"] = periods.map(lambda p: p.frequency if p else None)
-    frame["quarter"] = periods.map(lambda p: p.quarter if p else None)
-    frame["period_first_month"] = periods.map(
-        lambda p: p.first_month if p else None).astype("Int64")
-    return frame, problems
+            problems.setdefault(key, []).append(Problem(
+                severity="error", rule=result, row=int(source_rows[i]), column="value",
+                value=shown[i], message=message.format(value=shown[i]), fix=fix))
+    return values, problems
 
 
 def uppercase_country_codes(frame: pd.DataFrame, code_list_of_dimension: dict[str, str]

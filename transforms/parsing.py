@@ -14,7 +14,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
@@ -32,13 +32,34 @@ XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
 XLSX_MAX_RATIO = 100
 HEADER_SEARCH_ROWS = 20
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below 32, but tab, CR, LF, FF
 MIB = 1024 * 1024
 # What openpyxl, zipfile and the XML parser raise for a damaged or hostile workbook (a missing
 # part is a KeyError, an attribute it cannot take a TypeError, a sheet list it cannot index an
 # IndexError). Caught around openpyxl's own calls only: an error in our code still surfaces.
 WORKBOOK_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError,
                    KeyError, ValueError, TypeError, IndexError, AttributeError, OSError)
+# A worksheet cell openpyxl must read: a formula, an error value or an ISO 8601 date cell.
+NOT_PLAIN_CELL = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="(?:e|d)"')
+ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 WIDE_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+
+
+@dataclass
+class TextRows:
+    """A file's observation rows as text, as read: column names (made unique), one list of
+    cells per row, and the line (or observation) number the member sees for each row."""
+
+    columns: list[str]
+    records: list[list[str]]
+    line_numbers: list[int]
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame of text columns plus `source_row`."""
+        frame = pd.DataFrame(self.records, columns=self.columns, dtype="str") if self.records \
+            else pd.DataFrame({name: pd.Series([], dtype="str") for name in self.columns})
+        frame["source_row"] = pd.Series(self.line_numbers, dtype="int64")
+        return frame
 
 
 @dataclass
@@ -46,14 +67,20 @@ class ParsedFile:
     """The rows of one file as text, or the problems that kept it from being read."""
 
     file_format: str
-    rows: pd.DataFrame | None = None  # text columns + `source_row`
+    text_rows: TextRows | None = None
     problems: list[Problem] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
 
     @property
+    def rows(self) -> pd.DataFrame | None:
+        """The rows as one frame (text columns + `source_row`), for a reader of one file."""
+        return None if self.text_rows is None else self.text_rows.frame()
+
+    @property
     def readable(self) -> bool:
-        return self.rows is not None and not any(p.severity == "error" for p in self.problems)
+        return self.text_rows is not None and not any(p.severity == "error"
+                                                      for p in self.problems)
 
 
 def _file_problem(rule: str, message: str, fix: str) -> Problem:
@@ -62,7 +89,7 @@ def _file_problem(rule: str, message: str, fix: str) -> Problem:
 
 def _too_many_rows(parsed: ParsedFile, max_rows: int) -> ParsedFile:
     """Stop reading at the first row over the limit: nothing of the file is kept."""
-    parsed.rows = None
+    parsed.text_rows = None
     parsed.problems.append(_file_problem(
         "too_many_rows", f"The file holds more than {max_rows:,} rows; at most {max_rows:,} "
         "are accepted (reading stopped there).",
@@ -89,7 +116,7 @@ def parse_file(name: str, data: bytes, *, max_rows: int) -> ParsedFile:
             "format_not_accepted",
             f"Files ending in '{suffix or '(none)'}' are not read; expected .csv, .xlsx or .json.",
             "Export the statistics as CSV, XLSX or JSON as described in the submission contract.")])
-    if parsed.rows is not None and parsed.rows.empty and not parsed.problems:
+    if parsed.text_rows is not None and not parsed.text_rows.records and not parsed.problems:
         parsed.problems.append(_file_problem(
             "no_observations", "The file has a header but no observation rows.",
             "Add one row per observation below the header."))
@@ -118,8 +145,7 @@ def _looks_binary(text: str) -> bool:
     sample = text[:65536]
     if "\x00" in sample:
         return True
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
-    return bool(sample) and controls / len(sample) > 0.01
+    return bool(sample) and len(CONTROL_CHARACTER.findall(sample)) / len(sample) > 0.01
 
 
 def _normalise_header(cells: list[str]) -> list[str]:
@@ -195,14 +221,13 @@ def _parse_csv(data: bytes, max_rows: int) -> ParsedFile:
         return parsed
 
     csv.field_size_limit(max(len(text), 131072))  # a long note is a problem to report, not a crash
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     records: list[list[str]] = []
     line_numbers: list[int] = []
     width = len(header)
-    for line_number_before, cells in _rows_with_numbers(reader):
-        if reader.line_num <= parsed.header_row:
+    for line_number_before, last_line, cells in _rows_with_numbers(text, separator):
+        if last_line <= parsed.header_row:
             continue
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if len(cells) != width:
             parsed.problems.append(Problem(
@@ -215,7 +240,7 @@ def _parse_csv(data: bytes, max_rows: int) -> ParsedFile:
             return _too_many_rows(parsed, max_rows)
         records.append(cells)
         line_numbers.append(line_number_before)
-    parsed.rows = _frame(header, records, line_numbers)
+    parsed.text_rows = TextRows(_unique_names(header), records, line_numbers)
     return parsed
 
 
@@ -232,20 +257,20 @@ def _first_non_blank_line(text: str) -> tuple[int, str] | None:
     return None
 
 
-def _rows_with_numbers(reader):
-    """Yield (first line number of the row, cells); a quoted field may span lines."""
+def _rows_with_numbers(text: str, separator: str) -> Iterator[tuple[int, int, list[str]]]:
+    """Yield (first line, last line, cells) of each row; a quoted field may span lines.
+
+    Text without a quote character has one row per line (a blank line is a row of no cells),
+    so its rows are numbered without asking the reader after each one.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    if '"' not in text:
+        yield from ((number, number, cells) for number, cells in enumerate(reader, start=1))
+        return
     previous_end = 0
     for cells in reader:
-        yield previous_end + 1, cells
+        yield previous_end + 1, reader.line_num, cells
         previous_end = reader.line_num
-
-
-def _frame(header: list[str], records: list[list[str]], line_numbers: list[int]) -> pd.DataFrame:
-    names = _unique_names(header)
-    frame = pd.DataFrame(records, columns=names, dtype="str") if records else pd.DataFrame(
-        {name: pd.Series([], dtype="str") for name in names})
-    frame["source_row"] = pd.Series(line_numbers, dtype="int64")
-    return frame
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -297,6 +322,11 @@ def _parse_xlsx(data: bytes, max_rows: int) -> ParsedFile:
             "Save it as a plain .xlsx workbook (without macros) and send it again."))
         return parsed
 
+    plain = _plain_sheet_rows(archive, data, max_rows)
+    if plain is not None:
+        parsed.details["sheet"], rows = plain
+        return _sheet_table(parsed, rows, max_rows)
+
     import openpyxl
 
     try:
@@ -309,30 +339,35 @@ def _parse_xlsx(data: bytes, max_rows: int) -> ParsedFile:
         sheet = _data_sheet(workbook, parsed)
         if sheet is None:
             return parsed
-        rows = _sheet_rows(sheet)
-        header: list[str] | None = None
-        records: list[list[str]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(rows, start=1):
-            if header is None:
-                cells = _normalise_header([_cell_text(v) for v in values])
-                if "member_id" in cells or "indicator" in cells:
-                    header, parsed.header_row = cells, number
-                elif number >= HEADER_SEARCH_ROWS:
-                    break
-                continue
-            texts = [_cell_text(v, period=(i < len(header) and header[i] == "period"))
-                     for i, v in enumerate(values)]
-            if not any(t.strip() for t in texts):
-                continue
-            if len(records) == max_rows:
-                return _too_many_rows(parsed, max_rows)
-            records.append((texts + [""] * len(header))[: len(header)])
-            numbers.append(number)
+        return _sheet_table(parsed, _sheet_rows(sheet), max_rows)
     except WorkbookDamaged as damaged:  # read-only sheets parse lazily: damage shows up here
         return _damaged(parsed, "is damaged and could not be read", damaged.__cause__)
     finally:
         workbook.close()
+
+
+def _sheet_table(parsed: ParsedFile, rows: Iterable[Sequence[object]], max_rows: int
+                 ) -> ParsedFile:
+    """The data sheet's header (within its first rows) and observation rows, as text."""
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    for number, values in enumerate(rows, start=1):
+        if header is None:
+            cells = _normalise_header([_cell_text(v) for v in values])
+            if "member_id" in cells or "indicator" in cells:
+                header, parsed.header_row = cells, number
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        texts = [_cell_text(v, period=(i < len(header) and header[i] == "period"))
+                 for i, v in enumerate(values)]
+        if not any(t.strip() for t in texts):
+            continue
+        if len(records) == max_rows:
+            return _too_many_rows(parsed, max_rows)
+        records.append((texts + [""] * len(header))[: len(header)])
+        numbers.append(number)
     if header is None:
         parsed.problems.append(_file_problem(
             "missing_column",
@@ -341,10 +376,54 @@ def _parse_xlsx(data: bytes, max_rows: int) -> ParsedFile:
             "Name the sheet 'data' and put the header row above the observations."))
         return parsed
     if any(c not in header for c in REQUIRED_COLUMNS):
-        parsed.problems.append(_missing_columns_problem(header, f"sheet '{sheet.title}'"))
+        parsed.problems.append(_missing_columns_problem(header,
+                                                        f"sheet '{parsed.details['sheet']}'"))
         return parsed
-    parsed.rows = _frame(header, records, numbers)
+    parsed.text_rows = TextRows(_unique_names(header), records, numbers)
     return parsed
+
+
+def _plain_sheet_rows(archive: zipfile.ZipFile, data: bytes, max_rows: int
+                      ) -> tuple[str, list[list[object]]] | None:
+    """(sheet name, rows) read by calamine, some forty times faster than openpyxl, where both
+    read the same values; None where openpyxl, the reference, must read the workbook.
+
+    They read the same values of a plain workbook (tests/test_parsing.py holds them to it):
+    worksheets only, the data sheet chosen as `_data_sheet` chooses it and visible, and no
+    formula, error or ISO-date cell in any worksheet (openpyxl reads those as the reference,
+    as it does every workbook calamine cannot open). A date typed in a cell is a date to
+    calamine and a datetime at midnight to openpyxl: it is read as the latter. calamine reads
+    a sheet whole, so a sheet of more rows than a file may hold is left to openpyxl, which
+    stops reading at the limit.
+    """
+    try:
+        for entry in archive.infolist():
+            if not (entry.filename.startswith("xl/worksheets/")
+                    and entry.filename.endswith(".xml")):
+                continue
+            sheet = archive.read(entry)
+            if NOT_PLAIN_CELL.search(sheet) or \
+                    len(ROW_TAG.findall(sheet)) > max_rows + HEADER_SEARCH_ROWS:
+                return None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        return None
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = workbook.sheets_metadata
+        if any(s.typ != SheetTypeEnum.WorkSheet for s in sheets):
+            return None
+        visible = [s.name for s in sheets if s.visible == SheetVisibleEnum.Visible]
+        if not visible or any(s.name == "data" and s.visible != SheetVisibleEnum.Visible
+                              for s in sheets):
+            return None  # openpyxl says what is wrong
+        name = "data" if "data" in visible else visible[0]
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except (CalamineError, OSError, ValueError, TypeError, IndexError):
+        return None
+    return name, [[datetime(v.year, v.month, v.day) if type(v) is date else v for v in row]
+                  for row in rows]
 
 
 class WorkbookDamaged(Exception):
@@ -461,8 +540,9 @@ def _parse_json(data: bytes, max_rows: int) -> ParsedFile:
         records.append(merged)
         numbers.append(number)
     header = list(COLUMNS) + extra
-    parsed.rows = _frame(
-        header, [[_json_text(r.get(c)) for c in header] for r in records], numbers)
+    parsed.text_rows = TextRows(
+        _unique_names(header), [[_json_text(r.get(c)) for c in header] for r in records],
+        numbers)
     parsed.details["rows_are"] = "observations"
     return parsed
 

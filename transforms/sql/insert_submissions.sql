@@ -1,11 +1,25 @@
--- One received file, whatever became of it; returns the id the warehouse gave it.
+-- The received files of a load chunk (the registered frame chunk_submissions, one row per file
+-- with the id it was given), whatever became of them.
 insert into submissions (
-    sha256, member_id, file_name, file_name_sha256, file_format, size_bytes, received_at, state,
-    state_changed_at, observation_count, error_count, warning_count, duplicate_of, problems
+    submission_id, sha256, member_id, file_name, file_name_sha256, file_format, size_bytes,
+    received_at, state, state_changed_at, observation_count, error_count, warning_count,
+    duplicate_of, problems
 )
-values (
-    $sha256, $member_id, $file_name, $file_name_sha256, $file_format, $size_bytes, $received_at,
-    $state, $state_changed_at, $observation_count, $error_count, $warning_count, $duplicate_of,
-    $problems
-)
-returning submission_id
+select
+    submission_id,
+    sha256,
+    member_id,
+    file_name,
+    file_name_sha256,
+    file_format,
+    size_bytes,
+    received_at,
+    state,
+    state_changed_at,
+    observation_count,
+    error_count,
+    warning_count,
+    duplicate_of,
+    problems
+from chunk_submissions
+order by submission_id
