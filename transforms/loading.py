@@ -128,8 +128,8 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
                 if submission.state.startswith("accepted")]
     if not accepted:
         return
-    incoming = pd.concat([frame[OBSERVATION_COLUMNS] for frame, _, _ in accepted],
-                         ignore_index=True)
+    incoming = pd.concat([frame for frame, _, _ in accepted], ignore_index=True
+                         )[OBSERVATION_COLUMNS]  # one selection, not one per file
     rows = [len(frame) for frame, _, _ in accepted]
     incoming["submission_id"] = np.repeat([i for _, i, _ in accepted], rows)
     incoming["valid_from"] = np.repeat(pd.to_datetime([at for _, _, at in accepted], utc=True),
