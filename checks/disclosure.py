@@ -301,15 +301,24 @@ class DisclosureLog:
     derived_withheld: list[tuple[str, str]] = field(default_factory=list)  # (table, figure)
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)
     pattern: SuppressionPattern = field(default_factory=SuppressionPattern)
+    # hidden figures printed coarsened: (table, quarter) of a total shown as a range, and
+    # (table, base quarter) of a change shown as its direction only
+    coarsened: set[CellKey] = field(default_factory=set)
+    directions: set[CellKey] = field(default_factory=set)
 
     def information_kept(self, headline: list[bool]) -> dict[str, float | int]:
         """How much the edition still says: cells published of all cells the gate judged, and
-        of the headline figures (`headline`: published or not, one per figure)."""
+        of the headline figures (`headline`: published or not, one per figure); and of the
+        hidden cells, how many it shows coarsened (as a range instead of c), with the hidden
+        changes it shows as their direction only."""
         published, hidden = sum(self.published.values()), sum(self.hidden.values())
         return {"cells_published": published, "cells_hidden": hidden,
                 "share_of_cells_published": round(published / max(published + hidden, 1), 3),
                 "headline_published": sum(headline), "headline": len(headline),
-                "share_of_headline_published": round(sum(headline) / max(len(headline), 1), 3)}
+                "share_of_headline_published": round(sum(headline) / max(len(headline), 1), 3),
+                "cells_coarsened": len(self.coarsened),
+                "share_of_hidden_coarsened": round(len(self.coarsened) / max(hidden, 1), 3),
+                "changes_as_direction": len(self.directions)}
 
     def rows(self) -> list[tuple[str, str, int, int]]:
         tables = sorted(set(self.published) | {t for t, _ in self.hidden})

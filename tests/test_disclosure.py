@@ -476,10 +476,13 @@ def test_rounding_to_a_base_rounds_each_published_cell_on_its_own():
 def test_information_kept_counts_cells_and_headline_figures():
     log = DisclosureLog()
     log.published["a"], log.hidden[("a", "threshold")], log.hidden[("b", "secondary")] = 6, 1, 1
+    log.coarsened.add(("a", "2026-Q3"))
+    log.directions.update({("a", "2025-Q3"), ("a", "2026-Q2")})
     kept = log.information_kept([True, True, False, True])
     assert kept == {"cells_published": 6, "cells_hidden": 2, "share_of_cells_published": 0.75,
                     "headline_published": 3, "headline": 4,
-                    "share_of_headline_published": 0.75}
+                    "share_of_headline_published": 0.75, "cells_coarsened": 1,
+                    "share_of_hidden_coarsened": 0.5, "changes_as_direction": 2}
 
 
 @PROPERTY_SETTINGS
