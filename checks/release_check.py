@@ -14,15 +14,15 @@ Free text is matched on values of three or more significant digits and shares pr
 their unit and at least one decimal, so that page numbers, dates, counts of members and
 chapter numbers do not block an edition. A signed figure (``+409``, ``−1.2%``) is a change,
 never a level or a share. A share is a hit only where the hidden cell's category is named
-just before it (its code, its words or its country's name) and its quarter near it (in a
-table: in the share's row or its column's heading):
+just before it (its code, its words or its country's name) and its quarter near it, in the
+same sentence (in a table: in the share's row or its column's heading):
 shares are few and dense (a report prints hundreds between 0.0% and 100.0%), so without its
 label a share matches some hidden cell of another table by chance (on the sample, every one
 of 27 share hits was such a coincidence). Structured outputs (attachments, the manifest) are
 read cell by cell: a cell whose whole content is such a value is a hit. A number that is
 also the value of a cell the edition publishes, or one of the edition's own counts (files,
-cells hidden and published per table), is not a hit: the reader cannot tell the two apart,
-and the gate has shown that value safe. Small suppressed values (fewer than three
+cells hidden and published per table and in all), is not a hit: the reader cannot tell the
+two apart, and the gate has shown that value safe. Small suppressed values (fewer than three
 significant digits) are left to the gate, since a search for them would hit every
 coincidence.
 
@@ -62,6 +62,7 @@ _NUMBER = re.compile(
     r"(?![\w/]|[.,]\d|-\d)")
 _YEARS = range(1900, 2101)
 _QUARTER = re.compile(r"\d{4}-Q[1-4]")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")  # not a decimal point: a space follows
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def check_release(edition: str, *, texts: Mapping[str, str],
             if match.group("suffix") and cells:  # a share: only beside its category's name
                 before, around = row if row is not None else (
                     text[max(0, match.start() - LABEL_REACH):match.start()],
-                    text[max(0, match.start() - 2 * LABEL_REACH):match.end() + 2 * LABEL_REACH])
+                    _sentence(text, match.start(), match.end(), 2 * LABEL_REACH))
                 cells = [c for c in cells if c.named_in(before, around)]
             for cell in cells:
                 report.findings.append(Finding(
@@ -243,6 +244,21 @@ def _matching_cells(match: re.Match, targets: list[SuppressedCell],
     return [c for c in targets if abs(c.value - value) <= tolerance]
 
 
+def _sentence(text: str, start: int, end: int, reach: int) -> str:
+    """The sentence around text[start:end], at most `reach` characters either side: a quarter
+    named in the sentence before ("... in 2026-Q2. Not removed was 5.1% in both 2026-Q1 and
+    2026-Q3.") is another figure's."""
+    before = text[max(0, start - reach):start]
+    after = text[end:end + reach]
+    ends = list(_SENTENCE_END.finditer(before))
+    if ends:
+        before = before[ends[-1].end():]
+    following = _SENTENCE_END.search(after)
+    if following:
+        after = after[:following.end()]
+    return before + text[start:end] + after
+
+
 def _leaves(document: object) -> Iterable[str]:
     """Every key and scalar value of a JSON-like structure, as text."""
     if isinstance(document, Mapping):
@@ -280,6 +296,9 @@ class ReleaseInputs:
                  counts: Iterable[float] = ()) -> ReleaseInputs:
         """`counts`: numbers the edition prints about itself (files, submissions)."""
         own = [n for _, _, hidden, published in log.rows() for n in (hidden, published)]
+        kept = log.information_kept([])  # the annex prints these totals too
+        own += [kept["cells_hidden"], kept["cells_published"],
+                kept["cells_hidden"] + kept["cells_published"]]
         return cls(tuple(suppressed_cells(log)),
                    frozenset(log.published_values) | frozenset(map(float, [*own, *counts])),
                    tuple(sorted(member_codes)))

@@ -135,3 +135,24 @@ def test_a_share_names_its_quarter_too():
     assert cell.named_in("not removed was", "not removed was 4.0% in 2026-Q1")
     assert not cell.named_in("not removed was", "not removed was 4.0% in 2025-Q3")
     assert not cell.named_in("over 28 days was", "over 28 days was 4.0% in 2026-Q1")
+
+
+def test_a_share_takes_its_quarter_from_its_own_sentence():
+    from checks.release_check import SuppressedCell
+
+    cell = SuppressedCell("T by takedown_bucket", ("not_removed", "2026-Q2"), 1234.0, 0.051)
+    def blocked(text: str) -> bool:
+        return check_release("public", texts={"html": text}, tables={}, documents={},
+                             suppressed=[cell], published_values=[]).blocked
+    # Another series' last quarter ends the sentence before: a coincidence, not this cell
+    assert not blocked("1-3 days rose from 30.1% to 31.0% between 2025-Q1 and 2026-Q2. "
+                       "not removed was 5.1% in both 2026-Q1 and 2026-Q3.")
+    assert blocked("not removed was 5.1% in 2026-Q2, 4.9% in 2026-Q3.")
+
+
+def test_the_editions_cell_totals_are_not_hits():
+    log, _ = planted_table()
+    kept = log.information_kept([])
+    total = kept["cells_hidden"] + kept["cells_published"]
+    inputs = ReleaseInputs.from_log(log)
+    assert {kept["cells_hidden"], kept["cells_published"], total} <= inputs.published_values
