@@ -16,7 +16,6 @@ from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern
 from rendering import texts
 from rendering.chapters import ANNEXES, CHAPTERS, key_judgements, modules, summary
 from rendering.chapters.core import Edition
-from rendering.formatting import SUPPRESSED
 from transforms.assessment import AssessmentData
 
 
@@ -55,7 +54,7 @@ def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
     edition.narrative = key_judgements.final_narrative(edition, narrative)
     findings, tiles = key_judgements.build(edition)
     intervals = key_judgements.intervals(edition)
-    edition.headline = [tile["value"] != SUPPRESSED for tile in tiles]
+    edition.headline = [tile["published"] for tile in tiles]
     steering_summary = summary.build(edition, tiles)
     chapters = [section for chapter in modules(CHAPTERS) if (section := chapter.build(edition))]
     annexes = [section for annex in modules(ANNEXES) if (section := annex.build(edition))]

@@ -21,7 +21,6 @@ from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern
 from checks.release_check import ReleaseInputs
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
-from rendering.formatting import SUPPRESSED
 from rendering.review import EditionBuild, History
 from transforms.assessment import AssessmentData
 from transforms.catalogue import catalogue_version
@@ -99,9 +98,8 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
                        "pattern": pattern.to_dict(), "inherited": inherited.to_dict()},
         "cells_hidden": [{"table": t, "rule": r, "hidden": h, "published": p}
                          for t, r, h, p in log.rows()],
-        # headline figures: the KPI tiles' quarter values
-        "information_kept": log.information_kept([t["value"] != SUPPRESSED
-                                                  for t in content["kpis"]]),
+        # headline figures: the KPI tiles' quarter values (a range is not one)
+        "information_kept": log.information_kept([t["published"] for t in content["kpis"]]),
         "inputs": inputs(data, rules, manifest_key(settings.private_dir)),
         "attachments": {name: hashlib.sha256(body).hexdigest()
                         for name, body in attachments.items()},

@@ -115,7 +115,15 @@ def test_a_chapter_disclosure_control_empties_says_so_for_each_of_its_parts(hidd
     assert any(note.startswith("Every figure on hosting countries is suppressed")
                for note in hosting["notes"])
     assert hidden_report["key_findings"] == [key_judgements.NOTHING_STATED]
-    assert {tile["value"] for tile in hidden_report["kpis"]} == {"c"}
+    assert not any(tile["published"] for tile in hidden_report["kpis"])
+    # the one reported headline total is hidden, and shown as the range its table shows
+    tiles = {tile["label"]: tile["value"] for tile in hidden_report["kpis"]}
+    confirmed = tiles.pop("URLs confirmed (hotlines)")
+    hotlines = next(c for c in hidden_report["chapters"] if c["id"] == "hotlines")
+    volumes = next(t for t in hotlines["tables"] if t["id"] == "hotline_volumes")
+    assert "\u2013" in confirmed and [confirmed] == [
+        row[1] for row in volumes["rows"] if row[0].startswith("URLs confirmed")]
+    assert set(tiles.values()) == {"c"}
 
 
 # -- fixed texts ---------------------------------------------------------------------------

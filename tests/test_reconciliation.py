@@ -234,13 +234,17 @@ def test_headline_count_is_printed_once_everywhere(edition):
     """The confirmed URLs of the quarter: sentence, hotline table and darknet bases agree."""
     name, doc, _ = edition
     value = doc.row("hotline_volumes", "URLs confirmed as child sexual abuse material")["Value"]
-    sentence = next(p for p in doc.paragraphs if p.startswith("Hotlines confirmed"))
-    assert f"Hotlines confirmed {value} URLs" in sentence
+    if value == "c":
+        assert any(p.startswith("The number of URLs hotlines confirmed") and "suppressed" in p
+                   for p in doc.paragraphs), name
+    else:
+        sentence = next(p for p in doc.paragraphs if p.startswith("Hotlines confirmed"))
+        assert f"Hotlines confirmed {value} URLs" in sentence
     if "darknet_measures" in doc.tables:
         darknet = {r[0]: r for r in doc.rows("darknet_measures")}
         assert darknet["Onion-hosted (hosting country XO)"][4] == value  # same total
     if name == "public":
-        assert value == "c" or number(value) % 5 == 0
+        assert value == "c" or "\u2013" in value or number(value) % 5 == 0  # c, range, count
 
 
 def test_caption_hidden_counts_are_the_annex_counts(edition):
@@ -304,8 +308,8 @@ def test_key_indicators_match_the_chapter_tables(edition):
     volumes = doc.row("hotline_volumes", "URLs confirmed as child sexual abuse material")
     tile = tiles.loc["URLs confirmed (hotlines)"]
     assert tile["Value"] == volumes["Value"], name
-    for change in ("Change on quarter", "Change on year"):
-        assert tile[change].split(" ")[0] == volumes[change], (name, change)
+    for change in ("Change on quarter", "Change on year"):  # less the tile's members note
+        assert tile[change].split(" (")[0] == volumes[change], (name, change)
     commercial = doc.row("commercial_indicators", "Commercial URLs")
     assert tiles.loc["Commercial URLs", "Value"] == commercial["Value"], name
     arrests = next((r for r in doc.rows("police_outcomes") if r[0] == "Arrests"), None)

@@ -138,7 +138,6 @@ class Edition:
         self._protected: dict[tuple[str, str], pd.DataFrame] = {}
         self.headline: list[bool] = []  # per KPI tile: is its quarter value published?
         self.coarsening = load_coarsening(rules.edition)
-        self.coarsened: set[tuple[str, str]] = set()  # (table, quarter) printed as a band
 
     # -- guarded figures -------------------------------------------------------------------
 
@@ -271,6 +270,12 @@ class Edition:
 
     # -- coarsened figures: what may be said of a hidden total ------------------------------
 
+    @property
+    def coarsened(self) -> set[tuple[str, ...]]:
+        """(table, quarter) of each hidden total the edition printed as a range, kept in its
+        log so that the annex and the manifest count them."""
+        return self.log.coarsened
+
     def band_of(self, indicator: str, quarter: str) -> tuple[int, int] | None:
         """The band a hidden quarter total is printed as (`checks.coarsening.band`), where
         the edition prints bands and a primary rule hid the cell; None otherwise. Totals share
@@ -321,7 +326,17 @@ class Edition:
         base = self.printed_range(indicator, base_quarter)
         now = self.printed_range(indicator, self.quarter)
         moved = direction(base, now) if base and now else None
-        return f"total {moved}" if moved else SUPPRESSED
+        if moved is None:
+            return SUPPRESSED
+        self.log.directions.add((self.table_name(indicator), base_quarter))
+        return f"total {moved}"
+
+    def change_text(self, change: dict, indicator: str, base_quarter: str) -> str:
+        """A like-for-like change (`change`) as printed, or where the gate hides it, the
+        direction of the total where the edition may say it (`direction_text`)."""
+        if change["text"] != SUPPRESSED:
+            return change["text"]
+        return self.direction_text(indicator, base_quarter)
 
     def coarse_notes(self, rows: list[list[str]]) -> list[str]:
         """A table's notes on the bands and directions it prints (none if it prints none)."""
@@ -489,8 +504,7 @@ class Edition:
             cell = self.series(indicator, [self.quarter]).iloc[0]
             year_ago = shift_quarter(self.quarter, -4)
             yoy = self.change(indicator, year_ago, table_name)
-            moved = yoy["text"] if yoy["text"] != SUPPRESSED else self.direction_text(
-                indicator, year_ago)
             rows.append([self.name_of(indicator), self.level_text(indicator),
-                         str(int(cell["contributors"])), moved])
+                         str(int(cell["contributors"])),
+                         self.change_text(yoy, indicator, year_ago)])
         return rows

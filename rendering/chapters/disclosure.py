@@ -35,9 +35,8 @@ def build(edition: Edition) -> dict:
            f"disclosure control judged are published ({kept['cells_published']:,} of "
            f"{kept['cells_published'] + kept['cells_hidden']:,}), and "
            f"{kept['headline_published']} of the {kept['headline']} headline figures (the "
-           "key indicators' quarter values)."
-           + (f" Of the hidden cells, {len(edition.coarsened)} are shown as a range instead "
-              "of c." if edition.coarsened else ""),
+           "key indicators' quarter values).",
+           *coarsened_sentence(kept),
            derived_sentence(edition)],
         tables=[table("disclosure_counts", "Cells hidden by each rule, per table (counts only)",
                       ["Table", "Rule", "Cells hidden", "Cells published"], rows,
@@ -51,6 +50,23 @@ def build(edition: Edition) -> dict:
                        "still counts for the threshold and is still an attacker for the "
                        "others. Source: reference/disclosure_waivers.csv."])
                 if waivers else None])
+
+
+def coarsened_sentence(kept: dict) -> list[str]:
+    """How much of what the edition hides it still says coarsened (none where it says
+    nothing so): hidden totals shown as a range, hidden changes as their direction."""
+    ranges, directions = kept["cells_coarsened"], kept["changes_as_direction"]
+    if not ranges and not directions:
+        return []
+    parts = [f"{ranges} of the {kept['cells_hidden']:,} hidden cells "
+             f"({kept['share_of_hidden_coarsened']:.1%}) {'is' if ranges == 1 else 'are'} "
+             "shown as a range instead of c"
+             if ranges else "no hidden cell is shown as a range",
+             f"{directions} hidden {'change is' if directions == 1 else 'changes are'} shown "
+             "as the direction of the total only ('total rose', 'total fell')"
+             if directions else "no hidden change is shown as a direction"]
+    return [f"What it says of what it hides: {parts[0]}; {parts[1]}. Neither counts above "
+            "as a published cell or headline figure."]
 
 
 def derived_sentence(edition: Edition) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+from checks.coarsening import BAND_DASH
 from rendering import charts
 from rendering.chapters.core import BREAKS_NOTE, Edition, section, table
-from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_count, fmt_pct
+from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_pct
 from transforms import assessment, statistics
 from transforms.periods import shift_quarter
 
@@ -26,19 +27,17 @@ def build(edition: Edition) -> dict:
         gaps_note=BREAKS_NOTE,
         breaks=assessment.series_breaks_in(edition.data, "HL_URLS_CONFIRMED", trend))
     rows = []
-    volume = {}
     for indicator in VOLUMES:
-        qoq = edition.change(indicator, shift_quarter(quarter, -1), "hotline volumes")
-        yoy = edition.change(indicator, shift_quarter(quarter, -4), "hotline volumes")
+        moves = [edition.change_text(edition.change(indicator, base, "hotline volumes"),
+                                     indicator, base)
+                 for base in (shift_quarter(quarter, -1), shift_quarter(quarter, -4))]
         cell = edition.series(indicator, [quarter]).iloc[0]
-        volume[indicator] = cell
-        rows.append([edition.name_of(indicator), fmt_count(cell["value"]),
-                     str(int(cell["contributors"])), qoq["text"], yoy["text"]])
+        rows.append([edition.name_of(indicator), edition.level_text(indicator),
+                     str(int(cell["contributors"])), *moves])
     return section(
         "hotlines", "Scale of reported material (hotlines)",
         summary=[
-            f"Hotlines confirmed {fmt_count(volume['HL_URLS_CONFIRMED']['value'])} URLs "
-            f"as child sexual abuse material in {quarter}.",
+            confirmed_sentence(edition),
             "Changes are like-for-like: only members that reported the indicator in both "
             "quarters are compared.",
         ],
@@ -46,11 +45,24 @@ def build(edition: Edition) -> dict:
                       ["Indicator", "Value", "Members", "Change on quarter", "Change on year"],
                       rows, [False, True, True, True, True],
                       edition.count_notes("Changes compare members that reported in both "
-                                          "quarters.")),
+                                          "quarters.", *edition.coarse_notes(rows))),
                 uncertainty_table(edition, VOLUMES, "hotline_uncertainty")],
         figures=[line],
         notes=[f"Series break in {q}: {note}"
                for q, note in edition.break_notes("HL_URLS_CONFIRMED")])
+
+
+def confirmed_sentence(edition: Edition) -> str:
+    """The chapter's opening figure as the volume table prints it: the quarter's confirmed
+    URLs, their range where the edition hides the figure but may give one, or that it is
+    suppressed."""
+    level = edition.level_text("HL_URLS_CONFIRMED")
+    if level == SUPPRESSED:
+        return (f"The number of URLs hotlines confirmed as child sexual abuse material in "
+                f"{edition.quarter} is suppressed in this edition (c).")
+    coarse = " (a range: the exact figure is suppressed)" if BAND_DASH in level else ""
+    return (f"Hotlines confirmed {level} URLs as child sexual abuse material in "
+            f"{edition.quarter}{coarse}.")
 
 
 def uncertainty_table(edition: Edition, indicators: tuple[str, ...], table_id: str) -> dict:

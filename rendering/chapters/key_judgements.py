@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from rendering import charts
-from rendering.chapters.core import SPARK_QUARTERS, Edition, fmt_for, section
+from rendering.chapters.core import SPARK_QUARTERS, Edition, section
 from rendering.chapters.hosting import country_name
 from rendering.chapters.payments import payment_mix
 from rendering.formatting import MINUS, SUPPRESSED, fmt_pct
@@ -188,23 +187,30 @@ def printed_change(text: str) -> float | None:
 
 
 def _tiles(edition: Edition) -> tuple[list[dict], list[tuple[dict, dict]]]:
-    """The KPI tiles and, for each, its (on quarter, on year) change."""
+    """The KPI tiles and, for each, its (on quarter, on year) change.
+
+    A tile prints what the chapter tables print: a hidden total as its range and a hidden
+    change as the direction of the total, where the edition may say them (`level_text`,
+    `tile_change`); `published` says whether the quarter's exact value is printed (a
+    headline figure kept, for the information-loss measure)."""
     tiles, changes = [], []
     spark_quarters = edition.data.window(SPARK_QUARTERS)
     for indicator, tile_label, noun in KPIS:
         unit = edition.unit_of(indicator)
         series = edition.series(indicator, spark_quarters)
-        qoq = edition.change(indicator, shift_quarter(edition.quarter, -1), "key indicators")
-        yoy = edition.change(indicator, shift_quarter(edition.quarter, -4), "key indicators")
+        moves = []
+        for base in (shift_quarter(edition.quarter, -1), shift_quarter(edition.quarter, -4)):
+            change = edition.change(indicator, base, "key indicators")
+            moves.append((change, tile_change(edition, change, indicator, base)))
+        (qoq, qoq_text), (yoy, yoy_text) = moves
         current = series.loc[series["quarter"] == edition.quarter, "value"]
         tiles.append({
             "label": tile_label,
-            "value": fmt_for(unit)(current.iloc[0] if len(current) else np.nan),
+            "value": edition.level_text(indicator),
             "unit": noun,
-            "qoq": f"{qoq['text']} "
-                   f"({qoq['contributors']} members like-for-like)",
-            "yoy": f"{yoy['text']} "
-                   f"({yoy['contributors']} members like-for-like)",
+            "qoq": qoq_text,
+            "yoy": yoy_text,
+            "published": bool(len(current)) and bool(current.notna().all()),
             "sparkline_svg": charts.sparkline(
                 [None if pd.isna(v) else float(v) for v in series["value"]],
                 kind="eur" if unit == "EUR" else "count",
@@ -215,12 +221,22 @@ def _tiles(edition: Edition) -> tuple[list[dict], list[tuple[dict, dict]]]:
     return tiles, changes
 
 
+def tile_change(edition: Edition, change: dict, indicator: str, base_quarter: str) -> str:
+    """A tile's change as printed: the like-for-like change (or c) with the members it
+    compares, or where the gate hides it and the edition may, the direction of the total
+    alone (it compares printed totals, not members)."""
+    if change["text"] == SUPPRESSED and \
+            (moved := edition.direction_text(indicator, base_quarter)) != SUPPRESSED:
+        return moved
+    return f"{change['text']} ({change['contributors']} members like-for-like)"
+
+
 def _statements(edition: Edition, tiles: list[dict],
                 changes: list[tuple[dict, dict]]) -> list[str]:
     """Factual statements drawn only from published (unsuppressed) figures."""
     findings = []
     for tile, (qoq, yoy) in zip(tiles, changes, strict=True):
-        if tile["value"] == SUPPRESSED or (pd.isna(qoq["change"]) and pd.isna(yoy["change"])):
+        if not tile["published"] or (pd.isna(qoq["change"]) and pd.isna(yoy["change"])):
             continue
         parts = []
         if not pd.isna(yoy["change"]):
