@@ -50,9 +50,10 @@ def judged(context: dict, pattern: str) -> list[str]:
 
 @pytest.mark.slow
 def test_the_shift_to_virtual_assets_is_judged_a_rise(contexts):
+    # on a year earlier or along its trend: the drafter keeps whichever is the stronger
     coalition = contexts["coalition"]
     assert judged(coalition, r"^It is (likely|highly likely|almost certain) that the number of "
-                             r"virtual asset alert hits rose by more than 10%")
+                             r"virtual asset alert hits (rose|has been rising) by more than 10%")
 
 
 @pytest.mark.slow
@@ -65,11 +66,13 @@ def test_the_hosting_entrant_is_judged_a_rise_by_name(contexts):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the sample's live-streaming cases rise 67 -> 139 on a "
-                   "year (p = 0.04), which does not survive the Benjamini-Hochberg adjustment "
-                   "over the quarter's tests: planted too weakly to be judged")
 def test_the_live_streaming_signal_is_judged_a_rise(contexts):
-    assert judged(contexts["coalition"], r"live-streamed abuse.* rose by more than 10%")
+    assert judged(contexts["coalition"], r"^It is (likely|highly likely|almost certain) that "
+                                         r"police cases opened for live-streamed abuse.* rose by "
+                                         r"more than 10%")
+    assert judged(contexts["coalition"], r"^It is (likely|highly likely|almost certain) that "
+                                         r"flagged transactions under €100, the remittances "
+                                         r"live-streaming is paid with, rose by more than 10%")
 
 
 @pytest.mark.slow
