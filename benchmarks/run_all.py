@@ -2,7 +2,7 @@
 
 Run: python benchmarks/run_all.py [--scales 10k,100k,member-months,1M,5M] [--workdir DIR]
                                   [--keep] [--resume] [--out FILE] [--lock FILE]
-                                  [--profile SCALES]
+                                  [--profile SCALES] [--snapshot [REVISION]]
 
 For each scale the sample generator writes an inbox (more members x more years; clones send
 one file per quarter), except member-months (issue 16), which benchmarks/member_months.py
@@ -167,12 +167,13 @@ def base_env(prefect_home: Path, code: Path | None) -> dict[str, str]:
     return env
 
 
-def snapshot_head(workdir: Path) -> tuple[str, Path]:
-    """The committed HEAD, extracted with `git archive` (reads the repository, writes nothing to
-    it) into WORKDIR/code-<commit>: measurements then ignore edits in progress in a shared
-    working tree."""
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
+def snapshot_head(workdir: Path, revision: str = "HEAD") -> tuple[str, Path]:
+    """The committed HEAD (or another revision), extracted with `git archive` (reads the
+    repository, writes nothing to it) into WORKDIR/code-<commit>: measurements then ignore edits
+    in progress in a shared working tree."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+                            cwd=REPO_ROOT, check=True, capture_output=True,
+                            text=True).stdout.strip()
     target = workdir / f"code-{commit[:12]}"
     if not (target / ".complete").exists():
         partial = workdir / f".code-{commit[:12]}.{os.getpid()}"
@@ -551,9 +552,10 @@ def main(argv: list[str] | None = None) -> int:
                         "each heavy step (machines shared with other measurements)")
     parser.add_argument("--profile", type=parse_scales, default=[], metavar="SCALES",
                         help="also profile ingest and assess at these scales (cProfile)")
-    parser.add_argument("--snapshot", action="store_true",
-                        help="measure the committed HEAD (git archive into WORKDIR/code), not "
-                        "the working tree: for checkouts that others are editing")
+    parser.add_argument("--snapshot", nargs="?", const="HEAD", metavar="REVISION",
+                        help="measure the committed HEAD, or REVISION (git archive into "
+                        "WORKDIR/code), not the working tree: for checkouts that others are "
+                        "editing, and for a before/after on the same inputs")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--timeout", type=float, default=4 * 3600,
                         help="seconds before a command is killed (default 4 h)")
@@ -569,8 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     prefect_home = fresh(workdir / f"prefect-home-{run_id}")  # this run's own Prefect database
     code = None
     if args.snapshot:
-        commit, code = snapshot_head(workdir)
-        code_state = {"measured": "HEAD snapshot", "commit": commit}
+        commit, code = snapshot_head(workdir, args.snapshot)
+        code_state = {"measured": f"{args.snapshot} snapshot", "commit": commit}
     else:
         code_state = {"measured": "working tree", **git_state()}
     runner = Runner(prefect_home, lock, args.timeout, workdir / "logs" / run_id, code)
