@@ -16,6 +16,7 @@ the process's peak memory (RSS) is printed too.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import resource
@@ -167,12 +168,8 @@ def night_steps(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: datet
 
 
 def settings_for(home: Path) -> Settings:
-    settings = Settings.from_env()
-    return Settings(home=home, inbox=home / "inbox", reference_dir=settings.reference_dir,
-                    max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows,
-                    lock_timeout_s=settings.lock_timeout_s, part_files=settings.part_files,
-                    duckdb_memory_limit=settings.duckdb_memory_limit,
-                    duckdb_threads=settings.duckdb_threads)
+    """The environment's settings (EFC_DUCKDB_MEMORY_LIMIT, ...) with a workspace of its own."""
+    return dataclasses.replace(Settings.from_env(), home=home, inbox=home / "inbox")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,13 @@ from transforms import nightly
 from transforms.inbox import Arrival
 from transforms.intake import Submission, examine, validate
 from transforms.marts import MARTS, refresh_changed, refresh_marts
-from transforms.warehouse import load_reference, migrate, publish_snapshot, snapshot_path
+from transforms.warehouse import (
+    load_reference,
+    migrate,
+    publish_snapshot,
+    snapshot_path,
+    spare_snapshot_path,
+)
 
 TODAY = date(2026, 2, 20)
 HEADER = "member_id,period,indicator,dimension,category,value,unit,status,note\n"
@@ -136,8 +142,8 @@ def published(caplog) -> list[str]:
 
 @pytest.fixture
 def night(workspace, catalogue):
-    """A warehouse with its history refreshed, judged and published in full, then tonight's
-    files loaded: (settings, as_of of tonight's refresh)."""
+    """A warehouse with its history refreshed, judged and published (twice: a snapshot and its
+    spare), then tonight's files loaded: (settings, as_of of tonight's refresh)."""
     workspace.ensure_folders()
     con = open_warehouse(workspace.warehouse_path)
     load(con, history_files(), catalogue)
@@ -145,6 +151,7 @@ def night(workspace, catalogue):
     refresh_marts(con, history_at)
     store_results(con, run_warehouse_suite(con, as_of=history_at, today=TODAY), history_at)
     publish_snapshot(con, workspace)
+    publish_snapshot(con, workspace)  # the first becomes the spare
     load(con, tonight_files(), catalogue)
     con.close()
     return workspace, datetime.now(UTC) + timedelta(seconds=1)
@@ -175,7 +182,7 @@ def test_a_night_refreshed_incrementally_equals_a_full_rebuild(night, full_rebui
         store_results(con, validation, as_of)
         publish_snapshot(con, settings)
         got = stored_run(con, as_of)
-    assert published(caplog) == ["readers' snapshot updated with the changes since the last"]
+    assert published(caplog) == ["readers' snapshot: the spare brought up to date"]
 
     # Only tonight's member-quarters were rebuilt; the rules judged only their member-periods.
     assert refreshed == [("hl-north", "2025-Q3"), ("hl-north", "2025-Q4"),
@@ -199,21 +206,29 @@ def test_a_night_refreshed_incrementally_equals_a_full_rebuild(night, full_rebui
         assert snapshot[table] == table_rows, table
 
 
-def test_a_snapshot_that_does_not_match_is_copied_whole(night, full_rebuild, caplog):
-    """A snapshot missing a row (or from another warehouse): the delta would not make it the
-    warehouse, so it is copied whole, and readers still get exactly the warehouse."""
+@pytest.mark.parametrize(("damaged", "how"), [
+    (["spare"], "a copy of the latest brought up to date"),
+    (["spare", "latest"], "copied whole from the warehouse"),
+])
+def test_a_snapshot_that_does_not_match_gives_way(night, full_rebuild, caplog, damaged, how):
+    """A snapshot missing rows (or from another warehouse): the changes would not make it the
+    warehouse, so the next one serves, or the warehouse is copied whole; readers still get
+    exactly the warehouse."""
     settings, as_of = night
     *_, expected_snapshot = full_rebuild
-    with duckdb.connect(str(snapshot_path(settings))) as old:
-        old.execute("delete from observations where period = '2024-01'")
+    paths = {"spare": spare_snapshot_path(settings), "latest": snapshot_path(settings)}
+    for name in damaged:
+        with duckdb.connect(str(paths[name])) as old:
+            old.execute("delete from observations where period = '2024-01'")
     caplog.set_level(logging.INFO, logger="efc.warehouse")
     with duckdb.connect(str(settings.warehouse_path)) as con:
         refresh_changed(con, as_of)
         store_results(con, run_changed_warehouse_suite(con, as_of=as_of, today=TODAY), as_of)
         publish_snapshot(con, settings)
-    assert published(caplog) == ["readers' snapshot copied whole from the warehouse"]
+    assert published(caplog) == [f"readers' snapshot: {how}"]
     assert snapshot_rows(settings) == expected_snapshot
-    assert not list(settings.home.glob("*.partial-*"))
+    assert sorted(p.name for p in settings.home.glob("warehouse.snapshot*")) == [
+        "warehouse.snapshot.duckdb", "warehouse.snapshot.spare.duckdb"]
 
 
 def test_with_no_record_of_the_last_refresh_everything_is_rebuilt(night):
@@ -279,3 +294,32 @@ def test_rebuild_does_not_import_prefect(workspace):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("rebuilt 4 marts")
+
+
+@pytest.mark.slow
+def test_a_spare_a_reader_still_holds_is_left_alone(night, full_rebuild, caplog):
+    """A reader that opened the snapshot before it became the spare may still read it: DuckDB
+    then refuses to write it, and a copy of the latest is brought up to date instead."""
+    import subprocess
+    import sys
+
+    settings, as_of = night
+    *_, expected_snapshot = full_rebuild
+    spare = spare_snapshot_path(settings)
+    reading = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], "
+         "read_only=True); print(con.execute('select count(*) from observations')"
+         ".fetchall()[0][0], flush=True); sys.stdin.read()", str(spare)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        before = reading.stdout.readline()
+        caplog.set_level(logging.INFO, logger="efc.warehouse")
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            refresh_changed(con, as_of)
+            store_results(con, run_changed_warehouse_suite(con, as_of=as_of, today=TODAY), as_of)
+            publish_snapshot(con, settings)
+    finally:
+        reading.communicate("")
+    assert int(before) > 0
+    assert published(caplog) == ["readers' snapshot: a copy of the latest brought up to date"]
+    assert snapshot_rows(settings) == expected_snapshot

@@ -64,11 +64,8 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def writer_config(settings: Settings) -> dict[str, str | int]:
-    """The writer's DuckDB limits: EFC_DUCKDB_MEMORY_LIMIT, and EFC_DUCKDB_THREADS if set."""
-    config: dict[str, str | int] = {"memory_limit": settings.duckdb_memory_limit}
-    if settings.duckdb_threads:
-        config["threads"] = settings.duckdb_threads
-    return config
+    """The writer's DuckDB limits: EFC_DUCKDB_MEMORY_LIMIT and EFC_DUCKDB_THREADS."""
+    return {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -184,52 +181,85 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.home / "warehouse.snapshot.duckdb"
 
 
+def spare_snapshot_path(settings: Settings) -> Path:
+    """The snapshot before the latest: readers no longer open it, so the next publish can
+    bring it up to date in place rather than copy the latest whole."""
+    return settings.home / "warehouse.snapshot.spare.duckdb"
+
+
 def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings, *,
                      full: bool = False) -> Path:
     """Bring the file readers open up to the committed warehouse, replaced atomically.
 
     DuckDB lets no other process open a file held for writing, not even read-only; readers
-    (an assessment during a nightly ingest) use this snapshot instead. A copy of the last
-    snapshot takes what changed since it was published (`update_snapshot`), so a night costs
-    what it changed rather than the whole history; a snapshot that is missing, from older
-    migrations or does not match (and `full`) is copied whole from the warehouse instead.
-    Readers never see a half-written file: the new snapshot is written beside the old one and
-    renamed over it. A copy that fails (a full disk) is removed, so it neither fills the disk
-    further nor lies around; readers keep the previous snapshot.
+    (an assessment during a nightly ingest) use this snapshot instead. The snapshot before
+    the latest (the spare, which no reader finds by name any more) takes what changed since
+    it was published (`update_snapshot`), so a night costs what it changed rather than the
+    whole history. A spare a reader still holds open, or that does not match, gives way to a
+    copy of the latest snapshot brought up to date the same way; with neither (none yet, from
+    older migrations, or `full`) the warehouse is copied whole. Readers never see a
+    half-written file: the new snapshot is renamed over the latest, which becomes the spare.
+    A copy that fails (a full disk) is removed, so it neither fills the disk further nor lies
+    around; readers keep the previous snapshot.
     """
-    target = snapshot_path(settings)
+    target, spare = snapshot_path(settings), spare_snapshot_path(settings)
     partial = target.with_suffix(f".partial-{os.getpid()}")
-    leftovers = (partial, partial.with_name(partial.name + ".wal"))
+    previous = target.with_suffix(f".previous-{os.getpid()}")
+    leftovers = (partial, partial.with_name(partial.name + ".wal"), previous)
     for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    source = con.execute("select current_database()").fetchall()[0][0]
-    quoted = str(partial).replace("'", "''")
     try:
-        updated = False
+        published, how = None, ""
         if not full and snapshot_is_current(target):
-            shutil.copyfile(target, partial)
-            con.execute(f"attach '{quoted}' as snapshot_copy")
-            try:
-                updated = update_snapshot(con, "snapshot_copy")
-            finally:
-                con.execute("detach snapshot_copy")
-            if not updated:
-                for leftover in leftovers:
-                    leftover.unlink(missing_ok=True)
-        if not updated:
-            con.execute(f"attach '{quoted}' as snapshot_copy")
-            try:
+            published, how = _brought_up_to_date(con, spare), "the spare brought up to date"
+            if published is None:
+                shutil.copyfile(target, partial)
+                published, how = (_brought_up_to_date(con, partial),
+                                  "a copy of the latest brought up to date")
+        if published is None:
+            for leftover in leftovers:
+                leftover.unlink(missing_ok=True)
+            source = con.execute("select current_database()").fetchall()[0][0]
+            with _attached(con, partial):
                 con.execute(f'copy from database "{source}" to snapshot_copy')
-            finally:
-                con.execute("detach snapshot_copy")
-        log.info("readers' snapshot %s", "updated with the changes since the last"
-                 if updated else "copied whole from the warehouse")
-        os.replace(partial, target)
+            published, how = partial, "copied whole from the warehouse"
+        log.info("readers' snapshot: %s", how)
+        if target.exists():
+            os.link(target, previous)
+        os.replace(published, target)
+        if previous.exists():
+            os.replace(previous, spare)
     except BaseException:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         raise
     return target
+
+
+@contextlib.contextmanager
+def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
+    """`path` attached as snapshot_copy, checkpointed before it is detached (it is renamed
+    next, and must hold everything written to it without its write-ahead log)."""
+    quoted = str(path).replace("'", "''")
+    con.execute(f"attach '{quoted}' as snapshot_copy")
+    try:
+        yield
+        con.execute("checkpoint snapshot_copy")
+    finally:
+        con.execute("detach snapshot_copy")
+
+
+def _brought_up_to_date(con: duckdb.DuckDBPyConnection, path: Path) -> Path | None:
+    """`path`, an earlier snapshot, brought up to date; None if it is missing, still open in
+    a reader (DuckDB refuses to write it then) or does not match (`update_snapshot`)."""
+    if not path.exists():
+        return None
+    try:
+        with _attached(con, path):
+            updated = update_snapshot(con, "snapshot_copy")
+    except duckdb.IOException:
+        return None
+    return path if updated else None
 
 
 # Tables that only grow, and how to tell their rows added since a snapshot (`snapshot` is its
@@ -274,6 +304,10 @@ def update_snapshot(con: duckdb.DuckDBPyConnection, snapshot: str) -> bool:
     here = con.execute("select current_database()").fetchall()[0][0]
     names = tables(here)
     if names != tables(snapshot) or "refresh_state" not in names:
+        return False
+    migrations = "select name from {}.schema_migrations order by name"
+    if con.execute(migrations.format(here)).fetchall() != con.execute(
+            migrations.format(snapshot)).fetchall():
         return False
     marts_then = con.execute(f"select last_submission_id, fingerprint from {snapshot}."
                              "refresh_state where step = 'marts'").fetchall()
