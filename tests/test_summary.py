@@ -40,15 +40,20 @@ def test_the_bottom_line_is_the_strongest_stated_judgement_then_tiles_and_outloo
     assert sentences[-1].startswith("Outlook: it is ") and "2026-Q4" in sentences[-1]
 
 
-def test_with_nothing_published_the_summary_says_so_and_the_report_carries_it():
+def test_with_no_headline_figure_published_the_summary_repeats_the_ranges_or_says_so():
     context, _, _ = build_context(two_hotlines(), load_rules("public"),
                                   cut_off="2026-10-20 00:00 UTC", code_version="test",
                                   catalogue_version="test")
+    # no headline figure is published; the one reported is repeated as its tile's range
+    confirmed = context["kpis"][0]
+    assert not confirmed["published"] and "\u2013" in confirmed["value"]
     assert context["steering_summary"] == [
-        summary.NOTHING_JUDGED, summary.HEADLINES_HIDDEN,
+        summary.NOTHING_JUDGED,
+        "Headline figures for 2026-Q3, with the change on a year earlier like-for-like: "
+        f"URLs confirmed (hotlines) {confirmed['value']} (c).",
         "Outlook: no headline series can be forecast reliably this quarter."]
     edition = Edition(two_hotlines(), load_rules("public"))
-    assert summary.build(edition, [])[0].startswith("Bottom line: no key judgement")
+    assert summary.build(edition, [])[:2] == [summary.NOTHING_JUDGED, summary.HEADLINES_HIDDEN]
 
 
 def test_without_a_narrative_recommendations_are_drafted_candidates_not_a_missing_chapter():
