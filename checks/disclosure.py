@@ -81,9 +81,15 @@ Across publications: pass the hidden cells of the coalition edition (and of an e
 of the same edition) as `forced` when protecting the same table again. Forced cells are hidden
 whatever their rules say (`suppressed_by` "consistency"), so the public edition's pattern is a
 superset of the coalition's, and a re-issue's of the issue it replaces. Holding both editions
-of one run then tells no more than the coalition edition alone; holding two issues, the change
-of a published total tells the sum of the corrections to its hidden cells, never a cell.
-`DisclosureLog.pattern` collects the hidden cells of every table for that purpose.
+of one run then tells no more than the coalition edition alone (a derived figure the coalition
+edition withheld must be withheld again: `audit_derived`'s `withheld`). Holding two issues, the
+change of a published total tells the sum of the corrections to its hidden cells. Where the
+correction touched one hidden cell, that is the cell's own correction, and as its old value was
+at least 0 its new value is at least the correction: a correction larger than the new value
+less its protection pins the cell from below, which `forced` alone does not prevent (the
+re-issue's audit would need the earlier issue's published cells as constraints;
+tests/test_disclosure_reissue.py shows the case). `DisclosureLog.pattern` collects the hidden
+cells of every table for `forced`.
 """
 
 from __future__ import annotations
