@@ -444,7 +444,7 @@ def measure_scale(inputs: Inputs, folder: Path, runner: Runner, prefect_s: float
                     on_history.peak_mb, detail={"summary": summary_h, **run_detail(on_history)}))
     rows.append(Row(name, f"{HELD_BACK} new files, empty warehouse", on_empty.seconds,
                     summary_e["observations_loaded"], summary_e["files"], prefect_s,
-                    f"+{on_empty.seconds - prefect_s:.1f} s", "(the 1.5x reference)", None,
+                    f"{on_empty.seconds - prefect_s:+.1f} s", "(the 1.5x reference)", None,
                     on_empty.peak_mb, detail={"summary": summary_e, **run_detail(on_empty)}))
     say(f"[{name}]   {on_history.seconds:.1f} s on the history, {on_empty.seconds:.1f} s "
         f"empty ({ratio:.2f}x)")
@@ -463,7 +463,7 @@ def measure_scale(inputs: Inputs, folder: Path, runner: Runner, prefect_s: float
         return rows + [memory_row(name, rows)]
     over = assess.seconds - prefect_s
     rows.append(Row(name, f"quarterly assessment {LAST_QUARTER}", assess.seconds, None, None,
-                    prefect_s, f"+{over:.1f} s", f"<=P+15 s {prefect_s + ASSESS_MARGIN_S:.0f} s",
+                    prefect_s, f"{over:+.1f} s", f"<=P+15 s {prefect_s + ASSESS_MARGIN_S:.0f} s",
                     over <= ASSESS_MARGIN_S, assess.peak_mb,
                     detail={"pdfs": result.get("pdf"), **run_detail(assess)}))
     say(f"[{name}]   {assess.seconds:.1f} s ({over:+.1f} s over the Prefect floor), "
