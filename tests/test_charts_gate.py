@@ -77,7 +77,8 @@ def published_texts(edition: Edition) -> set[str]:
                         in edition._protected.items() if not dimension]).dropna()
     for _, quarter in totals.groupby("quarter"):
         for a, b in combinations(quarter["value"].astype(float), 2):
-            shares.update(v for v in (a / b, b / a) if v <= 1)
+            shares.update(v for v in (a / b if b else None, b / a if a else None)
+                          if v is not None and v <= 1)  # a total of 0 is nobody's share
     texts = {t for v in values for t in (fmt_count(v), fmt_eur(v), fmt_number(v, 1))}
     return texts | {fmt_pct(s, d) for s in shares for d in (0, 1)}
 
