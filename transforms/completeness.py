@@ -66,7 +66,9 @@ def completeness(con: duckdb.DuckDBPyConnection, quarter: str, *, as_of: datetim
     expected = expected.loc[period_months(expected["period"])[0]
                             >= period_months(expected["from_period"])[0]].reset_index(drop=True)
 
-    arrived = con.execute(sql("periods_loaded"), {"as_of": as_of}).df()
+    # Only the quarter's periods can cover its months: the rest of the history is not read.
+    arrived = con.execute(sql("periods_loaded"), {
+        "as_of": as_of, "periods": [quarter, *quarter_months(quarter)]}).df()
     month_key = ["member_id", "indicator", "month"]
     first_loaded = _by_month(arrived).groupby(month_key).agg(
         loaded_at=("loaded_at", "min"), is_revised=("is_revised", "any"))
