@@ -8,7 +8,8 @@ The history is written straight into a warehouse with SQL (every member's report
 120 months, each total with enough breakdown cells to reach --observations, one submission per
 member-month), then refreshed, judged and published in full. Ten files (nine new months and
 one correction of an earlier month) are then examined, validated and loaded as the nightly run
-loads them, and the night's three steps timed: incremental on the history, incremental on a
+loads them (after a night with none, so the snapshot has its spare, as every night after the
+second does), and the night's three steps timed: incremental on the history, incremental on a
 warehouse that held nothing before, and full on the history. Prints a table and one JSON line;
 the process's peak memory (RSS) is printed too.
 """
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
         first = datetime.now(UTC)
         figures["history, first full build"] = night_steps(con, history, first, full=True)
+        publish_snapshot(con, history)  # as a later night leaves it: a snapshot and its spare
         files = tonight(con)
         assert load(con, files, history) == len(files), "a night's file was not accepted"
         as_of = datetime.now(UTC)
@@ -200,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with writer(empty) as con:
         night_steps(con, empty, datetime.now(UTC), full=True)  # the state a first night leaves
+        publish_snapshot(con, empty)
         assert load(con, files, empty) == len(files)
         figures["10 files on an empty warehouse, incremental"] = night_steps(
             con, empty, datetime.now(UTC), full=False)
