@@ -465,6 +465,8 @@ CORROBORATION: dict[str, tuple[str, ...]] = {
     "PAY_FLAGGED_TXN_COUNT": ("HL_URLS_COMMERCIAL", "HL_PAYMENT_OPTIONS_SEEN"),
     "HL_REFERRALS_TO_LE": ("LE_REFERRALS_RECEIVED",),
     "LE_REFERRALS_RECEIVED": ("HL_REFERRALS_TO_LE",),
+    "livestream_cases": ("small_payments",),  # what police investigate, and how it is paid
+    "small_payments": ("livestream_cases",),
     "HL_NTD_NOTICES_SENT": ("IND_NOTICES_RECEIVED",),
     "IND_NOTICES_RECEIVED": ("HL_NTD_NOTICES_SENT",),
 }
@@ -489,17 +491,19 @@ def _corroboration(data: AssessmentData, judgement: Judgement,
     a like-for-like change on a year earlier beyond the margin and significant at 5%."""
     evidence = judgement.evidence
     subject = evidence["indicator"] if evidence["kind"] in ("count_change", "trend") \
-        else judgement.key.split(".")[0]
+        and not evidence.get("dimension") else judgement.key.split(".")[0]
     direction = evidence[DIRECTION[evidence["kind"]]]
     own = indicator_sector(data, evidence["indicator"])
     for other in CORROBORATION.get(subject, ()):
         est = changes.get(other)
-        sector = indicator_sector(data, other)
+        counted = CATEGORY_COUNTS.get(other)  # some categories' counts: their own noun
+        sector = indicator_sector(data, counted[0] if counted else other)
         if est is None or sector == own or not math.isfinite(est.change):
             continue
         if est.change * direction > 0 and abs(est.change) > MATERIAL_CHANGE \
                 and est.p_value < SIGNIFICANCE:
-            name = _indicator_info(data).get(other, (other, ""))[0]
+            name = counted[3].split(",")[0] if counted else \
+                _indicator_info(data).get(other, (other, ""))[0]
             return (f"{SECTOR_WORDS.get(sector, sector)} data agree ("
                     f"{name[0].lower() + name[1:]} also {'rose' if est.change > 0 else 'fell'})")
     return ""
@@ -601,7 +605,7 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
                               "quarter_qoq": previous}
     candidates: list[_Candidate] = []
     facts: dict[str, dict] = {}          # judgement key -> what its confidence is judged on
-    changes: dict[str, st.ChangeEstimate] = {}   # indicator -> change on a year earlier
+    changes: dict[str, st.ChangeEstimate] = {}   # indicator (or category key) -> change on a year
     shares: dict[str, ShareSpec] = {}
 
     for indicator in _additive_indicators(data, quarter):
@@ -670,8 +674,8 @@ def draft(data: AssessmentData, quarter: str | None = None, *,
     for key, (indicator, dimension, categories, noun, members_word) in CATEGORY_COUNTS.items():
         if indicator not in present:
             continue
-        est = st.count_change(data, indicator, quarter, year_ago, dimension=dimension,
-                              category=categories)
+        est = changes[key] = st.count_change(data, indicator, quarter, year_ago,
+                                             dimension=dimension, category=categories)
         values |= _change_values(key, "yoy", est, min_members, "urls_")
         if len(est.members) >= min_members and math.isfinite(est.change):
             facts[f"{key}.yoy"] = _count_facts(est, _revised_members(data, indicator))

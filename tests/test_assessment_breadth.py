@@ -73,6 +73,11 @@ def test_the_live_streaming_signal_is_judged_a_rise(contexts):
     assert judged(contexts["coalition"], r"^It is (likely|highly likely|almost certain) that "
                                          r"flagged transactions under €100, the remittances "
                                          r"live-streaming is paid with, rose by more than 10%")
+    # each sector's signal corroborates the other's: the police and the payment data agree
+    assert judged(contexts["coalition"], r"police cases opened for live-streamed abuse.*"
+                                         r"payment providers' data agree")
+    assert judged(contexts["coalition"], r"flagged transactions under €100, the remittances.*"
+                                         r"police data agree")
 
 
 @pytest.mark.slow
