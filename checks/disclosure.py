@@ -86,10 +86,16 @@ edition withheld must be withheld again: `audit_derived`'s `withheld`). Holding 
 change of a published total tells the sum of the corrections to its hidden cells. Where the
 correction touched one hidden cell, that is the cell's own correction, and as its old value was
 at least 0 its new value is at least the correction: a correction larger than the new value
-less its protection pins the cell from below, which `forced` alone does not prevent (the
-re-issue's audit would need the earlier issue's published cells as constraints;
-tests/test_disclosure_reissue.py shows the case). `DisclosureLog.pattern` collects the hidden
-cells of every table for `forced`.
+less its protection pins the cell from below, which `forced` alone does not prevent. So a
+re-issue is also protected against a reader of both issues: pass the earlier issue's table as
+`earlier` (`DisclosureLog.issued` keeps every table's cells, kept private since it holds
+hidden values). The attacker's LPs then hold both issues: a cell the correction left alone is
+one unknown across them (known if either published it), a changed cell two, its old and new
+value, linked only through each issue's totals; the earlier issue's hidden cells keep their
+own protection levels. Secondary suppression runs on that joint table, so the re-issue hides
+what else the correction moved (here, the total) where it would pin a cell
+(tests/test_disclosure_reissue.py). `DisclosureLog.pattern` collects the hidden cells of every
+table for `forced`.
 """
 
 from __future__ import annotations
@@ -98,9 +104,10 @@ import itertools
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -290,12 +297,44 @@ class SuppressionPattern:
                     for table, keys in data.items()})
 
 
+class IssuedCell(NamedTuple):
+    """A cell as an issue printed it: its true value, whether it was hidden, and (hidden) the
+    protection it needed below and above."""
+
+    value: float
+    hidden: bool
+    protection_lower: float = 0.0
+    protection_upper: float = 0.0
+
+
+@dataclass
+class IssuedCells:
+    """Every cell of every table an issue protected: what a re-issue is audited against
+    (`protect_table`'s `earlier`). Holds hidden cells' true values: private, like the audit."""
+
+    tables: dict[str, dict[CellKey, IssuedCell]] = field(default_factory=dict)
+
+    def table(self, name: str) -> dict[CellKey, IssuedCell] | None:
+        return self.tables.get(name)
+
+    def to_dict(self) -> dict[str, list[list]]:
+        return {table: [[list(key), *cell] for key, cell in sorted(cells.items())]
+                for table, cells in sorted(self.tables.items())}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list[list]]) -> IssuedCells:
+        return cls({table: {tuple(str(k) for k in key): IssuedCell(float(value), bool(hidden),
+                                                                   float(low), float(up))
+                            for key, value, hidden, low, up in rows}
+                    for table, rows in data.items()})
+
+
 @dataclass
 class DisclosureLog:
     """How many cells each rule hid, per table: the annex prints counts only.
 
-    `audits` (true values, secretariat only) and `pattern` (hidden cell keys) are filled by
-    `protect_table`.
+    `audits` (true values, secretariat only), `pattern` (hidden cell keys) and `issued` (every
+    cell, for a re-issue's audit; true values too) are filled by `protect_table`.
     """
 
     hidden: Counter = field(default_factory=Counter)  # (table, rule) -> cells
@@ -307,6 +346,7 @@ class DisclosureLog:
     derived_withheld: list[tuple[str, str]] = field(default_factory=list)  # (table, figure)
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)
     pattern: SuppressionPattern = field(default_factory=SuppressionPattern)
+    issued: IssuedCells = field(default_factory=IssuedCells)
     # hidden figures printed coarsened: (table, quarter) of a total shown as a range, and
     # (table, base quarter) of a change shown as its direction only
     coarsened: set[CellKey] = field(default_factory=set)
@@ -404,7 +444,8 @@ def round_to_base(values: np.ndarray, base: int) -> np.ndarray:
 def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: DisclosureLog,
                   table: str, row: str, col: str | None = None,
                   totals: Iterable[str] | None = None,
-                  forced: Iterable[CellKey | str] = (), rounded: bool = False) -> ProtectedTable:
+                  forced: Iterable[CellKey | str] = (), rounded: bool = False,
+                  earlier: Mapping[CellKey, IssuedCell] | None = None) -> ProtectedTable:
     """Protect one table of additive figures from its member contributions.
 
     `contributions`: one row per cell and member with the key column(s) `row` (and `col`),
@@ -416,7 +457,9 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     this table are ignored). `rounded`: the table holds counts, published rounded to the
     edition's `rounding_base` (each cell on its own, margins included, so parts need not add
     up to a rounded total); the audit is of the exact values, so rounding only widens what an
-    attacker can derive.
+    attacker can derive. `earlier`: this table as the issue this one replaces printed it
+    (`DisclosureLog.issued`); the pattern then also holds for a reader of both issues, and the
+    audit's intervals are what the two leave.
     """
     keys = (row,) if col is None else (row, col)
     totals = tuple(keys if totals is None else totals)
@@ -433,8 +476,14 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     forced_keys = {(k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in forced}
     is_forced = np.array([key in forced_keys for key in cell_keys], dtype=bool)
     is_primary = reason != ""
-    hidden, lower, upper = _suppress(values, relations, is_primary | is_forced,
-                                     upper_level, lower_level)
+    must_hide = is_primary | is_forced
+    if earlier is None:
+        hidden, lower, upper = _suppress(values, relations, must_hide, upper_level, lower_level)
+    else:  # the joint table of both issues; its first cells are this issue's
+        n = len(values)
+        hidden, lower, upper = (x[:n] for x in _suppress(*_across_issues(
+            cell_keys, values, relations, must_hide, upper_level, lower_level, earlier,
+            [keys.index(t) for t in totals])))
 
     reason[hidden & ~is_primary & is_forced] = "consistency"
     reason[hidden & ~is_primary & ~is_forced] = "secondary"
@@ -477,7 +526,62 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     log.audits[table] = (audit if table not in log.audits
                          else pd.concat([log.audits[table], audit], ignore_index=True))
     log.pattern.add(table, result.hidden)
+    log.issued.tables[table] = {
+        key: IssuedCell(float(v), bool(h), float(low) if h else 0.0, float(up) if h else 0.0)
+        for key, v, h, low, up in zip(cell_keys, values, hidden, lower_level, upper_level,
+                                      strict=True)}
     return result
+
+
+def _across_issues(keys: list[CellKey], values: np.ndarray, relations: np.ndarray,
+                   must_hide: np.ndarray, upper_level: np.ndarray, lower_level: np.ndarray,
+                   earlier: Mapping[CellKey, IssuedCell], totals: list[int]
+                   ) -> tuple[np.ndarray, ...]:
+    """The table of a re-issue joined to the issue it replaces, as one table for `_suppress`.
+
+    Its cells are this issue's, then the earlier issue's that are not the same unknown: a cell
+    with the same value in both is one cell (published if the earlier issue published it,
+    whatever this one does; a cell now to hide that it published is two cells, since this
+    issue can still protect it from itself alone), any other earlier cell is a cell of its own,
+    hidden as it was then and protected as much. Relations: this issue's, then the earlier
+    issue's over those cells. Returns (values, relations, must_hide, upper_level,
+    lower_level, fixed), `fixed`: cells whose hiding is not this issue's to choose.
+    """
+    n = len(keys)
+    index = {key: i for i, key in enumerate(keys)}
+    fixed = np.zeros(n, dtype=bool)
+    column, old = {}, []
+    for key, cell in sorted(earlier.items()):
+        i = index.get(key)
+        same = i is not None and abs(cell.value - values[i]) <= TOLERANCE * max(
+            abs(cell.value), 1.0)
+        if same and (cell.hidden or not must_hide[i]):
+            column[key] = i
+            fixed[i] |= not cell.hidden  # the earlier issue told it
+        else:
+            column[key] = n + len(old)
+            old.append(cell)
+    before = sorted(earlier)
+    codes, width = [], []
+    for d in range(len(before[0]) if before else 0):
+        labels = sorted({k[d] for k in before} - {TOTAL}) + [TOTAL]
+        codes.append(np.array([labels.index(k[d]) for k in before], dtype="int64"))
+        width.append(len(labels))
+    dims = tuple(range(len(width)))
+    rows = (_relations(codes, width, dims, tuple(totals)) if before
+            else np.zeros((0, 0)))
+    joined = np.zeros((len(rows), n + len(old)))
+    for j, key in enumerate(before):
+        joined[:, column[key]] += rows[:, j]
+    current = np.hstack([relations, np.zeros((len(relations), len(old)))])
+    fresh = [r for r in joined if not (current == r).all(axis=1).any()]
+    old_hidden = np.array([c.hidden for c in old], dtype=bool)
+    return (np.r_[values, [c.value for c in old]],
+            np.vstack([current, *fresh]) if fresh else current,
+            np.r_[must_hide, old_hidden],
+            np.r_[upper_level, [c.protection_upper for c in old]],
+            np.r_[lower_level, [c.protection_lower for c in old]],
+            np.r_[fixed, np.ones(len(old), dtype=bool)])
 
 
 # -- figures derived from a protected table ------------------------------------------------
@@ -860,9 +964,10 @@ def _scale(values: np.ndarray, levels: np.ndarray) -> float:
 
 
 def _suppress(values: np.ndarray, relations: np.ndarray, must_hide: np.ndarray,
-              upper_level: np.ndarray, lower_level: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The cheapest pattern hiding `must_hide` that gives every cell its protection levels.
+              upper_level: np.ndarray, lower_level: np.ndarray,
+              fixed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cheapest pattern hiding `must_hide` that gives every cell its protection levels;
+    `fixed` cells are hidden only if in `must_hide` (an earlier issue's cells).
 
     Returns (hidden, lower, upper): the pattern and the attacker's interval for every cell
     (published cells: their value; upper is inf where the attacker's maximum is unbounded).
@@ -873,7 +978,8 @@ def _suppress(values: np.ndarray, relations: np.ndarray, must_hide: np.ndarray,
     cap = float(2.0 * a.sum() + up_req.max(initial=0.0) + 1.0)  # above any finite bound
     needs = must_hide & ((up_req > TOLERANCE) | (low_req > TOLERANCE))
     cost = a / max(float(a.max(initial=0.0)), 1e-12) + 0.01
-    master = _Master(cost, must_hide)
+    may_hide = np.ones(len(a), dtype=bool) if fixed is None else must_hide | ~fixed
+    master = _Master(cost, must_hide, may_hide)
     master.add(_relation_cuts(a, relations, np.flatnonzero(needs), up_req, low_req, cap))
     for _ in range(MAX_ROUNDS):
         hidden = master.cheapest_pattern()
@@ -931,10 +1037,10 @@ class _Master:
     A cut is a row c with sum_j c_j x_j >= 1 over x_j = 1 for a hidden cell.
     """
 
-    def __init__(self, cost: np.ndarray, must_hide: np.ndarray):
+    def __init__(self, cost: np.ndarray, must_hide: np.ndarray, may_hide: np.ndarray):
         self.must_hide = must_hide
         self.cuts = np.zeros((0, len(cost)))
-        self.solver = _model(_highs(), cost, must_hide.astype(float), np.ones(len(cost)),
+        self.solver = _model(_highs(), cost, must_hide.astype(float), may_hide.astype(float),
                              self.cuts, np.zeros(0), np.zeros(0), integer=True)
 
     def add(self, cuts: np.ndarray) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern
+from checks.disclosure import DisclosureLog, DisclosureRules, IssuedCells, SuppressionPattern
 from rendering import texts
 from rendering.chapters import ANNEXES, CHAPTERS, key_judgements, modules, summary
 from rendering.chapters.core import Edition
@@ -43,14 +43,17 @@ def printed_tables(sections: list[dict], tiles: list[dict]) -> ReportTables:
 def build_context(data: AssessmentData, rules: DisclosureRules, *, cut_off: str,
                   code_version: str, catalogue_version: str,
                   forced: SuppressionPattern | None = None,
-                  narrative: Path | None = None) -> tuple[dict, ReportTables, DisclosureLog]:
+                  narrative: Path | None = None,
+                  earlier: IssuedCells | None = None) -> tuple[dict, ReportTables, DisclosureLog]:
     """The whole report context for one edition, its tables and its suppression log.
 
     `forced` carries the cells another edition (or an earlier issue) hid, so that no two
-    publications can be differenced. The context says what the edition says; which issue it
-    is (version, status, approval) is added by `rendering.review.stamp` before rendering.
+    publications can be differenced; `earlier`, the cells of the issue this one replaces, so
+    that the two cannot be differenced either. The context says what the edition says; which
+    issue it is (version, status, approval) is added by `rendering.review.stamp` before
+    rendering.
     """
-    edition = Edition(data, rules, forced)
+    edition = Edition(data, rules, forced, earlier=earlier)
     edition.narrative = key_judgements.final_narrative(edition, narrative)
     findings, tiles = key_judgements.build(edition)
     intervals = key_judgements.intervals(edition)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import subprocess
 from dataclasses import dataclass
@@ -17,7 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from checks.disclosure import DisclosureLog, DisclosureRules, SuppressionPattern, load_rules
+from checks.disclosure import (
+    DisclosureLog,
+    DisclosureRules,
+    IssuedCells,
+    SuppressionPattern,
+    load_rules,
+)
 from checks.release_check import ReleaseInputs
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
@@ -70,11 +77,13 @@ def audit_csv(log: DisclosureLog) -> bytes:
 
 def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRules,
                   inherited: SuppressionPattern,
-                  forced: SuppressionPattern | None = None) -> EditionBuild:
+                  forced: SuppressionPattern | None = None,
+                  earlier: IssuedCells | None = None) -> EditionBuild:
     """What one edition says about the data, with its tables, manifest and disclosure audit.
 
     `inherited`: cells hidden because an earlier issue hid them; `forced`: cells an earlier
-    edition of the same run hid. Both stay hidden here.
+    edition of the same run hid. Both stay hidden here. `earlier`: the cells of the issue this
+    one replaces; no cell may be narrowed below its protection by a reader of both.
     """
     hide = inherited | forced if forced else inherited
     cut_off = data.as_of.astimezone(UTC).strftime(CUT_OFF_FORMAT)
@@ -83,7 +92,7 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
     narrative = settings.home / "narratives" / f"{data.quarter}.md"
     content, tables, log = build_context(data, rules, cut_off=cut_off, code_version=code,
                                          catalogue_version=version, forced=hide,
-                                         narrative=narrative)
+                                         narrative=narrative, earlier=earlier)
     # the public edition names no member: the release check searches it for every code
     members = () if rules.member_detail else tuple(data.members["member_id"])
     pattern = log.pattern | hide
@@ -105,7 +114,9 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
                         for name, body in attachments.items()},
     }
     return EditionBuild(content=content, tables=attachments, manifest=manifest,
-                        audit=audit_csv(log), pattern=pattern, inherited=inherited,
+                        audit=audit_csv(log),
+                        issued_cells=json.dumps(log.issued.to_dict()).encode(),
+                        pattern=pattern, inherited=inherited,
                         withheld_named=tuple(log.withheld_named),
                         release=ReleaseInputs.from_log(
                             log, members, counts=[len(data.submissions_used),
@@ -148,8 +159,9 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
     """Issue one edition: a new draft version when what it says has changed, else none.
 
     Drafts are reproducible, so the edition is first rebuilt as the latest version was built
-    (hiding the same inherited cells) and compared with it. A changed edition is issued hiding
-    every cell the earlier issues hid. `forced`: cells an earlier edition of the same run hid.
+    (hiding the same inherited cells, audited against the same issue before it) and compared
+    with it. A changed edition is issued hiding every cell the earlier issues hid, audited
+    together with the latest. `forced`: cells an earlier edition of the same run hid.
     """
     rules = load_rules(edition, waivers=settings.reference_dir / "disclosure_waivers.csv")
     history = History(settings.reports_dir, data.quarter, edition,
@@ -158,14 +170,17 @@ def write_edition(data: AssessmentData, settings: Settings, edition: str,
         latest = history.latest()
         hidden_before = history.hidden_before()
         inherited = latest.inherited() if latest else hidden_before
-        build = build_edition(data, settings, rules, inherited, forced)
+        built_against = (history.version(latest.number - 1).cells()
+                         if latest and latest.number > 1 else None)
+        build = build_edition(data, settings, rules, inherited, forced, built_against)
         unchanged = (latest is not None and covers(build.pattern, hidden_before)
                      and build.content_sha256 == latest.record()["content_sha256"])
         if unchanged:
             version = latest
         else:
-            if inherited != hidden_before:
-                build = build_edition(data, settings, rules, hidden_before, forced)
+            earlier = latest.cells() if latest else None
+            if inherited != hidden_before or earlier != built_against:
+                build = build_edition(data, settings, rules, hidden_before, forced, earlier)
             version = history.issue(build, latest)
         history.publish(version)
     return ReportFiles(pdf=history.pdf, html=history.html, manifest=history.manifest,

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from checks.disclosure import SuppressionPattern, load_rules
+from checks.disclosure import IssuedCells, SuppressionPattern, load_rules
 from checks.release_check import ReleaseBlocked, ReleaseInputs, check_rendered
 from efc.locks import exclusive_lock
 from rendering.pdf import render_html, write_pdf
@@ -286,6 +286,7 @@ class EditionBuild:
     inherited: SuppressionPattern  # every cell the earlier issues hid: hidden here too
     release: ReleaseInputs | None = None  # what the release check searches the draft for
     withheld_named: tuple[str, ...] = ()  # analysts' named values this edition printed as c
+    issued_cells: bytes = b"{}"  # IssuedCells, true values: private, the next issue's baseline
 
     @property
     def content_sha256(self) -> str:
@@ -314,6 +315,7 @@ class Version:
     tables_dir = property(lambda self: self._file("-tables"))
     audit = property(lambda self: self.private_folder / f"{self.stem}.disclosure-audit.csv")
     release_check = property(lambda self: self.private_folder / f"{self.stem}.release-check.json")
+    issued_cells = property(lambda self: self.private_folder / f"{self.stem}.issued-cells.json")
 
     def record(self) -> dict[str, Any]:
         """The draft's manifest: what the version was made from and which issue it is."""
@@ -325,6 +327,13 @@ class Version:
     def inherited(self) -> SuppressionPattern:
         """The cells the earlier issues had hidden, which it was built to hide as well."""
         return SuppressionPattern.from_dict(self.record()["disclosure"]["inherited"])
+
+    def cells(self) -> IssuedCells | None:
+        """Every cell it protected, as it printed them (None for a version issued before they
+        were kept): the next issue is audited together with them."""
+        if not self.issued_cells.exists():
+            return None
+        return IssuedCells.from_dict(json.loads(self.issued_cells.read_text(encoding="utf-8")))
 
 
 def render_issue(content: Mapping[str, Any], issue: Issue, manifest: Mapping[str, Any],
@@ -445,6 +454,7 @@ class History:
         for name, body in build.tables.items():
             (staging.tables_dir / name).write_bytes(body)
         _write_private(version.audit, build.audit)
+        _write_private(version.issued_cells, build.issued_cells)
         render_issue(content, Issue(number, supersedes, changes), manifest, build.tables,
                      staging.draft_pdf, staging.draft_html, staging.draft_manifest)
         if build.release is not None:

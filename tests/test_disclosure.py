@@ -25,6 +25,7 @@ from checks.disclosure import (
     TOTAL,
     DisclosureLog,
     DisclosureRules,
+    IssuedCells,
     SuppressionPattern,
     load_rules,
     protect,
@@ -385,6 +386,160 @@ def test_a_reissue_keeps_the_previous_pattern_hidden():
     assert first.hidden <= reissue.hidden
     cells = reissue.cells.set_index(["region", "sector"])
     assert cells.loc[("R1", "K2"), "suppressed_by"] == "consistency"
+
+
+# -- issue against re-issue --------------------------------------------------------------------
+
+
+def attacker_across_issues(issues: list[tuple[dict[tuple, float], set[tuple]]]
+                           ) -> dict[tuple[tuple, int], tuple[float, float]]:
+    """[min, max] of every hidden cell of every issue, given both issues' published cells and
+    margins. A cell hidden in every issue with the same value there is one variable; one
+    published in any issue is known in all where its value is the same."""
+    variables: dict[tuple, int] = {}
+    known: dict[tuple[tuple, int], float] = {}
+
+    def term(key: tuple, k: int) -> int | None:
+        cells, hidden = issues[k]
+        if key not in hidden:
+            return None
+        same = [j for j, (other, _) in enumerate(issues) if other.get(key) == cells[key]]
+        if any(key not in issues[j][1] for j in same):  # published where it is the same
+            known[(key, k)] = cells[key]
+            return None
+        name = (key, min(same))  # one variable for the issues that agree on it
+        return variables.setdefault(name, len(variables))
+
+    rows, rhs = [], []
+    for k, (cells, _) in enumerate(issues):
+        indices = {key: term(key, k) for key in cells}
+        for quarter in {q for _, q in cells}:
+            row, constant = {}, 0.0
+            parts = [key for key in cells if key[1] == quarter and key[0] != TOTAL]
+            for key, sign in [((TOTAL, quarter), 1.0)] + [(p, -1.0) for p in parts]:
+                if indices[key] is None:
+                    constant += sign * cells[key]
+                else:
+                    row[indices[key]] = row.get(indices[key], 0.0) + sign
+            if row:
+                rows.append(row)
+                rhs.append(-constant)
+    a_eq = np.zeros((len(rows), len(variables)))
+    for i, row in enumerate(rows):
+        for j, coefficient in row.items():
+            a_eq[i, j] = coefficient
+    bounds = {}
+    for name, j in variables.items():
+        found = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(len(variables))
+            c[j] = sign
+            result = linprog(c, A_eq=a_eq, b_eq=np.array(rhs), bounds=(0, None),
+                             method="highs")
+            assert result.status in (0, 3), result.message
+            found.append(sign * result.fun if result.status == 0 else math.inf)
+        bounds[name] = (found[0], found[1])
+    out = {}
+    for k, (cells, hidden) in enumerate(issues):
+        for key in hidden & set(cells):
+            if (key, k) in known:
+                out[(key, k)] = (known[(key, k)], known[(key, k)])
+            else:
+                same = [j for j, (other, _) in enumerate(issues)
+                        if other.get(key) == cells[key]]
+                out[(key, k)] = bounds[(key, min(same))]
+    return out
+
+
+def payment_options(bank_transfer: float) -> pd.DataFrame:
+    """One quarter by method: card 10+8+7 = 25, bank transfer one member's alone (threshold),
+    voucher 5+5+4 = 14, wallet 20+15+12 = 47."""
+    return frame([("card", "m1", 10), ("card", "m2", 8), ("card", "m3", 7),
+                  ("bank_transfer", "m1", bank_transfer), ("voucher", "m1", 5),
+                  ("voucher", "m4", 5), ("voucher", "m5", 4), ("wallet", "m2", 20),
+                  ("wallet", "m3", 15), ("wallet", "m4", 12)],
+                 ("category", "member_id", "value")).assign(quarter="2026-Q3")
+
+
+def test_a_reissue_after_a_correction_pins_no_cell_for_a_reader_of_both_issues():
+    # Issue 1: bank transfer 4 (threshold, protection 30 % = 1.2) hidden with voucher (14);
+    # the total 90 is published, so bank transfer + voucher = 18. The member corrects bank
+    # transfer to 24 (protection 7.2: a reader may not tell it is above 16.8). Hiding the
+    # same two cells, the re-issue prints the total 110, so bank transfer + voucher = 38: with
+    # voucher unchanged, bank transfer rose by 20, and since it was at least 0 it is now at
+    # least 20. Audited together with issue 1, the re-issue also hides the total that moved:
+    # bank transfer is then anywhere from 0 up.
+    kwargs = {"rules": COALITION, "table": "t", "row": "category", "col": "quarter",
+              "totals": ("category",)}
+    log = DisclosureLog()
+    first = protect_table(payment_options(4), log=log, **kwargs)
+    assert first.hidden == {("bank_transfer", "2026-Q3"), ("voucher", "2026-Q3")}
+    stored = IssuedCells.from_dict(json.loads(json.dumps(log.issued.to_dict())))  # as kept
+    assert stored == log.issued
+    logs = {"alone": DisclosureLog(), "joint": DisclosureLog()}
+    alone = protect_table(payment_options(24), log=logs["alone"], forced=first.hidden,
+                          **kwargs)
+    joint = protect_table(payment_options(24), log=logs["joint"], forced=first.hidden,
+                          earlier=stored.table("t"), **kwargs)
+    assert alone.hidden == first.hidden
+    assert joint.hidden == first.hidden | {(TOTAL, "2026-Q3")}
+    assert joint.cells.set_index("category").loc[TOTAL, "suppressed_by"] == "secondary"
+
+    def issued(cells: dict) -> tuple[dict[tuple, float], set[tuple]]:
+        return ({key: cell.value for key, cell in cells.items()},
+                {key for key, cell in cells.items() if cell.hidden})
+
+    for name, pinned in (("alone", True), ("joint", False)):
+        issues = [log.issued.table("t"), logs[name].issued.table("t")]
+        found = attacker_across_issues([issued(cells) for cells in issues])
+        assert (found[(("bank_transfer", "2026-Q3"), 1)][0] >= 20 - 1e-6) is pinned
+        if not pinned:  # every hidden cell of either issue keeps its protection
+            for (key, k), (lower, upper) in found.items():
+                cell = issues[k][key]
+                assert lower <= cell.value - cell.protection_lower + 1e-6, key
+                assert upper >= cell.value + cell.protection_upper - 1e-6, key
+    audit = joint.audit.set_index("category").loc["bank_transfer"]
+    assert audit["lower"] == 0 and audit["upper"] == math.inf
+
+
+@st.composite
+def corrected_tables(draw):
+    """Contributions by method and quarter (one or two), and a correction: one member's
+    contribution to some cell set to a new value (the member re-sends its file)."""
+    records = []
+    for category, quarter in itertools.product(("a", "b", "c", "d"),
+                                               ("2026-Q2", "2026-Q3")[:draw(st.integers(1, 2))]):
+        for m in draw(st.lists(st.sampled_from(["m1", "m2", "m3", "m4"]), unique=True,
+                               min_size=1)):
+            value = draw(st.one_of(st.integers(0, 40), st.integers(100, 900)))
+            records.append((category, quarter, m, float(value)))
+    contributions = frame(records, ("category", "quarter", "member_id", "value"))
+    corrected = contributions.copy()
+    row = draw(st.integers(0, len(records) - 1))
+    corrected.loc[row, "value"] = float(draw(st.one_of(st.integers(0, 40),
+                                                       st.integers(100, 2000))))
+    return contributions, corrected, draw(st.sampled_from([COALITION, PUBLIC]))
+
+
+@PROPERTY_SETTINGS
+@given(corrected_tables())
+def test_no_hidden_cell_of_either_issue_is_narrowed_by_a_reader_of_both(table):
+    contributions, corrected, rules = table
+    kwargs = {"rules": rules, "table": "t", "row": "category", "col": "quarter",
+              "totals": ("category",)}
+    logs = [DisclosureLog(), DisclosureLog()]
+    first = protect_table(contributions, log=logs[0], **kwargs)
+    second = protect_table(corrected, log=logs[1], forced=first.hidden,
+                           earlier=logs[0].issued.table("t"), **kwargs)
+    assert first.hidden <= second.hidden
+    issues = [log.issued.table("t") for log in logs]
+    found = attacker_across_issues(
+        [({key: cell.value for key, cell in cells.items()},
+          {key for key, cell in cells.items() if cell.hidden}) for cells in issues])
+    for (key, k), (lower, upper) in found.items():
+        cell = issues[k][key]
+        assert lower <= cell.value - cell.protection_lower + 1e-6, (k, key, lower, upper)
+        assert upper >= cell.value + cell.protection_upper - 1e-6, (k, key, lower, upper)
 
 
 def test_suppression_pattern_round_trips_and_merges():

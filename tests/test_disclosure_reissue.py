@@ -2,32 +2,31 @@
 cannot pin a suppressed cell closer than its protection level.
 
 hl-north re-sends its August file changing one cell the first issue hid (its payment options
-of one method in 2026-Q3). The re-issue hides what the first issue hid (`forced`), so the
-published total moves by the correction and nothing else shows it. The attacker here knows
-both issues' published cells at their true values (rounding ignored: it only widens), both
+of one method in 2026-Q3). The re-issue hides what the first issue hid (`forced`), and is
+audited together with it (`earlier`): where the published total's move would pin the
+corrected cell, the re-issue hides the total as well. The attacker here knows both issues'
+published cells at their true values (rounding ignored: it only widens), both
 issues' margins, that cells are non-negative, and which cells did not change: a hidden cell
 the correction left alone is one variable across the issues, the corrected cell is two, its
 old and new value, linked by nothing but the published totals. Written apart from
 checks/disclosure.py: the table is rebuilt from the warehouse, the pattern read from each
-issue's manifest, and the LPs are SciPy's.
+issue's manifest, and the LPs are SciPy's (`attacker_across_issues`, in tests/test_disclosure.py).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
 
 from checks.disclosure import TOTAL
 from checks.release_check import EditionsBlocked
 from tests.conftest import SAMPLE, efc_home
+from tests.test_disclosure import attacker_across_issues
 from transforms.assessment import read_assessment_data
 
 pytestmark = pytest.mark.slow  # three quarterly flow runs, two nightly ones, on a sample copy
@@ -130,76 +129,9 @@ def true_cells(home: Path, cut_off: str) -> dict[tuple, float]:
             **{(TOTAL, q): float(v) for q, v in margins.items()}}
 
 
-def attacker_across_issues(issues: list[tuple[dict[tuple, float], set[tuple]]]
-                           ) -> dict[tuple[tuple, int], tuple[float, float]]:
-    """[min, max] of every hidden cell of every issue, given both issues' published cells and
-    margins. A cell hidden in every issue with the same value there is one variable; one
-    published in any issue is known in all where its value is the same."""
-    variables: dict[tuple, int] = {}
-    known: dict[tuple[tuple, int], float] = {}
-
-    def term(key: tuple, k: int) -> int | None:
-        cells, hidden = issues[k]
-        if key not in hidden:
-            return None
-        same = [j for j, (other, _) in enumerate(issues) if other.get(key) == cells[key]]
-        if any(key not in issues[j][1] for j in same):  # published where it is the same
-            known[(key, k)] = cells[key]
-            return None
-        name = (key, min(same))  # one variable for the issues that agree on it
-        return variables.setdefault(name, len(variables))
-
-    rows, rhs = [], []
-    for k, (cells, _) in enumerate(issues):
-        indices = {key: term(key, k) for key in cells}
-        for quarter in {q for _, q in cells}:
-            row, constant = {}, 0.0
-            parts = [key for key in cells if key[1] == quarter and key[0] != TOTAL]
-            for key, sign in [((TOTAL, quarter), 1.0)] + [(p, -1.0) for p in parts]:
-                if indices[key] is None:
-                    constant += sign * cells[key]
-                else:
-                    row[indices[key]] = row.get(indices[key], 0.0) + sign
-            if row:
-                rows.append(row)
-                rhs.append(-constant)
-    a_eq = np.zeros((len(rows), len(variables)))
-    for i, row in enumerate(rows):
-        for j, coefficient in row.items():
-            a_eq[i, j] = coefficient
-    bounds = {}
-    for name, j in variables.items():
-        found = []
-        for sign in (1.0, -1.0):
-            c = np.zeros(len(variables))
-            c[j] = sign
-            result = linprog(c, A_eq=a_eq, b_eq=np.array(rhs), bounds=(0, None),
-                             method="highs")
-            assert result.status in (0, 3), result.message
-            found.append(sign * result.fun if result.status == 0 else math.inf)
-        bounds[name] = (found[0], found[1])
-    out = {}
-    for k, (cells, hidden) in enumerate(issues):
-        for key in hidden & set(cells):
-            if (key, k) in known:
-                out[(key, k)] = (known[(key, k)], known[(key, k)])
-            else:
-                same = [j for j, (other, _) in enumerate(issues)
-                        if other.get(key) == cells[key]]
-                out[(key, k)] = bounds[(key, min(same))]
-    return out
-
-
-LARGE_PINS = pytest.mark.xfail(strict=True, reason=(
-    "known gap: `forced` keeps the pattern, but the published quarter total moves by the "
-    "correction, and with the old value >= 0 the new one is at least the correction: a "
-    "correction above (1 - safety range) of the new value pins it from below. The re-issue's "
-    "audit needs the earlier issue's published cells as constraints (issue 13)"))
-
-
 @pytest.mark.parametrize(("edition", "later"), [
     ("coalition", 2), ("public", 2),
-    pytest.param("coalition", 3, marks=LARGE_PINS), ("public", 3)])
+    ("coalition", 3), ("public", 3)])
 def test_issue_and_reissue_together_pin_no_hidden_cell(issues, edition, later):
     """`later` 2: the issue corrected by 1 against the first; 3: the issue corrected by three
     times the cell plus 8 against the one before it."""

@@ -27,6 +27,7 @@ from checks.disclosure import (
     TOTAL,
     DisclosureLog,
     DisclosureRules,
+    IssuedCells,
     SuppressionPattern,
     protect,
     protect_panel_ratio,
@@ -117,7 +118,8 @@ def _coverage_note(cells: pd.DataFrame) -> str:
 
 class Edition:
     """The assessment's data as one edition may print them: its disclosure rules, the cells
-    it must hide because another edition or an earlier issue hid them, and its log.
+    it must hide because another edition or an earlier issue hid them, the cells of the issue
+    it replaces (audited together with it), and its log.
 
     Each indicator and breakdown is protected once per edition (`series`), over the whole
     trend window, so every chart, table and sentence of the edition shows the same pattern
@@ -127,10 +129,11 @@ class Edition:
 
     def __init__(self, data: AssessmentData, rules: DisclosureRules,
                  forced: SuppressionPattern | None = None,
-                 narrative: Narrative | None = None):
+                 narrative: Narrative | None = None, earlier: IssuedCells | None = None):
         self.data = data
         self.rules = rules
         self.forced = forced or SuppressionPattern()
+        self.earlier = earlier or IssuedCells()  # the issue this one replaces, cell by cell
         self.narrative = narrative or Narrative(judgements=[], quarter=data.quarter)
         self.log = DisclosureLog()
         self.quarter = data.quarter
@@ -184,7 +187,8 @@ class Edition:
         if dimension:
             protected = protect_table(rows, rules=rules, log=self.log, table=name,
                                       row="category", col="quarter", totals=("category",),
-                                      forced=self.forced.forced(name), rounded=rounded).cells
+                                      forced=self.forced.forced(name), rounded=rounded,
+                                      earlier=self.earlier.table(name)).cells
             margins = protected[protected["category"] == TOTAL].set_index("quarter")["value"]
             cells = protected[protected["category"] != TOTAL].copy()
             cells["total"] = cells["quarter"].map(margins)
@@ -192,7 +196,8 @@ class Edition:
                 ["quarter", "category"]).reset_index(drop=True)
         protected = protect_table(rows.drop(columns="category"), rules=rules, log=self.log,
                                   table=name, row="quarter", totals=(),
-                                  forced=self.forced.forced(name), rounded=rounded).cells
+                                  forced=self.forced.forced(name), rounded=rounded,
+                                  earlier=self.earlier.table(name)).cells
         grid = pd.DataFrame({"quarter": self.trend, "category": "", "indicator": indicator})
         cells = grid.merge(protected[["quarter", "value", "contributors", "suppressed_by"]],
                            on="quarter", how="left")
