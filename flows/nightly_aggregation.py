@@ -70,7 +70,7 @@ def publish_data_docs(settings: Settings, submission_results, warehouse, started
 
 @task(cache_policy=NONE, **IO_RETRIES)
 def refresh_marts(con, as_of: datetime) -> None:
-    marts.refresh_marts(con, as_of)
+    marts.refresh_changed(con, as_of)
 
 
 @task(cache_policy=NONE, **IO_RETRIES)

@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from checks.data_docs import build_data_docs
-from checks.warehouse_checks import WarehouseValidation, run_warehouse_suite, store_results
+from checks.warehouse_checks import (
+    WarehouseValidation,
+    run_changed_warehouse_suite,
+    store_results,
+)
 from efc.settings import Settings
 from transforms import intake
 from transforms.catalogue import Catalogue, load_catalogue
@@ -211,6 +215,7 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
         if submission.state == "rejected":
             summary.problems_by_rule.update(
                 {p.rule for p in submission.problems if p.severity == "error"})
+        submission.observations = None  # in the warehouse now: the night keeps no rows
     summary.files_by_state = Counter(dict(con.execute(
         "select state, count(*) from submissions where list_contains(?, submission_id) "
         "group by state", [summary.recorded]).fetchall()))
@@ -236,8 +241,9 @@ def _leave_inbox(arrival: Arrival) -> None:
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, as_of: datetime, today: date
                     ) -> WarehouseValidation:
-    """Cross-submission rules (cross-indicator, plausibility, completeness), results stored."""
-    validation = run_warehouse_suite(con, as_of=as_of, today=today)
+    """Cross-submission rules (cross-indicator, plausibility, completeness) over what the night
+    changed, the other verdicts carried over; results stored. Read the refreshed marts."""
+    validation = run_changed_warehouse_suite(con, as_of=as_of, today=today)
     store_results(con, validation, run_at=as_of)
     return validation
 
