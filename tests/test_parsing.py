@@ -203,7 +203,15 @@ def test_formulas_errors_hidden_sheets_and_long_sheets_are_left_to_openpyxl():
     book.save(buffer)
     hidden = buffer.getvalue()
     long = _workbook([HEADER.split(",")] + [["hl-north", "2026-07", "X", None, None, 1]] * 40)
-    for data, max_rows in ((formula, 100), (hidden, 100), (long, 10)):
+    digits = _workbook([HEADER.split(","), ["hl-north", "2026-07", "X", None, None, 5]])
+    with zipfile.ZipFile(io.BytesIO(digits)) as book, io.BytesIO() as buffer:
+        with zipfile.ZipFile(buffer, "w") as rewritten:  # 20 digits: exact to openpyxl only
+            for entry in book.infolist():
+                rewritten.writestr(entry, book.read(entry).replace(
+                    b"<v>5</v>", b"<v>12345678901234567890</v>"))
+        digits = buffer.getvalue()
+    for data, max_rows in ((formula, 100), (hidden, 100), (long, 10), (digits, 100)):
         assert parsing._plain_sheet_rows(zipfile.ZipFile(io.BytesIO(data)), data,
                                          max_rows) is None
     assert parse("x.xlsx", hidden).problems[0].rule == "sheet_hidden"
+    assert parse("x.xlsx", digits).text_rows.records[0][5] == "12345678901234567890"

@@ -39,8 +39,9 @@ MIB = 1024 * 1024
 # IndexError). Caught around openpyxl's own calls only: an error in our code still surfaces.
 WORKBOOK_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError,
                    KeyError, ValueError, TypeError, IndexError, AttributeError, OSError)
-# A worksheet cell openpyxl must read: a formula, an error value or an ISO 8601 date cell.
-NOT_PLAIN_CELL = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="(?:e|d)"')
+# A worksheet cell openpyxl must read: a formula, an error value, an ISO 8601 date cell, or a
+# whole number of more digits than a float holds (openpyxl reads it exactly, calamine rounds).
+NOT_PLAIN_CELL = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="(?:e|d)"|<(?:\w+:)?v>\s*[-+]?\d{16,}')
 ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 WIDE_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
@@ -390,8 +391,9 @@ def _plain_sheet_rows(archive: zipfile.ZipFile, data: bytes, max_rows: int
 
     They read the same values of a plain workbook (tests/test_parsing.py holds them to it):
     worksheets only, the data sheet chosen as `_data_sheet` chooses it and visible, and no
-    formula, error or ISO-date cell in any worksheet (openpyxl reads those as the reference,
-    as it does every workbook calamine cannot open). A date typed in a cell is a date to
+    formula, error, ISO-date or overlong whole-number cell in any worksheet (openpyxl reads
+    those as the reference, as it does every workbook calamine cannot open). A date typed in a
+    cell is a date to
     calamine and a datetime at midnight to openpyxl: it is read as the latter. calamine reads
     a sheet whole, so a sheet of more rows than a file may hold is left to openpyxl, which
     stops reading at the limit.
