@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from checks.disclosure import (
     DisclosureLog,
     DisclosureRules,
     IssuedCells,
+    LinearFigure,
     SuppressionPattern,
     load_rules,
     protect,
@@ -100,30 +102,48 @@ def relations_of(cells: set[tuple], keys: tuple[str, ...],
     return out
 
 
-def attacker_intervals(published: dict[tuple, float | None],
-                       relations: list[tuple[tuple, list[tuple]]]) -> dict[tuple, tuple]:
-    """[min, max] of each hidden cell given the published ones, >= 0 and the relations."""
+def attacker_intervals(published: dict[tuple, float | None], relations: list,
+                       figures: Sequence[LinearFigure] = ()) -> dict[tuple, tuple[float, float]]:
+    """[min, max] of each hidden cell given the published cells, >= 0, the margins and each
+    figure's lower * denominator <= numerator <= upper * denominator."""
     hidden = sorted(k for k, v in published.items() if v is None)
     column = {k: i for i, k in enumerate(hidden)}
-    rows, rhs = [], []
-    for margin, parts in relations:
+
+    def linear(terms: list[tuple[tuple, float]]) -> tuple[np.ndarray, float]:
         row, constant = np.zeros(len(hidden)), 0.0
-        for cell, sign in [(margin, 1.0)] + [(p, -1.0) for p in parts]:
+        for cell, coefficient in terms:
             if cell in column:
-                row[column[cell]] += sign
+                row[column[cell]] += coefficient
             else:
-                constant += sign * published[cell]
+                constant += coefficient * published[cell]
+        return row, constant
+
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+    for margin, parts in relations:
+        row, constant = linear([(margin, 1.0)] + [(p, -1.0) for p in parts])
         if row.any():
-            rows.append(row)
-            rhs.append(-constant)
+            a_eq.append(row)
+            b_eq.append(-constant)
+    for figure in figures:
+        numerator = list(figure.numerator)
+        denominator = list(figure.denominator)
+        for bound, sign in ((figure.lower, -1.0), (figure.upper, 1.0)):
+            # sign * (numerator - bound * denominator) <= 0, or against the number 1
+            terms = numerator + [(k, -bound * c) for k, c in denominator]
+            row, constant = linear(terms)
+            rhs = 0.0 if denominator else bound
+            a_ub.append(sign * row)
+            b_ub.append(sign * (rhs - constant))
     out = {}
     for cell in hidden:
         bounds = []
         for sign in (1.0, -1.0):
             c = np.zeros(len(hidden))
             c[column[cell]] = sign
-            result = linprog(c, A_eq=np.array(rows) if rows else None,
-                             b_eq=np.array(rhs) if rows else None, bounds=(0, None),
+            result = linprog(c, A_eq=np.array(a_eq) if a_eq else None,
+                             b_eq=np.array(b_eq) if b_eq else None,
+                             A_ub=np.array(a_ub) if a_ub else None,
+                             b_ub=np.array(b_ub) if b_ub else None, bounds=(0, None),
                              method="highs")
             assert result.status in (0, 3), result.message
             bounds.append(sign * result.fun if result.status == 0 else math.inf)

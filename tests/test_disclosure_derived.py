@@ -10,11 +10,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
-from scipy.optimize import linprog
 
 from checks.disclosure import (
     TOTAL,
@@ -33,6 +31,7 @@ from tests.test_disclosure import (
     COALITION,
     PROPERTY_SETTINGS,
     PUBLIC,
+    attacker_intervals,
     frame,
     member_cells,
     relations_of,
@@ -41,55 +40,6 @@ from tests.test_disclosure import (
 )
 from transforms.assessment import AssessmentData
 from transforms.periods import shift_quarter
-
-
-def intervals(published: dict[tuple, float | None], relations: list, figures: list[LinearFigure]
-              ) -> dict[tuple, tuple[float, float]]:
-    """[min, max] of each hidden cell given the published cells, >= 0, the margins and each
-    figure's lower * denominator <= numerator <= upper * denominator."""
-    hidden = sorted(k for k, v in published.items() if v is None)
-    column = {k: i for i, k in enumerate(hidden)}
-
-    def linear(terms: list[tuple[tuple, float]]) -> tuple[np.ndarray, float]:
-        row, constant = np.zeros(len(hidden)), 0.0
-        for cell, coefficient in terms:
-            if cell in column:
-                row[column[cell]] += coefficient
-            else:
-                constant += coefficient * published[cell]
-        return row, constant
-
-    a_eq, b_eq, a_ub, b_ub = [], [], [], []
-    for margin, parts in relations:
-        row, constant = linear([(margin, 1.0)] + [(p, -1.0) for p in parts])
-        if row.any():
-            a_eq.append(row)
-            b_eq.append(-constant)
-    for figure in figures:
-        numerator = list(figure.numerator)
-        denominator = list(figure.denominator)
-        for bound, sign in ((figure.lower, -1.0), (figure.upper, 1.0)):
-            # sign * (numerator - bound * denominator) <= 0, or against the number 1
-            terms = numerator + [(k, -bound * c) for k, c in denominator]
-            row, constant = linear(terms)
-            rhs = 0.0 if denominator else bound
-            a_ub.append(sign * row)
-            b_ub.append(sign * (rhs - constant))
-    out = {}
-    for cell in hidden:
-        bounds = []
-        for sign in (1.0, -1.0):
-            c = np.zeros(len(hidden))
-            c[column[cell]] = sign
-            result = linprog(c, A_eq=np.array(a_eq) if a_eq else None,
-                             b_eq=np.array(b_eq) if b_eq else None,
-                             A_ub=np.array(a_ub) if a_ub else None,
-                             b_ub=np.array(b_ub) if b_ub else None, bounds=(0, None),
-                             method="highs")
-            assert result.status in (0, 3), result.message
-            bounds.append(sign * result.fun if result.status == 0 else math.inf)
-        out[cell] = (bounds[0], bounds[1])
-    return out
 
 
 def published_cells(result, keys: tuple[str, ...]) -> dict[tuple, float | None]:
@@ -102,7 +52,7 @@ def assert_protected(contributions: pd.DataFrame, keys: tuple[str, ...],
     """Every hidden cell's interval, figures included, reaches its protection level."""
     truth = member_cells(contributions, keys, totals)
     scale = max([1.0] + [sum(c["members"].values()) for c in truth.values()])
-    found = intervals(published, relations_of(set(truth), keys, totals), figures)
+    found = attacker_intervals(published, relations_of(set(truth), keys, totals), figures)
     for key, (lower, upper) in found.items():
         true = sum(truth[key]["members"].values())
         need = required_upper(truth[key], rules, 1e-7 * scale)
@@ -142,10 +92,10 @@ def test_a_share_of_a_suppressed_row_would_give_it_back_and_is_withheld():
     voucher = next(f for f in method_shares() if f.name == "share of voucher")
 
     # printed as 2.0 %, the share puts voucher within [5.87, 6.17]: protection needs +-1.8
-    lower, upper = intervals(published, relations, [voucher])[("voucher",)]
+    lower, upper = attacker_intervals(published, relations, [voucher])[("voucher",)]
     assert upper - 6 < 1.8 and 6 - lower < 1.8
     crypto = next(f for f in method_shares() if f.name == "share of crypto")
-    lower, upper = intervals(published, relations, [crypto])[("voucher",)]
+    lower, upper = attacker_intervals(published, relations, [crypto])[("voucher",)]
     assert upper - 6 < 1.8  # crypto's share and the total leave voucher as the rest
 
     judged = audit_derived(table, method_shares(), log)
@@ -172,7 +122,7 @@ def test_the_audit_of_the_published_figures_is_the_oracles_interval():
     judged = audit_derived(table, [other], DisclosureLog())
     assert judged.derived["published"].all()
     published = published_cells(table, ("method",))
-    found = intervals(published, relations_of(set(published), ("method",), ("method",)),
+    found = attacker_intervals(published, relations_of(set(published), ("method",), ("method",)),
                       [other])
     audit = judged.audit.set_index("method")
     for (method,), (lower, upper) in found.items():
