@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from transforms.observations import canonical_observations, parse_value, settle_decimal_mark
+from transforms.observations import canonical_batch, canonical_observations, parse_value
 
 
-@pytest.mark.parametrize("texts,mark", [
-    (["1.234,50", "12"], ","), (["1,234.50"], "."), (["12,5", "1.234"], ","),
-    (["1.234.567"], ","), (["24000", "1.234"], None), (["0.123"], "."),
+def values_read(texts: list[str]) -> tuple[list[float], list[str]]:
+    """One file's values as read, and the rules of its value problems."""
+    rows = pd.DataFrame({"member_id": "hl-north", "period": "2026-07",
+                         "indicator": "HL_URLS_CONFIRMED", "value": texts,
+                         "source_row": range(2, 2 + len(texts))})
+    frame, problems = canonical_observations(rows)
+    return frame["value"].tolist(), [p.rule for p in problems]
+
+
+@pytest.mark.parametrize("texts,values", [
+    (["1.234,50", "12"], [1234.5, 12.0]), (["1,234.50"], [1234.5]),
+    (["12,5", "1.234"], [12.5, 1234.0]), (["1.234.567"], [1234567.0]), (["0.123"], [0.123]),
 ])
-def test_settle_decimal_mark(texts, mark):
-    assert settle_decimal_mark(pd.Series(texts)) == mark
+def test_one_value_settles_the_files_decimal_mark(texts, values):
+    assert values_read(texts) == (values, [])
+
+
+def test_nothing_settles_an_ambiguous_mark():
+    values, rules = values_read(["24000", "1.234"])
+    assert values[0] == 24000.0 and rules == ["value_decimal_mark_ambiguous"]
 
 
 def test_both_marks_proven_is_an_error():
-    with pytest.raises(ValueError):
-        settle_decimal_mark(pd.Series(["1.5", "2,5"]))
+    assert "value_decimal_mark_inconsistent" in values_read(["1.5", "2,5"])[1]
+
+
+def test_each_file_settles_its_own_mark():
+    text = pd.DataFrame({"value": ["1.234,5", "1,5", "1.5", "1.234"]})
+    frame, problems = canonical_batch(text, np.array([0, 0, 1, 1]), np.array([2, 3, 2, 3]))
+    assert frame["value"].tolist() == [1234.5, 1.5, 1.5, 1.234] and problems == {}
 
 
 @pytest.mark.parametrize("text,mark,expected", [

@@ -40,18 +40,6 @@ def _evidence(text: str) -> str | None:
     return "invalid"
 
 
-def settle_decimal_mark(texts: pd.Series) -> str | None:
-    """The file's decimal mark from all its values: '.', ',' or None when nothing settles it.
-
-    Raises ValueError when values prove both marks.
-    """
-    marks = {_evidence(t) for t in texts if t}
-    proven = marks & {".", ","}
-    if len(proven) > 1:
-        raise ValueError("values use both a decimal point and a decimal comma")
-    return proven.pop() if proven else None
-
-
 def parse_value(text: str, mark: str | None) -> float | str:
     """The number `text` stands for under the file's mark, or a rule id saying why it is not one."""
     evidence = _evidence(text)
