@@ -16,6 +16,7 @@ issue's manifest, and the LPs are SciPy's (`attacker_across_issues`, in tests/te
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,6 +79,13 @@ def issues(sample_copy, prefect_harness) -> tuple[Path, list[dict[str, str]], tu
     blocked, raised = [], {}
 
     def resend(name: str, category: str, value: int) -> None:
+        # a correction arrives after the issue it corrects: an edition's cut-off is the minute
+        # after the last change, so a file loaded within that minute would count as before it
+        latest = max(int(p.name.rsplit("-v", 1)[1]) for p in
+                     (home / "reports" / QUARTER / "versions").glob("coalition-v*"))
+        cut_off = datetime.strptime(manifest(home, "coalition", latest)["cut_off"],
+                                    "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+        time.sleep(max(0.0, (cut_off - datetime.now(UTC)).total_seconds() + 1))
         for earlier in inbox.iterdir():
             earlier.unlink()
         (inbox / name).write_text(correction(category, value))
