@@ -28,11 +28,10 @@ from checks.disclosure import (
 from checks.release_check import ReleaseInputs
 from efc.settings import REPO_ROOT, Settings
 from rendering.context import build_context
+from rendering.pdf import CUT_OFF_FORMAT
 from rendering.review import EditionBuild, History
 from transforms.assessment import AssessmentData
 from transforms.catalogue import catalogue_version
-
-CUT_OFF_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,7 @@ def build_edition(data: AssessmentData, settings: Settings, rules: DisclosureRul
                    for name, frame in sorted(tables.frames.items())}
     manifest = {
         "quarter": data.quarter, "edition": rules.edition, "tlp": rules.tlp, "cut_off": cut_off,
+        "as_of": data.as_of.astimezone(UTC).isoformat(),  # the exact moment cut_off prints
         "narrative_sha256": hashlib.sha256(narrative.read_bytes()).hexdigest()
         if narrative.exists() else None,
         "code_version": code, "catalogue_version": version,

@@ -16,8 +16,7 @@ issue's manifest, and the LPs are SciPy's (`attacker_across_issues`, in tests/te
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -79,13 +78,6 @@ def issues(sample_copy, prefect_harness) -> tuple[Path, list[dict[str, str]], tu
     blocked, raised = [], {}
 
     def resend(name: str, category: str, value: int) -> None:
-        # a correction arrives after the issue it corrects: an edition's cut-off is the minute
-        # after the last change, so a file loaded within that minute would count as before it
-        latest = max(int(p.name.rsplit("-v", 1)[1]) for p in
-                     (home / "reports" / QUARTER / "versions").glob("coalition-v*"))
-        cut_off = datetime.strptime(manifest(home, "coalition", latest)["cut_off"],
-                                    "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
-        time.sleep(max(0.0, (cut_off - datetime.now(UTC)).total_seconds() + 1))
         for earlier in inbox.iterdir():
             earlier.unlink()
         (inbox / name).write_text(correction(category, value))
@@ -100,7 +92,7 @@ def issues(sample_copy, prefect_harness) -> tuple[Path, list[dict[str, str]], tu
         category = min(c for c in sent_values() if (c, QUARTER) in hidden)
         small = sent_values()[category] + 1
         resend("correction-2026-08.csv", category, small)
-        total = true_cells(home, manifest(home, "coalition", 2)["cut_off"])[(category, QUARTER)]
+        total = true_cells(home, manifest(home, "coalition", 2)["as_of"])[(category, QUARTER)]
         raised = {2: 1, 3: int(3 * total + 8)}
         resend("second-correction-2026-08.csv", category, small + raised[3])
     return home, blocked, (category, QUARTER), raised
@@ -124,7 +116,7 @@ def protection(home: Path, edition: str, version: int) -> dict[tuple, tuple[floa
 
 def true_cells(home: Path, cut_off: str) -> dict[tuple, float]:
     """The table's cells as the issue cut off at `cut_off` saw them, margins included."""
-    as_of = datetime.strptime(cut_off, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    as_of = datetime.fromisoformat(cut_off)
     with duckdb.connect(str(home / "warehouse.snapshot.duckdb"), read_only=True) as con:
         data = read_assessment_data(con, QUARTER, as_of=as_of)
     values = data.member_values
@@ -149,7 +141,7 @@ def test_issue_and_reissue_together_pin_no_hidden_cell(issues, edition, later):
     first, second = manifest(home, edition, later - 1), manifest(home, edition, later)
     assert second["issue"]["supersedes"]["version"] == later - 1
     hidden = [{tuple(key) for key in m["disclosure"]["pattern"][TABLE]} for m in (first, second)]
-    cells = [true_cells(home, m["cut_off"]) for m in (first, second)]
+    cells = [true_cells(home, m["as_of"]) for m in (first, second)]
 
     # the correction changed one cell, hidden in both issues; a published total shows it moved
     changed = {key for key in cells[0] if TOTAL not in key and cells[0][key] != cells[1][key]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -59,12 +59,13 @@ class AssessmentData:
 
 
 def default_cut_off(con: duckdb.DuckDBPyConnection) -> datetime:
-    """The minute after the last change of data: rerunning with no new data gives the same bytes."""
+    """The moment of the last change of data: rerunning with no new data gives the same bytes,
+    and a file loaded a moment later is never inside an edition built before it (the minute
+    after the last change, the cut-off before, took such a file in when read again)."""
     latest = con.execute("select max(state_changed_at) from submissions").fetchall()[0][0]
     if latest is None:
         return datetime.now(UTC).replace(second=0, microsecond=0)
-    latest = latest.astimezone(UTC)
-    return latest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return latest.astimezone(UTC)
 
 
 def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
