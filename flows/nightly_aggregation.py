@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.states import Failed
+from prefect.utilities.annotations import opaque
 
 from efc.settings import Settings, keep_workspace_private
 from transforms import intake, marts, nightly, warehouse
@@ -22,6 +23,9 @@ IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
 # files), so memory stays flat however many arrive; each part's cells are examined together as
 # columns, and each part is loaded in one transaction.
 PART_BYTES = 64 * 1024 * 1024
+# Tasks take a night's submissions, their rows and results wrapped in `opaque`: Prefect would
+# otherwise walk every field of every one looking for futures (on a million observations,
+# longer than examining them).
 
 
 @task(cache_policy=NONE, **IO_RETRIES)
@@ -105,11 +109,11 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
             submission_results = []
             for part in night_parts(submissions, settings.part_files):
-                part = examine_part(part, catalogue, settings)
+                part = examine_part(opaque(part), opaque(catalogue), settings)
                 logger.info("examined %d/%d files", summary.files_loaded + len(part),
                             len(submissions))
-                result = validate_submissions(part, catalogue, started.date())
-                summary = load_submissions(con, part, summary)
+                result = validate_submissions(opaque(part), opaque(catalogue), started.date())
+                summary = load_submissions(con, opaque(part), opaque(summary))
                 submission_results += [result] if result is not None else []
             as_of = datetime.now(UTC)
             refresh_marts(con, as_of)
@@ -117,7 +121,7 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
             summary.warehouse_flags.update(checked.flagged["rule"].tolist())
             publish_snapshot(con, settings)  # with tonight's flags
             summary.receipts_written = issue_receipts(con, settings, started)
-        publish_data_docs(settings, submission_results, checked, started)
+        publish_data_docs(settings, opaque(submission_results), opaque(checked), started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
         return Failed(message=str(busy))
