@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from transforms.intake import COPY_OF_TONIGHTS, Submission
+from transforms.intake import COPY_OF_TONIGHTS, Submission, observations_of
 from transforms.receipts import build_receipt, condense
 from transforms.sql_files import sql
 
@@ -123,14 +123,13 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     next one within it. A submission left with no open row is marked superseded by the
     submission that closed its last.
     """
-    accepted = [(submission.observations, submission_id, at)
+    accepted = [(submission, submission_id, at)
                 for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
                 if submission.state.startswith("accepted")]
     if not accepted:
         return
-    incoming = pd.concat([frame for frame, _, _ in accepted], ignore_index=True
-                         )[OBSERVATION_COLUMNS]  # one selection, not one per file
-    rows = [len(frame) for frame, _, _ in accepted]
+    incoming = observations_of([s for s, _, _ in accepted])[OBSERVATION_COLUMNS]
+    rows = [len(s.observations) for s, _, _ in accepted]
     incoming["submission_id"] = np.repeat([i for _, i, _ in accepted], rows)
     incoming["valid_from"] = np.repeat(pd.to_datetime([at for _, _, at in accepted], utc=True),
                                        rows)
