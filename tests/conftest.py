@@ -1,5 +1,6 @@
 """Shared fixtures: a workspace in a temporary folder, one Prefect test harness, the ingested
-sample (built once per run), and the guard that keeps the everyday tier fast."""
+sample and its assessment (each built once per run), and the guard that keeps the everyday tier
+fast."""
 
 from __future__ import annotations
 
@@ -20,11 +21,15 @@ from efc.settings import REPO_ROOT, Settings
 from transforms.catalogue import load_catalogue
 
 SAMPLE = REPO_ROOT / "data" / "sample"
+NARRATIVES = REPO_ROOT / "data" / "narratives"
+ASSESSED_QUARTER = "2026-Q3"  # the sample's latest complete quarter, as `efc demo` assesses
 TESTS = Path(__file__).parent
 
 # Fixtures that run whole flows (in this process, on Prefect's test server): a test that uses one
-# belongs in the slow tier. The sample workspace is built by a nightly flow run.
-FLOW_FIXTURES = ("prefect_harness", "sample_home", "sample_copy")
+# belongs in the slow tier. The sample workspace is built by a nightly flow run, its assessment
+# by a quarterly one.
+FLOW_FIXTURES = ("prefect_harness", "sample_home", "sample_copy", "assessed_home",
+                 "assessed_copy")
 STARTS_A_PROCESS = re.compile(r"\bsubprocess\.|\bPopen\(")
 DEF = re.compile(r"^\s*(async\s+)?def\s", re.MULTILINE)
 SAMPLE_BUILD_TIMEOUT_S = 1800  # a worker waits this long for another worker's build
@@ -162,6 +167,29 @@ def build_once(folder: Path, build: Callable[[Path], None], timeout_s: float) ->
     return home
 
 
+def shared_workspace(folder: Path, build: Callable[[Path], None]) -> Iterator[Path]:
+    """The workspace `build` makes in `folder`, once per run (see build_once); a test that
+    wrote into it fails the teardown."""
+    home = build_once(folder, build, SAMPLE_BUILD_TIMEOUT_S)
+    built = json.loads((home.parent / "done.json").read_text())
+    yield home
+    changed = changed_paths(built, fingerprint(home))
+    assert not changed, ("a test wrote into a shared workspace (work on a copy): "
+                         f"{changed[:10]}")
+
+
+def copier(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """copy(name): a fresh copy of the workspace `shared`, as `name`/home in a new temporary
+    folder (so a test's inbox can sit beside it)."""
+
+    def copy(name: str) -> Path:
+        home = tmp_path_factory.mktemp(name) / "home"
+        shutil.copytree(shared, home)
+        return home
+
+    return copy
+
+
 @pytest.fixture(scope="session")
 def sample_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
                 ) -> Iterator[Path]:
@@ -181,12 +209,7 @@ def sample_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
                                           arrivals=str(SAMPLE / "arrivals.csv"))  # as efc demo
         (home / "nightly_summary.json").write_text(json.dumps(summary))
 
-    home = build_once(run_folder(tmp_path_factory) / "sample", ingest, SAMPLE_BUILD_TIMEOUT_S)
-    built = json.loads((home.parent / "done.json").read_text())
-    yield home
-    changed = changed_paths(built, fingerprint(home))
-    assert not changed, ("a test wrote into the shared sample workspace (use sample_copy): "
-                         f"{changed[:10]}")
+    yield from shared_workspace(run_folder(tmp_path_factory) / "sample", ingest)
 
 
 @pytest.fixture(scope="session")
@@ -194,10 +217,54 @@ def sample_copy(sample_home: Path, tmp_path_factory: pytest.TempPathFactory
                 ) -> Callable[[str], Path]:
     """sample_copy(name): a fresh copy of the ingested sample workspace (warehouse, snapshot,
     archive, receipts) for a test that writes, under a new temporary folder `name`."""
+    return copier(sample_home, tmp_path_factory)
 
-    def copy(name: str) -> Path:
-        home = tmp_path_factory.mktemp(name) / "home"
+
+@pytest.fixture(scope="session")
+def assessed_home(sample_home: Path, tmp_path_factory: pytest.TempPathFactory,
+                  request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The ingested sample with the demo's narratives, assessed for ASSESSED_QUARTER by the
+    quarterly flow (both editions, version 1 drafts), as `efc demo` leaves it; once per run.
+
+    Each edition costs tens of seconds to build, so the modules that read an assessment share
+    this one. Read-only, as sample_home is: a test that re-issues, approves or corrects works
+    on its own `assessed_copy`. What the run wrote or blocked: `assessment_run(home)`.
+    """
+
+    def assess(home: Path) -> None:
+        request.getfixturevalue("prefect_harness")
+        from checks.release_check import EditionsBlocked
+        from flows.quarterly_assessment import quarterly_assessment
+
         shutil.copytree(sample_home, home)
-        return home
+        narratives = home / "narratives"
+        narratives.mkdir(mode=0o700)
+        for narrative in sorted(NARRATIVES.glob("*.md")):
+            shutil.copyfile(narrative, narratives / narrative.name)
+        blocked = {}
+        with efc_home(home):
+            try:
+                pdfs = quarterly_assessment(quarter=ASSESSED_QUARTER)
+            except EditionsBlocked as stopped:  # the tests that need an edition say so
+                pdfs = stopped.written
+                blocked = {b.report.edition: str(b) for b in stopped.blocked}
+        record = {"quarter": ASSESSED_QUARTER, "blocked": blocked,
+                  "pdfs": [str(Path(pdf).relative_to(home)) for pdf in pdfs]}
+        (home / "assessment_run.json").write_text(json.dumps(record))
 
-    return copy
+    yield from shared_workspace(run_folder(tmp_path_factory) / "assessed", assess)
+
+
+@pytest.fixture(scope="session")
+def assessed_copy(assessed_home: Path, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Callable[[str], Path]:
+    """assessed_copy(name): a fresh copy of the assessed sample workspace, for a test that
+    writes (a re-issue, an approval, a correction), under a new temporary folder `name`."""
+    return copier(assessed_home, tmp_path_factory)
+
+
+def assessment_run(home: Path) -> tuple[list[Path], dict[str, str]]:
+    """The PDFs the shared assessment wrote in `home` (the shared workspace or a copy of it),
+    in the flow's order, and why the release check blocked any edition."""
+    record = json.loads((home / "assessment_run.json").read_text())
+    return [home / pdf for pdf in record["pdfs"]], record["blocked"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pycountry
 import pytest
@@ -15,26 +14,20 @@ import pytest
 from efc.settings import REPO_ROOT
 from rendering.chapters.key_judgements import KPIS
 from sample_generator.generator import HOSTING_ENTRANT
-from tests.conftest import efc_home
 
 QUARTER = "2026-Q3"
 NARRATIVE = REPO_ROOT / "data" / "narratives" / f"{QUARTER}.md"
 
 
 @pytest.fixture(scope="module")
-def contexts(sample_copy, prefect_harness) -> dict[str, dict]:
-    """Each edition's stored context after the assessment of a copy of the sample."""
-    home = sample_copy("breadth")
-    (home / "narratives").mkdir(mode=0o700, exist_ok=True)
-    shutil.copyfile(NARRATIVE, home / "narratives" / NARRATIVE.name)
-    with efc_home(home):
-        from flows.quarterly_assessment import quarterly_assessment
-
-        quarterly_assessment(quarter=QUARTER)
+def contexts(assessed_home) -> dict[str, dict]:
+    """Each edition's stored context in the shared assessed sample (the demo's narrative in
+    place, as `efc demo` assesses)."""
+    assert (assessed_home / "narratives" / NARRATIVE.name).read_bytes() == NARRATIVE.read_bytes()
     found = {}
-    for path in (home / "reports" / QUARTER / "versions").glob("*-v1/*.context.json"):
+    for path in (assessed_home / "reports" / QUARTER / "versions").glob("*-v1/*.context.json"):
         context = json.loads(path.read_text(encoding="utf-8"))
-        context["_home"] = str(home)
+        context["_home"] = str(assessed_home)
         found[path.parent.name.split("-v")[0]] = context
     assert set(found) == {"coalition", "public"}
     return found

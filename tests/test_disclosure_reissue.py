@@ -25,11 +25,11 @@ import pytest
 
 from checks.disclosure import TOTAL
 from checks.release_check import EditionsBlocked
-from tests.conftest import SAMPLE, efc_home
+from tests.conftest import SAMPLE, assessment_run, efc_home
 from tests.test_disclosure import attacker_across_issues
 from transforms.assessment import read_assessment_data
 
-pytestmark = pytest.mark.slow  # three quarterly flow runs, two nightly ones, on a sample copy
+pytestmark = pytest.mark.slow  # 2 quarterly, 2 nightly flow runs on an assessed sample copy
 QUARTER = "2026-Q3"
 INDICATOR, DIMENSION = "HL_PAYMENT_OPTIONS_SEEN", "payment_method"
 TABLE = f"{INDICATOR} by {DIMENSION}"
@@ -65,17 +65,18 @@ def assess() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def issues(sample_copy, prefect_harness) -> tuple[Path, list[dict[str, str]], tuple, dict]:
-    """Three issues of each edition: as sent; after hl-north corrects one cell the first
-    coalition issue hid in 2026-Q3 (the first such method it reports) by 1; after it corrects
-    the same cell again, by three times the cell's total plus 8. Returns the workspace, what
-    the release check blocked in each run, the cell's key and each re-issue's correction."""
+def issues(assessed_copy, prefect_harness) -> tuple[Path, list[dict[str, str]], tuple, dict]:
+    """Three issues of each edition: as sent (the shared assessed sample's, copied); after
+    hl-north corrects one cell the first coalition issue hid in 2026-Q3 (the first such method
+    it reports) by 1; after it corrects the same cell again, by three times the cell's total
+    plus 8. Returns the workspace, what the release check blocked in each run, the cell's key
+    and each re-issue's correction."""
     from flows.nightly_aggregation import nightly_aggregation
 
-    home = sample_copy("reissue")
+    home = assessed_copy("reissue")
     inbox = home.parent / "inbox" / "hl-north"
     inbox.mkdir(parents=True)
-    blocked, raised = [], {}
+    blocked, raised = [assessment_run(home)[1]], {}
 
     def resend(name: str, category: str, value: int) -> None:
         for earlier in inbox.iterdir():
@@ -86,7 +87,6 @@ def issues(sample_copy, prefect_harness) -> tuple[Path, list[dict[str, str]], tu
         blocked.append(assess())
 
     with efc_home(home):
-        blocked.append(assess())
         hidden = {tuple(k) for k in manifest(home, "coalition", 1)["disclosure"]["pattern"]
                   .get(TABLE, [])}
         category = min(c for c in sent_values() if (c, QUARTER) in hidden)

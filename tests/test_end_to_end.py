@@ -15,7 +15,7 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import SAMPLE, efc_home
+from tests.conftest import SAMPLE, assessment_run
 
 QUARTER = "2026-Q3"
 MONTHS = ["2026-07", "2026-08", "2026-09"]
@@ -87,15 +87,13 @@ pytestmark = pytest.mark.slow  # every test here reads the flows' run on the sam
 
 
 @pytest.fixture(scope="module")
-def sample_run(sample_copy, prefect_harness):
-    """The quarterly flow on a copy of the ingested sample (the shared one stays read-only)."""
-    home = sample_copy("end-to-end")
-    with efc_home(home):
-        from flows.quarterly_assessment import quarterly_assessment
-
-        pdfs = quarterly_assessment(quarter=QUARTER)
-        summary = json.loads((home / "nightly_summary.json").read_text())
-        yield home, summary, [Path(p) for p in pdfs]
+def sample_run(assessed_copy):
+    """A copy of the shared assessed sample (the nightly, then the quarterly flow on the
+    bundled sample): one test here holds its warehouse and assesses again."""
+    home = assessed_copy("end-to-end")
+    summary = json.loads((home / "nightly_summary.json").read_text())
+    pdfs, _ = assessment_run(home)
+    return home, summary, pdfs
 
 
 def test_every_faulty_sample_file_is_rejected_for_its_rule(sample_run):

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import efc_home
+from tests.conftest import assessment_run
 from tests.test_rendering import axis_labels
 
-QUARTER = "2026-Q3"
 MM = 72 / 25.4
 # The text area of rendering's A4 page: margins 24 (top), 20 (sides) and 22 mm (bottom).
 LEFT, RIGHT, TOP, BOTTOM_MARGIN = 20 * MM, (210 - 20) * MM, 24 * MM, 22 * MM
@@ -173,13 +172,10 @@ def test_the_look_finds_a_sparse_page_an_overflow_and_a_stranded_caption(tmp_pat
 
 
 @pytest.fixture(scope="module")
-def editions(sample_copy, prefect_harness) -> list[Path]:
+def editions(assessed_home) -> list[Path]:
     """Both editions of the sample's 2026-Q3, built by the quarterly flow."""
-    home = sample_copy("layout")
-    with efc_home(home):
-        from flows.quarterly_assessment import quarterly_assessment
-
-        return [Path(p) for p in quarterly_assessment(quarter=QUARTER)]
+    pdfs, _ = assessment_run(assessed_home)
+    return pdfs
 
 
 @pytest.mark.slow

@@ -2,8 +2,9 @@
 edition (text, table, chart alt text, caption, annex, CSV attachment) has one value; every
 share states its base; no printed cell is blank.
 
-Runs the quarterly flow on a copy of the ingested sample and reads back what each edition
-wrote: its HTML (the PDF's source), its CSV attachments and the PDF's embedded copies.
+Reads back what each edition of the shared assessed sample (the quarterly flow's run on the
+ingested sample) wrote: its HTML (the PDF's source), its CSV attachments and the PDF's
+embedded copies.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from checks.release_check import EditionsBlocked
-from tests.conftest import efc_home
+from tests.conftest import assessment_run
 
 pytestmark = pytest.mark.slow
 
@@ -98,23 +98,15 @@ def number(text: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def editions(sample_copy, prefect_harness) -> dict[str, tuple[Edition | None, Path, str]]:
+def editions(assessed_home) -> dict[str, tuple[Edition | None, Path, str]]:
     """Each edition's parsed HTML, its CSV folder and why it is missing (a release block)."""
-    from flows.quarterly_assessment import quarterly_assessment
-
-    home = sample_copy("reconciliation")
-    blocked = ""
-    with efc_home(home):
-        try:
-            quarterly_assessment(quarter=QUARTER)
-        except EditionsBlocked as stopped:
-            blocked = str(stopped)
+    _, blocked = assessment_run(assessed_home)
     out = {}
     for name in EDITIONS:
-        html = home / "reports" / QUARTER / f"assessment-{QUARTER}-{name}.html"
-        tables = home / "reports" / QUARTER / f"assessment-{QUARTER}-{name}-tables"
+        html = assessed_home / "reports" / QUARTER / f"assessment-{QUARTER}-{name}.html"
+        tables = assessed_home / "reports" / QUARTER / f"assessment-{QUARTER}-{name}-tables"
         parsed = Edition(html.read_text(encoding="utf-8")) if html.exists() else None
-        out[name] = (parsed, tables, blocked)
+        out[name] = (parsed, tables, blocked.get(name, ""))
     return out
 
 

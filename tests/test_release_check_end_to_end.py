@@ -13,19 +13,17 @@ from pypdf import PdfReader
 
 from checks.release_check import EditionsBlocked, significant_digits
 from rendering.formatting import fmt_count
-from tests.conftest import efc_home
+from tests.conftest import assessment_run, efc_home
 
-pytestmark = pytest.mark.slow  # quarterly flow runs on a copy of the ingested sample
+pytestmark = pytest.mark.slow  # quarterly flow runs on a copy of the assessed sample
 QUARTER = "2026-Q3"
 
 
 @pytest.fixture(scope="module")
-def assessed(sample_copy, prefect_harness) -> tuple[Path, list[Path]]:
-    from flows.quarterly_assessment import quarterly_assessment
-
-    home = sample_copy("release")
-    with efc_home(home):
-        pdfs = [Path(p) for p in quarterly_assessment(quarter=QUARTER)]
+def assessed(assessed_copy) -> tuple[Path, list[Path]]:
+    """A copy of the shared assessed sample (the last test assesses again) and its PDFs."""
+    home = assessed_copy("release")
+    pdfs, _ = assessment_run(home)
     return home, pdfs
 
 
@@ -61,7 +59,8 @@ def test_the_public_manifest_names_no_member_and_no_file(assessed):
     assert files and all(set(f) == {"submission_id", "member_id", "file_hmac"} for f in files)
 
 
-def test_a_suppressed_value_typed_into_the_outlook_blocks_that_edition_only(assessed):
+def test_a_suppressed_value_typed_into_the_outlook_blocks_that_edition_only(assessed,
+                                                                           prefect_harness):
     from flows.quarterly_assessment import quarterly_assessment
 
     home, _ = assessed

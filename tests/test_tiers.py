@@ -24,6 +24,8 @@ def test_every_test_that_runs_a_flow_a_subprocess_or_a_server_is_marked_slow(
     (["tmp_path", "prefect_harness"], "", "uses the prefect_harness fixture (a flow run)"),
     (["sample_home"], "", "uses the sample_home fixture (a flow run)"),
     (["sample_copy", "capsys"], "", "uses the sample_copy fixture (a flow run)"),
+    (["assessed_home"], "", "uses the assessed_home fixture (a flow run)"),
+    (["assessed_copy", "tmp_path"], "", "uses the assessed_copy fixture (a flow run)"),
     (["tmp_path"], "result = subprocess.run([sys.executable, '-c', code])",
      "starts a subprocess"),
     (["tmp_path"], "server = Popen(command)", "starts a subprocess"),
