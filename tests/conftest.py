@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -66,10 +67,27 @@ def _sources(item: pytest.Function) -> list[str]:
     return [_code_of(function) for function in functions]
 
 
+def slowest_files_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests, whole files at a time, those with the most slow-tier tests first (ties and
+    each file's own tests keep their order)."""
+    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    return sorted(items, key=lambda item: -slow[item.path])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`make test` hands whole files to two pytest-xdist workers, by default those with the
+    most tests first, which leaves the files that run flows (a few long tests each) to the end,
+    one worker idle while the other finishes them. Keep the order slowest_files_first gives
+    instead: the long files start early and the many fast ones even the workers out."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Note every test that runs a flow, subprocess or server without the slow marker
-    (before -m/-k deselect anything); tests/test_tiers.py fails while there is one."""
+    (before -m/-k deselect anything); tests/test_tiers.py fails while there is one. Then order
+    the files for the workers (see pytest_configure)."""
     unmarked = []
     for item in items:
         if isinstance(item, pytest.Function) and item.get_closest_marker("slow") is None:
@@ -77,6 +95,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if reason:
                 unmarked.append((item.nodeid, reason))
     config.stash[UNMARKED_SLOW] = unmarked
+    items[:] = slowest_files_first(items)
 
 
 @pytest.fixture
