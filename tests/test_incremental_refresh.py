@@ -20,7 +20,7 @@ from checks.warehouse_checks import (
     store_results,
 )
 from efc.settings import REPO_ROOT
-from transforms import nightly
+from transforms import marts, nightly
 from transforms.inbox import Arrival
 from transforms.intake import Submission, examine, validate
 from transforms.marts import MARTS, refresh_changed, refresh_marts
@@ -229,6 +229,23 @@ def test_a_snapshot_that_does_not_match_gives_way(night, full_rebuild, caplog, d
     assert snapshot_rows(settings) == expected_snapshot
     assert sorted(p.name for p in settings.home.glob("warehouse.snapshot*")) == [
         "warehouse.snapshot.duckdb", "warehouse.snapshot.spare.duckdb"]
+
+
+def test_a_full_refresh_slice_by_slice_equals_one_at_once(night, full_rebuild, tmp_path,
+                                                          monkeypatch):
+    """A full refresh builds the member marts a slice of members at a time to bound its
+    memory: one member a slice gives every mart row for row as one slice of all did."""
+    settings, as_of = night
+    _, expected, _ = full_rebuild
+    copy = tmp_path / "sliced.duckdb"
+    shutil.copyfile(settings.warehouse_path, copy)
+    monkeypatch.setattr(marts, "SLICE_OBSERVATIONS", 1)
+    with duckdb.connect(str(copy)) as con:
+        members = con.execute("select count(distinct member_id) from observations").fetchone()[0]
+        assert len(list(marts._member_slices(con, 1))) == members > 1
+        marts.refresh_marts(con, as_of)
+        for name in MARTS:
+            assert rows(con, f"select * from {name}") == expected[name], name
 
 
 def test_with_no_record_of_the_last_refresh_everything_is_rebuilt(night):

@@ -7,6 +7,7 @@ those (`refresh_changed`); `refresh_marts` rebuilds everything, as `efc rebuild`
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime
 
 import duckdb
@@ -38,15 +39,50 @@ MART_SCOPE = {
     "reporting_coverage": "quarter in (select unnest($member_quarters).quarter)",
 }
 STEP = "marts"
+# The marts a full refresh builds a slice of members at a time, and about how many observations
+# a slice holds: a member's quarterly medians are held in memory while they are computed, and
+# at 5M observations all members at once needed more than 768 MB of DuckDB's memory.
+MEMBER_MARTS = ("current_observations", "quarterly_member_values")
+SLICE_OBSERVATIONS = 1_000_000
 
 
 def refresh_marts(con: duckdb.DuckDBPyConnection, as_of: datetime, *, temp: bool = False) -> None:
-    """Rebuild every mart in dependency order; temp tables serve a read-only snapshot."""
+    """Rebuild every mart in dependency order; temp tables serve a read-only snapshot.
+
+    The marts kept by member-quarter are built slice by slice of whole members, so memory stays
+    flat however long the history (a first night, `efc rebuild`, an assessment's snapshot).
+    """
     last = latest_submission_id(con)
+    slices = list(_member_slices(con, SLICE_OBSERVATIONS))
     for name in MARTS:
-        build_table(con, name, _params(name, as_of, None), temp=temp)
+        if name not in MEMBER_MARTS or len(slices) < 2:
+            build_table(con, name, _params(name, as_of, None), temp=temp)
+            continue
+        build_table(con, name, _params(name, as_of, slices[0]), temp=temp)
+        for member_quarters in slices[1:]:
+            con.execute(f"insert into {name} by name\n{sql(name)}",
+                        _params(name, as_of, member_quarters))
     if not temp:
         record_refresh(con, STEP, as_of, last, marts_fingerprint(con))
+
+
+def _member_slices(con: duckdb.DuckDBPyConnection, most_observations: int
+                   ) -> Iterator[list[dict]]:
+    """The member-quarters of consecutive slices of members, each of about
+    `most_observations` observations; a member is never split."""
+    members: dict[str, list[tuple[str, int]]] = {}
+    for member, quarter, count in con.execute(sql("member_quarter_observations")).fetchall():
+        members.setdefault(member, []).append((quarter, count))
+    scope, size = [], 0
+    for member, quarters in members.items():
+        count = sum(n for _, n in quarters)
+        if scope and size + count > most_observations:
+            yield scope
+            scope, size = [], 0
+        scope += [{"member_id": member, "quarter": quarter} for quarter, _ in quarters]
+        size += count
+    if scope:
+        yield scope
 
 
 def refresh_changed(con: duckdb.DuckDBPyConnection, as_of: datetime
