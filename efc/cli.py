@@ -150,8 +150,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         file=submission.shown_file_name, sha256=arrival.sha256, member_id=args.member,
         received_at=submission.received_at, state=submission.state,
         problems=condense(submission.problems), file_format=submission.file_format,
-        observations=None if submission.observations is None or submission.state == "rejected"
-        else len(submission.observations))
+        observations=None if submission.rows_in_part is None or submission.state == "rejected"
+        else submission.observation_count)
     print(json.dumps(receipt, indent=2, ensure_ascii=False) if args.json
           else render_text(receipt), end="" if not args.json else "\n")
     return EXIT_REJECTED if submission.state == "rejected" else EXIT_OK

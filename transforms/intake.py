@@ -48,14 +48,14 @@ class Submission:
     arrival: Arrival
     received_at: datetime
     file_format: str = "unknown"
-    observations: pd.DataFrame | None = None
     problems: list[Problem] = field(default_factory=list)
     rule_results: list[RuleResult] = field(default_factory=list)
     is_identifying: bool = False
     duplicate_of: int | None = None
     shown_file_name: str = ""
-    # Where `observations` lie in the frame of the part examined with it (frame, first row,
-    # row after the last), so that a part's files are put together again by one selection.
+    # Where the file's canonical observations lie in the frame of the part examined with it
+    # (frame, first row, row after the last); None until its values are read, or once they are
+    # dropped. A part's files are put together again by one selection of that frame.
     rows_in_part: tuple[pd.DataFrame, int, int] | None = field(default=None, repr=False)
 
     @property
@@ -72,9 +72,24 @@ class Submission:
             return "accepted_with_warnings"
         return "accepted"
 
+    @property
+    def observations(self) -> pd.DataFrame | None:
+        """The file's canonical observations, a view of its part's frame taken when asked for
+        (taken for every file of a night, the views cost more than reading the values)."""
+        if self.rows_in_part is None:
+            return None
+        frame, start, stop = self.rows_in_part
+        rows = frame.iloc[start:stop]  # shares the frame's columns (copy-on-write)
+        rows.index = pd.RangeIndex(stop - start)
+        return rows
+
+    @property
+    def observation_count(self) -> int:
+        return 0 if self.rows_in_part is None else self.rows_in_part[2] - self.rows_in_part[1]
+
     def drop_observations(self) -> None:
         """Let go of the rows (and of the part's frame they lie in)."""
-        self.observations, self.rows_in_part = None, None
+        self.rows_in_part = None
 
     def resolve_copy(self, original: int | None) -> None:
         """Settle a copy of a file received earlier tonight, once that file is recorded: a
@@ -191,19 +206,18 @@ def _examine_columns(read: list[tuple[Submission, ParsedFile, bool]],
     frame = uppercase_country_codes(frame, catalogue.code_list_of_dimension)
     sender = {s.key: s.member_id for s, _, _ in read}
     frame["folder_member"] = pd.Series(frame["submission_key"].map(sender), dtype="str")
-    observations = {key: (rows, start, stop) for key, rows, start, stop in _files_of(frame)}
+    rows_of_file = {key: (frame, start, stop) for key, start, stop in _files_of(frame)}
     for submission, parsed, named in read:
         found = findings.get(submission.key, [])
         submission.problems.extend(found)
         submission.is_identifying = bool(found or named)
-        if submission.key not in observations:
+        if submission.key not in rows_of_file:
             continue
         submission.problems.extend(value_problems.get(submission.key, []))
         extra = sorted(set(parsed.text_rows.columns) - set(COLUMNS))
         if extra:
             submission.problems.append(unknown_columns_problem(extra))
-        rows, start, stop = observations[submission.key]
-        submission.observations, submission.rows_in_part = rows, (frame, start, stop)
+        submission.rows_in_part = rows_of_file[submission.key]
 
 
 def text_columns(files: list[tuple[int, TextRows]]
@@ -229,26 +243,23 @@ def text_columns(files: list[tuple[int, TextRows]]
     return text, keys, source_rows
 
 
-def _files_of(frame: pd.DataFrame):
-    """(key, that file's rows, first row, row after the last) of a frame whose files' rows lie
+def _files_of(frame: pd.DataFrame) -> Iterator[tuple[int, int, int]]:
+    """(key, first row, row after the last) of each file of a frame whose files' rows lie
     together."""
     keys = frame["submission_key"].to_numpy()
     if not len(keys):
         return
     starts = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1, [len(keys)]])
     for start, stop in itertools.pairwise(starts):
-        rows = frame.iloc[start:stop]  # shares the frame's columns (copy-on-write)
-        rows.index = pd.RangeIndex(stop - start)
-        yield int(keys[start]), rows, int(start), int(stop)
+        yield int(keys[start]), int(start), int(stop)
 
 
 def observations_of(submissions: list[Submission]) -> pd.DataFrame:
     """The observations of these submissions (those that have some) as one frame, in their
     order. Files examined together are taken from their part's frame in one selection: put
     together again from a thousand small frames, a part cost as much as examining it."""
-    having = [s for s in submissions if s.observations is not None]
-    parts = {id(s.rows_in_part[0]) for s in having if s.rows_in_part is not None}
-    if len(parts) == 1 and all(s.rows_in_part is not None for s in having):
+    having = [s for s in submissions if s.rows_in_part is not None]
+    if len({id(s.rows_in_part[0]) for s in having}) == 1:
         frame = having[0].rows_in_part[0]
         rows = np.concatenate([np.arange(start, stop) for _, start, stop in
                                (s.rows_in_part for s in having)])
@@ -383,7 +394,7 @@ def validate(submissions: list[Submission], catalogue: Catalogue, today: date,
     Returns GX's own result of that run (counts only) for the Data Docs, so the nightly run
     need not validate the batch a second time; None offline or when nothing was readable.
     """
-    if all(s.observations is None for s in submissions):
+    if all(s.rows_in_part is None for s in submissions):
         return None
     validation = validate_batch(observations_of(submissions), catalogue, today, engine=engine)
     by_key = {s.key: s for s in submissions}

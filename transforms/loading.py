@@ -87,7 +87,7 @@ def _insert_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
         "file_format": submission.file_format, "size_bytes": submission.arrival.size_bytes,
         "received_at": submission.received_at, "state": submission.state,
         "state_changed_at": at,
-        "observation_count": len(submission.observations)
+        "observation_count": submission.observation_count
         if submission.state.startswith("accepted") else 0,
         "error_count": sum(p.severity == "error" for p in submission.problems),
         "warning_count": sum(p.severity == "warning" for p in submission.problems),
@@ -129,7 +129,7 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     if not accepted:
         return
     incoming = observations_of([s for s, _, _ in accepted])[OBSERVATION_COLUMNS]
-    rows = [len(s.observations) for s, _, _ in accepted]
+    rows = [s.observation_count for s, _, _ in accepted]
     incoming["submission_id"] = np.repeat([i for _, i, _ in accepted], rows)
     incoming["valid_from"] = np.repeat(pd.to_datetime([at for _, _, at in accepted], utc=True),
                                        rows)

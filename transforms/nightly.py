@@ -211,7 +211,7 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
     log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
     for submission in submissions:
         if submission.state.startswith("accepted"):
-            summary.observations_loaded += len(submission.observations)
+            summary.observations_loaded += submission.observation_count
         if submission.state == "rejected":
             summary.problems_by_rule.update(
                 {p.rule for p in submission.problems if p.severity == "error"})
