@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +43,7 @@ from transforms.periods import month_period, parse_period, quarter_of, shift_qua
 from transforms.sql_files import sql
 from transforms.warehouse import (
     changed_member_quarters,
+    in_slices,
     latest_submission_id,
     record_refresh,
     reference_fingerprint,
@@ -183,18 +183,12 @@ def current_totals(con: duckdb.DuckDBPyConnection,
                        ).df()
 
 
-def member_slices(con: duckdb.DuckDBPyConnection, most_totals: int) -> Iterator[list[str]]:
+def member_slices(con: duckdb.DuckDBPyConnection, most_totals: int) -> list[list[str]]:
     """Members in consecutive slices of about `most_totals` indicator totals (a member's whole
     history is never split: its plausibility compares each total with its own earlier ones);
     one empty slice for an empty warehouse, so the rules still report."""
-    members, size = [], 0
-    for member, totals in con.execute(sql("member_totals_counts")).fetchall():
-        if members and size + totals > most_totals:
-            yield members
-            members, size = [], 0
-        members.append(member)
-        size += totals
-    yield members
+    return list(in_slices(con.execute(sql("member_totals_counts")).fetchall(), most_totals)
+                ) or [[]]
 
 
 def member_period_totals(totals: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:

@@ -157,8 +157,8 @@ def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalo
 def _rows_without_cycles() -> Iterator[None]:
     """Python's cycle collector paused while a part's rows are read: they are millions of
     small lists of text that hold no cycles, and as they piled up the collector walked the
-    whole heap (the stack's imports included) again and again, some 4 of 18 s of examining
-    1.27M observations."""
+    whole heap (the stack's imports included) again and again: a third of the CPU time of
+    examining a part of 2,000 files."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -256,8 +256,8 @@ def _files_of(frame: pd.DataFrame) -> Iterator[tuple[int, int, int]]:
 
 def observations_of(submissions: list[Submission]) -> pd.DataFrame:
     """The observations of these submissions (those that have some) as one frame, in their
-    order. Files examined together are taken from their part's frame in one selection: put
-    together again from a thousand small frames, a part cost as much as examining it."""
+    order. Files examined together are taken from their part's frame in one selection (put
+    together again from a thousand per-file frames, a part took some 0.5 s each time)."""
     having = [s for s in submissions if s.rows_in_part is not None]
     if len({id(s.rows_in_part[0]) for s in having}) == 1:
         frame = having[0].rows_in_part[0]

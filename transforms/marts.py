@@ -16,6 +16,7 @@ from transforms.sql_files import sql
 from transforms.warehouse import (
     build_table,
     changed_member_quarters,
+    in_slices,
     latest_submission_id,
     record_refresh,
     reference_fingerprint,
@@ -70,19 +71,13 @@ def _member_slices(con: duckdb.DuckDBPyConnection, most_observations: int
                    ) -> Iterator[list[dict]]:
     """The member-quarters of consecutive slices of members, each of about
     `most_observations` observations; a member is never split."""
-    members: dict[str, list[tuple[str, int]]] = {}
+    quarters: dict[str, list[str]] = {}
+    observations: dict[str, int] = {}
     for member, quarter, count in con.execute(sql("member_quarter_observations")).fetchall():
-        members.setdefault(member, []).append((quarter, count))
-    scope, size = [], 0
-    for member, quarters in members.items():
-        count = sum(n for _, n in quarters)
-        if scope and size + count > most_observations:
-            yield scope
-            scope, size = [], 0
-        scope += [{"member_id": member, "quarter": quarter} for quarter, _ in quarters]
-        size += count
-    if scope:
-        yield scope
+        quarters.setdefault(member, []).append(quarter)
+        observations[member] = observations.get(member, 0) + count
+    for members in in_slices(observations.items(), most_observations):
+        yield [{"member_id": m, "quarter": q} for m in members for q in quarters[m]]
 
 
 def refresh_changed(con: duckdb.DuckDBPyConnection, as_of: datetime

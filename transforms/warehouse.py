@@ -7,10 +7,11 @@ import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -18,6 +19,8 @@ from efc.locks import exclusive_lock
 from efc.settings import Settings
 from transforms.catalogue import REFERENCE_FILES, catalogue_version, read_reference
 from transforms.sql_files import sql
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 log = logging.getLogger("efc.warehouse")
@@ -146,6 +149,22 @@ def changed_member_quarters(con: duckdb.DuckDBPyConnection, since: int
     """(member, quarter) of every observation added or closed by submissions after `since`."""
     return [tuple(row) for row in con.execute(sql("changed_member_quarters"),
                                               {"since": since}).fetchall()]
+
+
+def in_slices(sizes: Iterable[tuple[T, int]], most: int) -> Iterator[list[T]]:
+    """The items, in order, in consecutive slices of about `most` in all: a full rebuild works
+    through a long history a slice of whole members at a time. An item is never split (one
+    larger than `most` is a slice of its own)."""
+    items: list[T] = []
+    size = 0
+    for item, item_size in sizes:
+        if items and size + item_size > most:
+            yield items
+            items, size = [], 0
+        items.append(item)
+        size += item_size
+    if items:
+        yield items
 
 
 def latest_submission_id(con: duckdb.DuckDBPyConnection) -> int:
