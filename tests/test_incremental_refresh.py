@@ -28,6 +28,7 @@ from transforms.warehouse import (
     load_reference,
     migrate,
     publish_snapshot,
+    refresh_state,
     snapshot_path,
     spare_snapshot_path,
 )
@@ -244,6 +245,25 @@ def test_a_full_refresh_slice_by_slice_equals_one_at_once(night, full_rebuild, t
         members = con.execute("select count(distinct member_id) from observations").fetchone()[0]
         assert len(list(marts._member_slices(con, 1))) == members > 1
         marts.refresh_marts(con, as_of)
+        for name in MARTS:
+            assert rows(con, f"select * from {name}") == expected[name], name
+
+
+def test_a_full_refresh_that_stops_halfway_is_redone_whole(night, full_rebuild, monkeypatch):
+    """A full refresh writes the marts in many statements: one that fails halfway (here the
+    second mart, after the first was rebuilt) leaves no record of the earlier refresh, so the
+    next night rebuilds them all rather than adding its own member-quarters to a mix."""
+    settings, as_of = night
+    _, expected, _ = full_rebuild
+    monkeypatch.setattr(marts, "SLICE_OBSERVATIONS", 1)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        assert refresh_state(con, marts.STEP) is not None  # the history's refresh
+        con.execute("alter table indicators rename to indicators_away")  # the second mart fails
+        with pytest.raises(duckdb.CatalogException):
+            marts.refresh_marts(con, as_of)
+        assert refresh_state(con, marts.STEP) is None
+        con.execute("alter table indicators_away rename to indicators")
+        assert refresh_changed(con, as_of) is None  # rebuilt whole
         for name in MARTS:
             assert rows(con, f"select * from {name}") == expected[name], name
 

@@ -16,6 +16,7 @@ from transforms.sql_files import sql
 from transforms.warehouse import (
     build_table,
     changed_member_quarters,
+    forget_refresh,
     in_slices,
     latest_submission_id,
     record_refresh,
@@ -54,6 +55,8 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, as_of: datetime, *, temp: bool
     flat however long the history (a first night, `efc rebuild`, an assessment's snapshot).
     """
     last = latest_submission_id(con)
+    if not temp:  # built in many statements: a night that stops halfway must rebuild them all
+        forget_refresh(con, STEP)
     slices = list(_member_slices(con, SLICE_OBSERVATIONS))
     for name in MARTS:
         if name not in MEMBER_MARTS or len(slices) < 2:
@@ -61,8 +64,7 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, as_of: datetime, *, temp: bool
             continue
         build_table(con, name, _params(name, as_of, slices[0]), temp=temp)
         for member_quarters in slices[1:]:
-            con.execute(f"insert into {name} by name\n{sql(name)}",
-                        _params(name, as_of, member_quarters))
+            _insert_rows(con, name, as_of, member_quarters)
     if not temp:
         record_refresh(con, STEP, as_of, last, marts_fingerprint(con))
 
@@ -105,14 +107,20 @@ def refresh_changed(con: duckdb.DuckDBPyConnection, as_of: datetime
             for name in MARTS:
                 con.execute(f"delete from {name} where {MART_SCOPE[name]}",
                             {"member_quarters": member_quarters})
-                con.execute(f"insert into {name} by name\n{sql(name)}",
-                            _params(name, as_of, member_quarters))
+                _insert_rows(con, name, as_of, member_quarters)
         record_refresh(con, STEP, as_of, last, fingerprint)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     return scope
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, name: str, as_of: datetime,
+                 member_quarters: list[dict]) -> None:
+    """Add mart `name`'s rows of these member-quarters (or their quarters)."""
+    con.execute(f"insert into {name} by name\n{sql(name)}",
+                _params(name, as_of, member_quarters))
 
 
 def _params(name: str, as_of: datetime, member_quarters: list[dict] | None) -> dict:

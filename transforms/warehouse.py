@@ -196,6 +196,13 @@ def record_refresh(con: duckdb.DuckDBPyConnection, step: str, as_of: datetime,
                                         "fingerprint": fingerprint})
 
 
+def forget_refresh(con: duckdb.DuckDBPyConnection, step: str) -> None:
+    """Before a step rewrites everything: should it stop halfway, the next run starts again
+    from scratch rather than from the record of a whole earlier run."""
+    con.execute(sql("create_refresh_state"))
+    con.execute(sql("forget_refresh"), {"step": step})
+
+
 def snapshot_path(settings: Settings) -> Path:
     return settings.home / "warehouse.snapshot.duckdb"
 
