@@ -393,10 +393,9 @@ def _plain_sheet_rows(archive: zipfile.ZipFile, data: bytes, max_rows: int
     worksheets only, the data sheet chosen as `_data_sheet` chooses it and visible, and no
     formula, error, ISO-date or overlong whole-number cell in any worksheet (openpyxl reads
     those as the reference, as it does every workbook calamine cannot open). A date typed in a
-    cell is a date to
-    calamine and a datetime at midnight to openpyxl: it is read as the latter. calamine reads
-    a sheet whole, so a sheet of more rows than a file may hold is left to openpyxl, which
-    stops reading at the limit.
+    cell is a date to calamine and a datetime at midnight to openpyxl: it is read as the
+    latter. calamine reads a sheet whole, so a sheet of more rows than a file may hold is left
+    to openpyxl, which stops reading at the limit.
     """
     try:
         for entry in archive.infolist():
