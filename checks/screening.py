@@ -44,6 +44,8 @@ from checks.problems import Problem
 if TYPE_CHECKING:
     import pandas as pd
 
+    from transforms.cells import CellColumn
+
 ELLIPSIS = "…"
 
 # rule id -> (what was found, in a sentence; the thing to remove, in the fix)
@@ -615,37 +617,36 @@ def screen_frame(
     parsers make them); rows are reported as `row_numbers`."""
     if len(row_numbers) != len(frame):
         raise ValueError(f"{len(row_numbers)} row numbers for {len(frame)} rows")
-    import pandas as pd
+    from transforms.cells import CellColumn
 
     columns = [str(name) for name in frame.columns]
-    text = pd.DataFrame({name: frame.iloc[:, position].map(_as_text).to_numpy()
-                         for position, name in enumerate(columns)}, columns=columns)
-    return screen_batch(text, [0] * len(frame), row_numbers, {0: (columns, header_row)}
+    cells = {name: CellColumn.encode(map(_as_text, frame.iloc[:, position]))
+             for position, name in enumerate(columns)}
+    return screen_batch(cells, [0] * len(frame), row_numbers, {0: (columns, header_row)}
                         ).get(0, [])
 
 
-def screen_batch(text: pd.DataFrame, keys: Sequence[int], source_rows: Sequence[int],
-                 layout: dict[int, tuple[list[str], int | None]]) -> dict[int, list[Problem]]:
+def screen_batch(columns: dict[str, CellColumn], keys: Sequence[int],
+                 source_rows: Sequence[int], layout: dict[int, tuple[list[str], int | None]]
+                 ) -> dict[int, list[Problem]]:
     """Screen every cell and column name of many files at once: each file's problems, in the
     order a reader of that file meets them (column by column, then row by row).
 
-    `text` holds the files' cells as text (missing where a file lacks the column), one row
-    per file row; `keys[i]` names the file of row i and `source_rows[i]` its row there.
+    `columns` holds the files' cells (missing where a file lacks the column), one row per
+    file row; `keys[i]` names the file of row i and `source_rows[i]` its row there.
     `layout` gives each file its column names, in its own order, and its header row. Each
     distinct text is screened once: the cheap pattern that every identifier must match runs
     over them all, and the validators (checksums, numbering plans) only on what it lets through.
     """
     import numpy as np
-    import pandas as pd
 
     cells: dict[tuple[int, str], list[tuple[int, list[tuple[str, str]]]]] = {}
-    for name in text.columns:
-        codes, distinct = pd.factorize(text[name])
-        found = {code: findings for code, cell in enumerate(distinct) if isinstance(cell, str)
-                 and (findings := _findings(cell, numeric=name in NUMERIC_COLUMNS))}
-        for i in np.flatnonzero(np.isin(codes, list(found))) if found else ():
+    for name, column in columns.items():
+        found = {code: findings for code, cell in enumerate(column.texts)
+                 if (findings := _findings(cell, numeric=name in NUMERIC_COLUMNS))}
+        for i in np.flatnonzero(np.isin(column.codes, list(found))) if found else ():
             cells.setdefault((int(keys[i]), name), []).append(
-                (int(source_rows[i]), found[int(codes[i])]))
+                (int(source_rows[i]), found[int(column.codes[i])]))
     problems: dict[int, list[Problem]] = {}
     for key, (columns, header_row) in layout.items():
         found_here: list[Problem] = []

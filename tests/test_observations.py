@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from transforms.cells import frame_columns
 from transforms.observations import canonical_batch, canonical_observations, parse_value
 
 
@@ -37,7 +38,8 @@ def test_both_marks_proven_is_an_error():
 
 def test_each_file_settles_its_own_mark():
     text = pd.DataFrame({"value": ["1.234,5", "1,5", "1.5", "1.234"]})
-    frame, problems = canonical_batch(text, np.array([0, 0, 1, 1]), np.array([2, 3, 2, 3]))
+    frame, problems = canonical_batch(frame_columns(text), np.array([0, 0, 1, 1]),
+                                      np.array([2, 3, 2, 3]))
     assert frame["value"].tolist() == [1234.5, 1.5, 1.5, 1.234] and problems == {}
 
 

@@ -24,6 +24,7 @@ from checks.screening import screen_batch, screen_cells
 from checks.validation import RuleResult, validate_batch
 from efc.settings import Settings
 from transforms.catalogue import Catalogue
+from transforms.cells import CellColumn, cell_columns
 from transforms.inbox import Arrival, keep_all_received
 from transforms.observations import canonical_batch, uppercase_country_codes
 from transforms.parsing import COLUMNS, ParsedFile, TextRows, parse_file
@@ -195,14 +196,15 @@ def _examine_columns(read: list[tuple[Submission, ParsedFile, bool]],
     until every step has run, so a failure leaves them as they were."""
     if not read:
         return
-    text, keys, source_rows = text_columns([(s.key, p.text_rows) for s, p, _ in read])
-    findings = screen_batch(text, keys, source_rows, {
+    columns, keys, source_rows = text_columns([(s.key, p.text_rows) for s, p, _ in read])
+    findings = screen_batch(columns, keys, source_rows, {
         s.key: (p.text_rows.columns, p.header_row) for s, p, _ in read})
     usable = [s.key for s, p, named in read
               if p.readable and not named and s.key not in findings]
     chosen = np.isin(keys, usable)
-    frame, value_problems = canonical_batch(text[chosen].reset_index(drop=True),
-                                            keys[chosen], source_rows[chosen])
+    frame, value_problems = canonical_batch(
+        {name: column.take(chosen) for name, column in columns.items()}, keys[chosen],
+        source_rows[chosen])
     frame = uppercase_country_codes(frame, catalogue.code_list_of_dimension)
     sender = {s.key: s.member_id for s, _, _ in read}
     frame["folder_member"] = pd.Series(frame["submission_key"].map(sender), dtype="str")
@@ -221,12 +223,12 @@ def _examine_columns(read: list[tuple[Submission, ParsedFile, bool]],
 
 
 def text_columns(files: list[tuple[int, TextRows]]
-                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Many files' rows of text as one frame of columns (the union of their columns), with
-    each row's file key and row in its file; a file's rows stay together and in order.
+                 ) -> tuple[dict[str, CellColumn], np.ndarray, np.ndarray]:
+    """Many files' rows of text as columns of cells (the union of their columns), with each
+    row's file key and row in its file; a file's rows stay together and in order.
 
-    Files with the same columns (nearly all: the contract's header) are put together as lists
-    first, so a night of thousands of files builds a handful of frames, not thousands.
+    Files with the same columns (nearly all: the contract's header) are put together first,
+    so a night of thousands of files is read as a handful of groups, not thousands.
     """
     alike: dict[tuple[str, ...], tuple[list[list[str]], list[int], list[int]]] = {}
     for key, rows in files:
@@ -234,13 +236,12 @@ def text_columns(files: list[tuple[int, TextRows]]
         records.extend(rows.records)
         keys.extend([key] * len(rows.records))
         source_rows.extend(rows.line_numbers)
-    frames = [pd.DataFrame(records, columns=list(columns), dtype="str")
-              if records else pd.DataFrame(columns=list(columns), dtype="str")
-              for columns, (records, _, _) in alike.items()]
-    text = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    names = list(dict.fromkeys(name for columns in alike for name in columns))
+    columns = cell_columns(names, [(list(names_of_group), records)
+                                   for names_of_group, (records, _, _) in alike.items()])
     keys = np.fromiter((k for _, ks, _ in alike.values() for k in ks), dtype=np.int64)
     source_rows = np.fromiter((r for _, _, rs in alike.values() for r in rs), dtype=np.int64)
-    return text, keys, source_rows
+    return columns, keys, source_rows
 
 
 def _files_of(frame: pd.DataFrame) -> Iterator[tuple[int, int, int]]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from checks.problems import Problem
+from transforms.cells import MISSING, CellColumn, frame_columns
 from transforms.parsing import COLUMNS
 from transforms.periods import parse_period
 
@@ -20,8 +21,10 @@ PLAIN = re.compile(r"^[+-]?\d+$")
 ONE_MARK = re.compile(r"^[+-]?(\d+)([.,])(\d+)$")
 GROUPED = re.compile(r"^[+-]?\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})+$")
 BOTH = re.compile(r"^[+-]?\d{1,3}(?:([.,])\d{3})*([.,])\d+$")
-CODE_COLUMNS_UPPER = ("indicator", "status")
-CODE_COLUMNS_LOWER = ("member_id", "dimension")
+# How each column's text is made canonical: codes trimmed and cased, the rest trimmed.
+CANONICAL_TEXT = {column: str.strip for column in COLUMNS} | {
+    "indicator": lambda t: t.strip().upper(), "status": lambda t: t.strip().upper(),
+    "member_id": lambda t: t.strip().lower(), "dimension": lambda t: t.strip().lower()}
 
 
 def _evidence(text: str) -> str | None:
@@ -73,36 +76,33 @@ VALUE_MESSAGES = {
 def canonical_observations(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """One file's rows (text columns + `source_row`) as canonical observations and the
     problems with their values."""
-    frame, problems = canonical_batch(rows.drop(columns="source_row"),
+    frame, problems = canonical_batch(frame_columns(rows.drop(columns="source_row")),
                                       np.zeros(len(rows), dtype=np.int64),
                                       rows["source_row"].to_numpy(dtype=np.int64))
     return frame.drop(columns="submission_key"), problems.get(0, [])
 
 
-def canonical_batch(text: pd.DataFrame, keys: np.ndarray, source_rows: np.ndarray
+def canonical_batch(columns: dict[str, CellColumn], keys: np.ndarray, source_rows: np.ndarray
                     ) -> tuple[pd.DataFrame, dict[int, list[Problem]]]:
     """Many files' rows at once: trim and case the codes, read the values, per file.
 
-    `text` holds the files' text columns, one row per observation; `keys` names each row's
-    file (its submission key) and `source_rows` its row in that file. Each distinct text is
-    read once, however many rows hold it; the decimal mark is still settled per file. Returns
-    the canonical frame (with `submission_key`) and each file's problems, in row order.
+    `columns` holds the files' cells, one row per observation; `keys` names each row's file
+    (its submission key) and `source_rows` its row in that file. Each distinct text is read
+    once, however many rows hold it; the decimal mark is still settled per file. Returns the
+    canonical frame (with `submission_key`) and each file's problems, in row order.
     """
+    keys = np.asarray(keys, dtype=np.int64)
     frame = pd.DataFrame({"source_row": np.asarray(source_rows, dtype=np.int64)})
+    absent = CellColumn(np.full(len(frame), MISSING, dtype=np.int64), [])
     for column in COLUMNS:
-        frame[column] = _per_distinct(text.get(column), len(frame), str.strip)
-    for column in CODE_COLUMNS_UPPER:
-        frame[column] = _per_distinct(frame[column], len(frame), str.upper)
-    for column in CODE_COLUMNS_LOWER:
-        frame[column] = _per_distinct(frame[column], len(frame), str.lower)
+        frame[column] = pd.Series(columns.get(column, absent).each(CANONICAL_TEXT[column]),
+                                  dtype="str")
     frame["status"] = frame["status"].where(frame["status"] != "", "A")
 
-    keys = np.asarray(keys, dtype=np.int64)
-    values, problems = _read_values(frame, keys)
+    values, problems = _read_values(columns.get("value", absent), frame["source_row"], keys)
     frame["value_text"] = frame["value"]
     frame["value"] = values
-    codes, periods = pd.factorize(frame["period"])
-    parsed = [parse_period(p) for p in periods]
+    codes, parsed = columns.get("period", absent).read(lambda t: parse_period(t.strip()))
     frame["frequency"] = _take([p.frequency if p else None for p in parsed], codes)
     frame["quarter"] = _take([p.quarter if p else None for p in parsed], codes)
     frame["period_first_month"] = pd.array(
@@ -116,21 +116,12 @@ def _take(per_distinct: list, codes: np.ndarray) -> np.ndarray:
         np.array([], dtype=object)
 
 
-def _per_distinct(column: pd.Series | None, length: int, function) -> pd.Series:
-    """`function` of each cell as text (missing cells are empty), computed once per distinct
-    text: a night's codes repeat a handful of values across hundreds of thousands of rows."""
-    if column is None:
-        return pd.Series([function("")] * length, dtype="str")
-    codes, distinct = pd.factorize(column.fillna(""))
-    return pd.Series(_take([function(str(t)) for t in distinct], codes), dtype="str")
-
-
-def _read_values(frame: pd.DataFrame, keys: np.ndarray
+def _read_values(cells: CellColumn, source_rows: pd.Series, keys: np.ndarray
                  ) -> tuple[np.ndarray, dict[int, list[Problem]]]:
     """Each row's number under its file's decimal mark; problems per file, in row order."""
     problems: dict[int, list[Problem]] = {}
-    codes, distinct = pd.factorize(frame["value"])
-    cleaned = [SPACES.sub("", t) for t in distinct]
+    codes, cleaned = cells.read(lambda t: SPACES.sub("", t.strip()))
+    shown_of_code = [t.strip() for t in cells.texts] + [""]
     evidence = [_evidence(t) if t else None for t in cleaned]
     evidence_of_row = _take(evidence, codes)
     marks: dict[int, str | None] = {}
@@ -144,7 +135,7 @@ def _read_values(frame: pd.DataFrame, keys: np.ndarray
                 fix="Use one decimal mark throughout the file."))
         else:
             marks[int(key)] = proven[0]
-    values = np.full(len(frame), np.nan)
+    values = np.full(len(codes), np.nan)
     plain = np.array([e is None and bool(t) for e, t in zip(evidence, cleaned, strict=True)],
                      dtype=bool)
     as_float = np.array([float(t) if p else np.nan for t, p in zip(cleaned, plain, strict=True)])
@@ -152,18 +143,18 @@ def _read_values(frame: pd.DataFrame, keys: np.ndarray
         values[:] = as_float[codes]
     rest = np.flatnonzero(~plain[codes] & np.array([bool(t) for t in cleaned], dtype=bool)[codes]
                           ) if len(codes) else np.array([], dtype=np.int64)
-    shown = frame["value"].to_numpy()
-    source_rows = frame["source_row"].to_numpy()
+    rows = source_rows.to_numpy()
     for i in rest:
         key = int(keys[i])
         result = parse_value(cleaned[codes[i]], marks.get(key))
         if isinstance(result, float):
             values[i] = result
         else:
+            shown = shown_of_code[codes[i]]
             message, fix = VALUE_MESSAGES[result]
             problems.setdefault(key, []).append(Problem(
-                severity="error", rule=result, row=int(source_rows[i]), column="value",
-                value=shown[i], message=message.format(value=shown[i]), fix=fix))
+                severity="error", rule=result, row=int(rows[i]), column="value",
+                value=shown, message=message.format(value=shown), fix=fix))
     return values, problems
 
 

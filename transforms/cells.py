@@ -1,0 +1,68 @@
+"""Many files' cells as columns of distinct texts: a night's codes repeat a handful of values
+across hundreds of thousands of rows, so each distinct text is screened, trimmed, cased and
+read once, and each cell is hashed once, when its column is built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+MISSING = -1  # the code of a row whose file lacks the column
+
+
+@dataclass(frozen=True)
+class CellColumn:
+    """One column of cells: row i holds `texts[codes[i]]`, or nothing when its code is
+    MISSING."""
+
+    codes: np.ndarray
+    texts: list[str]
+
+    @classmethod
+    def encode(cls, cells: Iterable[object]) -> CellColumn:
+        """Cells as read; anything but text (None, NaN) is a missing cell."""
+        index: dict[str, int] = {}
+        codes = np.fromiter((index.setdefault(c, len(index)) if isinstance(c, str) else MISSING
+                             for c in cells), dtype=np.int64)
+        return cls(codes, list(index))
+
+    def take(self, rows: np.ndarray) -> CellColumn:
+        """The column at the rows `rows` picks (a boolean mask or positions)."""
+        return CellColumn(self.codes[rows], self.texts)
+
+    def read(self, function: Callable[[str], object]) -> tuple[np.ndarray, list]:
+        """`function` of each distinct text, a missing cell read as empty text: (codes, results),
+        each row's result at results[codes[row]]."""
+        results = [function(text) for text in self.texts]
+        if (self.codes == MISSING).any():
+            return np.where(self.codes == MISSING, len(results), self.codes), \
+                results + [function("")]
+        return self.codes, results
+
+    def each(self, function: Callable[[str], object]) -> np.ndarray:
+        """`function` of each row's cell (a missing cell read as empty text), as objects."""
+        codes, results = self.read(function)
+        return np.asarray(results, dtype=object)[codes] if len(codes) else \
+            np.array([], dtype=object)
+
+
+def cell_columns(column_names: Iterable[str], groups: list[tuple[list[str], list[list[str]]]]
+                 ) -> dict[str, CellColumn]:
+    """The columns of groups of rows, each group a (column names, rows of cells) pair: the
+    union of their columns, a group's rows missing the cells of columns it lacks."""
+    transposed = [dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
+                  for names, rows in groups]
+    sizes = [len(rows) for _, rows in groups]
+    return {name: CellColumn.encode(chain.from_iterable(
+        columns.get(name, [None] * size) for columns, size in zip(transposed, sizes,
+                                                                 strict=True)))
+            for name in column_names}
+
+
+def frame_columns(frame: pd.DataFrame) -> dict[str, CellColumn]:
+    """A frame's columns of text (missing values as missing cells)."""
+    return {str(name): CellColumn.encode(frame[name].tolist()) for name in frame.columns}
