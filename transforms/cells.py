@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -57,10 +56,16 @@ def cell_columns(column_names: Iterable[str], groups: list[tuple[list[str], list
     transposed = [dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
                   for names, rows in groups]
     sizes = [len(rows) for _, rows in groups]
-    return {name: CellColumn.encode(chain.from_iterable(
-        columns.get(name, [None] * size) for columns, size in zip(transposed, sizes,
-                                                                 strict=True)))
-            for name in column_names}
+    columns = {}
+    for name in column_names:
+        index: dict[str, int] = {}
+        codes = [np.fromiter((index.setdefault(c, len(index)) for c in group[name]),
+                             dtype=np.int64, count=size) if name in group
+                 else np.full(size, MISSING, dtype=np.int64)
+                 for group, size in zip(transposed, sizes, strict=True)]
+        columns[name] = CellColumn(np.concatenate(codes) if codes else np.array([], np.int64),
+                                   list(index))
+    return columns
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, CellColumn]:

@@ -139,18 +139,18 @@ def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalo
             outcome[submission.key] = None
             if parsed is not None:
                 read.append((submission, parsed, submission.is_identifying))
-    try:
-        with _rows_without_cycles():
+        try:
             _examine_columns(read, catalogue)
-    except Exception as exc:
-        if len(read) == 1:
-            outcome[read[0][0].key] = exc
-        else:
-            for one in read:
-                try:
-                    _examine_columns([one], catalogue)
-                except Exception as exc_alone:
-                    outcome[one[0].key] = exc_alone
+        except Exception as exc:
+            if len(read) == 1:
+                outcome[read[0][0].key] = exc
+            else:
+                for one in read:
+                    try:
+                        _examine_columns([one], catalogue)
+                    except Exception as exc_alone:
+                        outcome[one[0].key] = exc_alone
+        read.clear()  # the rows of text go before the collector resumes, or it walks them all
     return [(submission, outcome[submission.key]) for submission, _ in files]
 
 
