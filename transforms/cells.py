@@ -45,8 +45,12 @@ class CellColumn:
     def each(self, function: Callable[[str], object]) -> np.ndarray:
         """`function` of each row's cell (a missing cell read as empty text), as objects."""
         codes, results = self.read(function)
-        return np.asarray(results, dtype=object)[codes] if len(codes) else \
-            np.array([], dtype=object)
+        return per_row(results, codes)
+
+
+def per_row(results: list, codes: np.ndarray) -> np.ndarray:
+    """Each row's result, `results[codes[row]]`, as objects."""
+    return np.asarray(results, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
 
 
 def cell_columns(column_names: Iterable[str], groups: list[tuple[list[str], list[list[str]]]]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from checks.problems import Problem
-from transforms.cells import MISSING, CellColumn, frame_columns
+from transforms.cells import MISSING, CellColumn, frame_columns, per_row
 from transforms.parsing import COLUMNS
 from transforms.periods import parse_period
 
@@ -103,17 +103,12 @@ def canonical_batch(columns: dict[str, CellColumn], keys: np.ndarray, source_row
     frame["value_text"] = frame["value"]
     frame["value"] = values
     codes, parsed = columns.get("period", absent).read(lambda t: parse_period(t.strip()))
-    frame["frequency"] = _take([p.frequency if p else None for p in parsed], codes)
-    frame["quarter"] = _take([p.quarter if p else None for p in parsed], codes)
+    frame["frequency"] = per_row([p.frequency if p else None for p in parsed], codes)
+    frame["quarter"] = per_row([p.quarter if p else None for p in parsed], codes)
     frame["period_first_month"] = pd.array(
-        _take([p.first_month if p else None for p in parsed], codes), dtype="Int64")
+        per_row([p.first_month if p else None for p in parsed], codes), dtype="Int64")
     frame["submission_key"] = keys
     return frame, problems
-
-
-def _take(per_distinct: list, codes: np.ndarray) -> np.ndarray:
-    return np.asarray(per_distinct, dtype=object)[codes] if len(codes) else \
-        np.array([], dtype=object)
 
 
 def _read_values(cells: CellColumn, source_rows: pd.Series, keys: np.ndarray
@@ -123,7 +118,7 @@ def _read_values(cells: CellColumn, source_rows: pd.Series, keys: np.ndarray
     codes, cleaned = cells.read(lambda t: SPACES.sub("", t.strip()))
     shown_of_code = [t.strip() for t in cells.texts] + [""]
     evidence = [_evidence(t) if t else None for t in cleaned]
-    evidence_of_row = _take(evidence, codes)
+    evidence_of_row = per_row(evidence, codes)
     marks: dict[int, str | None] = {}
     proving = np.isin(evidence_of_row, [".", ","])
     for key, proven in pd.Series(evidence_of_row[proving]).groupby(keys[proving]).unique() \
