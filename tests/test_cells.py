@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from transforms.cells import MISSING, CellColumn, cell_columns, frame_columns
+from transforms.cells import MISSING, CellColumn, PartCells, frame_columns
+from transforms.parsing import TextRows
 
 
 def cells_of(column: CellColumn) -> list:
@@ -11,14 +12,27 @@ def cells_of(column: CellColumn) -> list:
 
 
 def test_files_with_other_columns_keep_their_rows_and_miss_the_rest():
-    groups = [(["indicator", "value"], [["A", "1"], ["B", "2"], ["A", "3"]]),
-              (["value", "note"], [["4", "late"]]),
-              (["indicator", "value"], [])]
-    columns = cell_columns(["indicator", "value", "note"], groups)
-    assert cells_of(columns["indicator"]) == ["A", "B", "A", None]
-    assert cells_of(columns["value"]) == ["1", "2", "3", "4"]
-    assert cells_of(columns["note"]) == [None, None, None, "late"]
-    assert columns["indicator"].texts == ["A", "B"]  # each distinct text once
+    part = PartCells()
+    part.add(7, TextRows(["indicator", "value"], [["A", "1"], ["B", "2"], ["A", "3"]], [2, 3, 5]))
+    part.add(8, TextRows(["value", "note"], [["4", "late"]], [2]))
+    part.add(9, TextRows(["indicator", "value"], [], []))
+    part.add(10, TextRows(["indicator", "value"], [["B", "5"]], [4]))
+    cells = part.cells()
+    assert cells_of(cells.columns["indicator"]) == ["A", "B", "A", None, "B"]
+    assert cells_of(cells.columns["value"]) == ["1", "2", "3", "4", "5"]
+    assert cells_of(cells.columns["note"]) == [None, None, None, "late", None]
+    assert cells.columns["indicator"].texts == ["A", "B"]  # each distinct text once
+    assert cells.keys.tolist() == [7, 7, 7, 8, 10]
+    assert cells.source_rows.tolist() == [2, 3, 5, 2, 4]
+    one = cells.rows_of(cells.keys == 8)
+    assert [cells_of(one.columns[n]) for n in ("indicator", "value", "note")] == [
+        [None], ["4"], ["late"]]
+    assert one.source_rows.tolist() == [2]
+
+
+def test_an_empty_part_has_no_rows():
+    cells = PartCells().cells()
+    assert cells.columns == {} and cells.keys.tolist() == [] and cells.source_rows.tolist() == []
 
 
 def test_a_function_runs_once_per_distinct_text_and_reads_a_missing_cell_as_empty():

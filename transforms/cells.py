@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from transforms.parsing import TextRows
 
 MISSING = -1  # the code of a row whose file lacks the column
 
@@ -53,23 +57,55 @@ def per_row(results: list, codes: np.ndarray) -> np.ndarray:
     return np.asarray(results, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
 
 
-def cell_columns(column_names: Iterable[str], groups: list[tuple[list[str], list[list[str]]]]
-                 ) -> dict[str, CellColumn]:
-    """The columns of groups of rows, each group a (column names, rows of cells) pair: the
-    union of their columns, a group's rows missing the cells of columns it lacks."""
-    transposed = [dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
-                  for names, rows in groups]
-    sizes = [len(rows) for _, rows in groups]
-    columns = {}
-    for name in column_names:
-        index: dict[str, int] = {}
-        codes = [np.fromiter((index.setdefault(c, len(index)) for c in group[name]),
-                             dtype=np.int64, count=size) if name in group
-                 else np.full(size, MISSING, dtype=np.int64)
-                 for group, size in zip(transposed, sizes, strict=True)]
-        columns[name] = CellColumn(np.concatenate(codes) if codes else np.array([], np.int64),
-                                   list(index))
-    return columns
+@dataclass(frozen=True)
+class FileCells:
+    """Many files' cells as columns, with each row's file (its submission key) and its row in
+    that file; a file's rows lie together, in order."""
+
+    columns: dict[str, CellColumn]
+    keys: np.ndarray
+    source_rows: np.ndarray
+
+    def rows_of(self, chosen: np.ndarray) -> FileCells:
+        """The rows `chosen` picks (a boolean mask)."""
+        return FileCells({name: column.take(chosen) for name, column in self.columns.items()},
+                         self.keys[chosen], self.source_rows[chosen])
+
+
+class PartCells:
+    """A part of the night's cells, encoded a file at a time as each is read: only one file's
+    rows of text are held at once (a part's, as lists of text, took some 600 bytes a row)."""
+
+    def __init__(self) -> None:
+        self._index: dict[str, dict[str, int]] = {}
+        self._codes: dict[str, list[tuple[int, np.ndarray]]] = {}  # (first row, codes)
+        self._keys: list[np.ndarray] = []
+        self._source_rows: list[np.ndarray] = []
+        self._rows = 0
+
+    def add(self, key: int, rows: TextRows) -> None:
+        """A file's rows: its columns (names unique) and one list of cells per row."""
+        size = len(rows.records)
+        columns = zip(rows.columns, zip(*rows.records, strict=True), strict=True) if size else ()
+        for name, cells in columns:
+            index = self._index.setdefault(name, {})
+            self._codes.setdefault(name, []).append((self._rows, np.fromiter(
+                (index.setdefault(c, len(index)) for c in cells), dtype=np.int64, count=size)))
+        self._keys.append(np.full(size, key, dtype=np.int64))
+        self._source_rows.append(np.asarray(rows.line_numbers, dtype=np.int64))
+        self._rows += size
+
+    def cells(self) -> FileCells:
+        """The files added so far, in the order they came; a file lacking a column has
+        missing cells in it."""
+        columns = {}
+        for name, pieces in self._codes.items():
+            codes = np.full(self._rows, MISSING, dtype=np.int64)
+            for start, piece in pieces:
+                codes[start:start + len(piece)] = piece
+            columns[name] = CellColumn(codes, list(self._index[name]))
+        return FileCells(columns, np.concatenate([np.array([], np.int64), *self._keys]),
+                         np.concatenate([np.array([], np.int64), *self._source_rows]))
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, CellColumn]:

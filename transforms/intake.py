@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -24,10 +24,10 @@ from checks.screening import screen_batch, screen_cells
 from checks.validation import RuleResult, validate_batch
 from efc.settings import Settings
 from transforms.catalogue import Catalogue
-from transforms.cells import CellColumn, cell_columns
+from transforms.cells import FileCells, PartCells
 from transforms.inbox import Arrival, keep_all_received
 from transforms.observations import canonical_batch, uppercase_country_codes
-from transforms.parsing import COLUMNS, ParsedFile, TextRows, parse_file
+from transforms.parsing import COLUMNS, ParsedFile, parse_file
 
 if TYPE_CHECKING:  # efc check must not import Great Expectations
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -127,7 +127,8 @@ def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalo
     its own, so that the failure stays with the file that caused it.
     """
     outcome: dict[int, Exception | None] = {}
-    read: list[tuple[Submission, ParsedFile, bool]] = []
+    read: list[ReadFile] = []
+    part = PartCells()
     with _rows_without_cycles():
         for submission, data in files:
             try:
@@ -138,28 +139,41 @@ def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalo
                 continue
             outcome[submission.key] = None
             if parsed is not None:
-                read.append((submission, parsed, submission.is_identifying))
+                read.append(ReadFile(submission, parsed.text_rows.columns, parsed.header_row,
+                                     parsed.readable, submission.is_identifying))
+                part.add(submission.key, parsed.text_rows)  # its rows of text go here
+        cells = part.cells()
         try:
-            _examine_columns(read, catalogue)
+            _examine_columns(read, cells, catalogue)
         except Exception as exc:
             if len(read) == 1:
-                outcome[read[0][0].key] = exc
+                outcome[read[0].submission.key] = exc
             else:
                 for one in read:
                     try:
-                        _examine_columns([one], catalogue)
+                        _examine_columns([one], cells.rows_of(cells.keys == one.submission.key),
+                                         catalogue)
                     except Exception as exc_alone:
-                        outcome[one[0].key] = exc_alone
-        read.clear()  # the rows of text go before the collector resumes, or it walks them all
+                        outcome[one.submission.key] = exc_alone
     return [(submission, outcome[submission.key]) for submission, _ in files]
+
+
+class ReadFile(NamedTuple):
+    """What examining a part keeps of a parsed file besides its cells."""
+
+    submission: Submission
+    columns: list[str]  # as the file names them (made unique)
+    header_row: int | None
+    readable: bool  # no error in reading it
+    named: bool  # identifying in its name alone
 
 
 @contextlib.contextmanager
 def _rows_without_cycles() -> Iterator[None]:
-    """Python's cycle collector paused while a part's rows are read: they are millions of
-    small lists of text that hold no cycles, and as they piled up the collector walked the
-    whole heap (the stack's imports included) again and again: a third of the CPU time of
-    examining a part of 2,000 files."""
+    """Python's cycle collector paused while a part is read: parsing makes millions of small
+    lists of text that hold no cycles, and the collector kept walking them and, now and then,
+    the whole heap (the stack's imports included). While a part's rows piled up that was a
+    third of examining; with a file's rows encoded as it is read, some 0.5 s of 1M's night."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -190,58 +204,32 @@ def _parse(submission: Submission, data: bytes | None, catalogue: Catalogue, *,
     return parsed
 
 
-def _examine_columns(read: list[tuple[Submission, ParsedFile, bool]],
-                     catalogue: Catalogue) -> None:
+def _examine_columns(read: list[ReadFile], cells: FileCells, catalogue: Catalogue) -> None:
     """Screen and read the values of parsed files together; nothing changes on a submission
     until every step has run, so a failure leaves them as they were."""
     if not read:
         return
-    columns, keys, source_rows = text_columns([(s.key, p.text_rows) for s, p, _ in read])
-    findings = screen_batch(columns, keys, source_rows, {
-        s.key: (p.text_rows.columns, p.header_row) for s, p, _ in read})
-    usable = [s.key for s, p, named in read
-              if p.readable and not named and s.key not in findings]
-    chosen = np.isin(keys, usable)
-    frame, value_problems = canonical_batch(
-        {name: column.take(chosen) for name, column in columns.items()}, keys[chosen],
-        source_rows[chosen])
+    findings = screen_batch(cells.columns, cells.keys, cells.source_rows, {
+        f.submission.key: (f.columns, f.header_row) for f in read})
+    usable = [f.submission.key for f in read
+              if f.readable and not f.named and f.submission.key not in findings]
+    chosen = cells.rows_of(np.isin(cells.keys, usable))
+    frame, value_problems = canonical_batch(chosen.columns, chosen.keys, chosen.source_rows)
     frame = uppercase_country_codes(frame, catalogue.code_list_of_dimension)
-    sender = {s.key: s.member_id for s, _, _ in read}
+    sender = {f.submission.key: f.submission.member_id for f in read}
     frame["folder_member"] = pd.Series(frame["submission_key"].map(sender), dtype="str")
     rows_of_file = {key: (frame, start, stop) for key, start, stop in _files_of(frame)}
-    for submission, parsed, named in read:
+    for submission, columns, _, _, named in read:
         found = findings.get(submission.key, [])
         submission.problems.extend(found)
         submission.is_identifying = bool(found or named)
         if submission.key not in rows_of_file:
             continue
         submission.problems.extend(value_problems.get(submission.key, []))
-        extra = sorted(set(parsed.text_rows.columns) - set(COLUMNS))
+        extra = sorted(set(columns) - set(COLUMNS))
         if extra:
             submission.problems.append(unknown_columns_problem(extra))
         submission.rows_in_part = rows_of_file[submission.key]
-
-
-def text_columns(files: list[tuple[int, TextRows]]
-                 ) -> tuple[dict[str, CellColumn], np.ndarray, np.ndarray]:
-    """Many files' rows of text as columns of cells (the union of their columns), with each
-    row's file key and row in its file; a file's rows stay together and in order.
-
-    Files with the same columns (nearly all: the contract's header) are put together first,
-    so a night of thousands of files is read as a handful of groups, not thousands.
-    """
-    alike: dict[tuple[str, ...], tuple[list[list[str]], list[int], list[int]]] = {}
-    for key, rows in files:
-        records, keys, source_rows = alike.setdefault(tuple(rows.columns), ([], [], []))
-        records.extend(rows.records)
-        keys.extend([key] * len(rows.records))
-        source_rows.extend(rows.line_numbers)
-    names = list(dict.fromkeys(name for columns in alike for name in columns))
-    columns = cell_columns(names, [(list(names_of_group), records)
-                                   for names_of_group, (records, _, _) in alike.items()])
-    keys = np.fromiter((k for _, ks, _ in alike.values() for k in ks), dtype=np.int64)
-    source_rows = np.fromiter((r for _, _, rs in alike.values() for r in rs), dtype=np.int64)
-    return columns, keys, source_rows
 
 
 def _files_of(frame: pd.DataFrame) -> Iterator[tuple[int, int, int]]:
