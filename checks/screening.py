@@ -648,9 +648,9 @@ def screen_batch(columns: dict[str, CellColumn], keys: Sequence[int],
             cells.setdefault((int(keys[i]), name), []).append(
                 (int(source_rows[i]), found[int(column.codes[i])]))
     problems: dict[int, list[Problem]] = {}
-    for key, (columns, header_row) in layout.items():
+    for key, (names, header_row) in layout.items():
         found_here: list[Problem] = []
-        for position, name in enumerate(columns):
+        for position, name in enumerate(names):
             label, header_findings = name, _findings(name)
             if header_findings:
                 # never repeat an identifying column name in the clear: point at its position
