@@ -30,18 +30,6 @@ if TYPE_CHECKING:
 SUITES_DIR = Path(__file__).parent / "suites"
 
 
-@dataclass(frozen=True)
-class RuleResult:
-    """How one rule of a suite fared for one submission (stored; never an identifying value)."""
-
-    submission_key: int
-    suite: str
-    rule: str
-    severity: str
-    success: bool
-    unexpected_count: int
-
-
 def load_suite_definition(name: str, suites_dir: Path = SUITES_DIR) -> dict:
     return json.loads((suites_dir / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -310,18 +298,17 @@ def run_with_great_expectations(definition: dict, checked: pd.DataFrame, paramet
 
 
 def per_submission(checked: pd.DataFrame, outcomes: list[Outcome], suite: str
-                   ) -> tuple[dict[int, list[Problem]], list[RuleResult]]:
-    """Each failing row as a problem of its own file and line; every rule's count per file."""
+                   ) -> tuple[dict[int, list[Problem]], pd.DataFrame]:
+    """Each failing row as a problem of its own file and line; every rule's count per file (as
+    RULE_COUNT_COLUMNS, a file's rules together)."""
     submission_keys, position = np.unique(checked["submission_key"].to_numpy(),
                                           return_inverse=True)
     keys = submission_keys.tolist()
     problems: dict[int, list[Problem]] = {key: [] for key in keys}
-    results: list[RuleResult] = []
-    for outcome in outcomes:
+    failed = np.zeros((len(keys), len(outcomes)), dtype=np.int64)
+    for number, outcome in enumerate(outcomes):
         meta = outcome.expectation["meta"]
-        failed_by_key = np.bincount(position[outcome.failing], minlength=len(keys)).tolist()
-        results += [RuleResult(key, suite, meta["rule"], outcome.severity, failed == 0, failed)
-                    for key, failed in zip(keys, failed_by_key, strict=True)]
+        failed[:, number] = np.bincount(position[outcome.failing], minlength=len(keys))
         failing = checked.iloc[outcome.failing]
         values, details = _shown(failing, outcome.expectation["kwargs"], meta.get("column"))
         message = meta.get("message", meta["rule"])
@@ -332,7 +319,18 @@ def per_submission(checked: pd.DataFrame, outcomes: list[Outcome], suite: str
                 severity=outcome.severity, rule=meta["rule"], row=row, column=meta.get("column"),
                 value=value, message=message.format(value=value, detail=detail),
                 fix=meta.get("fix", "")))
-    return problems, results
+    rule_counts = pd.DataFrame({
+        "submission_key": np.repeat(submission_keys, len(outcomes)), "suite": suite,
+        "rule": np.tile([o.expectation["meta"]["rule"] for o in outcomes], len(keys)),
+        "severity": np.tile([o.severity for o in outcomes], len(keys)),
+        "success": (failed == 0).ravel(), "unexpected_count": failed.ravel()},
+        columns=RULE_COUNT_COLUMNS)
+    return problems, rule_counts
+
+
+# How each rule of a suite fared for each submission (stored; never an identifying value).
+RULE_COUNT_COLUMNS = ["submission_key", "suite", "rule", "severity", "success",
+                      "unexpected_count"]
 
 
 @dataclass(frozen=True)
@@ -340,7 +338,7 @@ class BatchValidation:
     """A suite's verdicts on a batch: what each submission is told, and what is stored."""
 
     problems: dict[int, list[Problem]]  # by submission_key
-    results: list[RuleResult]
+    rule_counts: pd.DataFrame  # RULE_COUNT_COLUMNS, one row per submission and rule
     suite_result: ExpectationSuiteValidationResult | None  # GX's, counts only; None offline
 
 
@@ -348,7 +346,7 @@ def validate_batch(
     frame: pd.DataFrame, catalogue: Catalogue, today: date, suite: str = "submission",
     *, suites_dir: Path = SUITES_DIR, engine: str = "great_expectations",
 ) -> BatchValidation:
-    """Run the suite over a batch: problems per submission_key, per-rule results, GX's result.
+    """Run the suite over a batch: problems per submission_key, rule counts, GX's result.
 
     `engine="pandas"` reads the same suite file without importing Great Expectations, for
     `efc check`, which must start fast; tests hold both engines to the same verdicts.
@@ -364,5 +362,5 @@ def validate_batch(
     else:
         raise ValueError(f"unknown validation engine {engine!r}")
 
-    problems, results = per_submission(checked, outcomes, suite)
-    return BatchValidation(problems, results, suite_result)
+    problems, rule_counts = per_submission(checked, outcomes, suite)
+    return BatchValidation(problems, rule_counts, suite_result)

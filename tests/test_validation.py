@@ -112,9 +112,11 @@ def test_duplicate_keys_and_mixed_frequency(catalogue):
 
 def test_warning_severity_comes_from_the_suite(catalogue):
     validation = validate_batch(frame_of(replace(3, status="P")), catalogue, TODAY)
-    problems, results = validation.problems, validation.results
+    problems, counts = validation.problems, validation.rule_counts
     assert {p.severity for p in problems[0]} == {"warning"}
-    assert any(r.rule == "value_estimated" and not r.success for r in results)
+    estimated = counts[counts["rule"] == "value_estimated"]
+    assert estimated[["submission_key", "severity", "success", "unexpected_count"]].values.tolist(
+        ) == [[0, "warning", False, 1]]
 
 
 def test_the_suite_on_disk_is_the_one_that_runs(catalogue, tmp_path: Path):
@@ -147,8 +149,10 @@ def test_offline_engine_gives_the_same_verdicts_as_great_expectations(catalogue)
         ("hl-north", "2026-Q3", "HL_UNIQUE_DOMAINS", "", "", "5", "", "", "")], key=len(CASES)))
     batch = pd.concat(frames, ignore_index=True)
     gx = validate_batch(batch, catalogue, TODAY)
-    by_gx, results_gx = gx.problems, gx.results
+    by_gx, counts_gx = gx.problems, gx.rule_counts
     offline = validate_batch(batch, catalogue, TODAY, engine="pandas")
-    by_pandas, results_pandas = offline.problems, offline.results
+    by_pandas, counts_pandas = offline.problems, offline.rule_counts
     assert by_pandas == by_gx
-    assert results_pandas == results_gx
+    pd.testing.assert_frame_equal(counts_pandas, counts_gx)
+    assert counts_gx["submission_key"].nunique() == len(CASES) + 1
+    assert not counts_gx["success"].all()

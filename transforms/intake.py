@@ -21,7 +21,7 @@ import pandas as pd
 
 from checks.problems import Problem
 from checks.screening import screen_batch, screen_cells
-from checks.validation import RuleResult, validate_batch
+from checks.validation import validate_batch
 from efc.settings import Settings
 from transforms.catalogue import Catalogue
 from transforms.cells import FileCells, PartCells
@@ -50,7 +50,6 @@ class Submission:
     received_at: datetime
     file_format: str = "unknown"
     problems: list[Problem] = field(default_factory=list)
-    rule_results: list[RuleResult] = field(default_factory=list)
     is_identifying: bool = False
     duplicate_of: int | None = None
     shown_file_name: str = ""
@@ -58,6 +57,9 @@ class Submission:
     # (frame, first row, row after the last); None until its values are read, or once they are
     # dropped. A part's files are put together again by one selection of that frame.
     rows_in_part: tuple[pd.DataFrame, int, int] | None = field(default=None, repr=False)
+    # Where the file's count per rule lies in its part's frame of rule counts, the same way;
+    # None until it is validated (and for a duplicate).
+    rule_counts_in_part: tuple[pd.DataFrame, int, int] | None = field(default=None, repr=False)
 
     @property
     def member_id(self) -> str:
@@ -98,7 +100,7 @@ class Submission:
         self.duplicate_of = original
         if original is not None:  # told only what a duplicate of an earlier night is told
             self.drop_observations()
-            self.rule_results = []
+            self.rule_counts_in_part = None
             self.problems = [p for p in self.problems if p.column == "file name"]
 
 
@@ -245,15 +247,19 @@ def _files_of(frame: pd.DataFrame) -> Iterator[tuple[int, int, int]]:
 
 def observations_of(submissions: list[Submission]) -> pd.DataFrame:
     """The observations of these submissions (those that have some) as one frame, in their
-    order. Files examined together are taken from their part's frame in one selection (put
-    together again from a thousand per-file frames, a part took some 0.5 s each time)."""
-    having = [s for s in submissions if s.rows_in_part is not None]
-    if len({id(s.rows_in_part[0]) for s in having}) == 1:
-        frame = having[0].rows_in_part[0]
-        rows = np.concatenate([np.arange(start, stop) for _, start, stop in
-                               (s.rows_in_part for s in having)])
-        return frame.take(rows).reset_index(drop=True)
-    return pd.concat([s.observations for s in having], ignore_index=True)
+    order."""
+    return rows_in_parts([s.rows_in_part for s in submissions if s.rows_in_part is not None])
+
+
+def rows_in_parts(slices: list[tuple[pd.DataFrame, int, int]]) -> pd.DataFrame:
+    """Files' rows, each file's a (frame, first row, row after the last) of its part's frame,
+    as one frame in their order. Files of one part are taken in one selection (put together
+    from a thousand per-file frames, a part took some 0.5 s each time)."""
+    if len({id(frame) for frame, _, _ in slices}) == 1:
+        rows = np.concatenate([np.arange(start, stop) for _, start, stop in slices])
+        return slices[0][0].take(rows).reset_index(drop=True)
+    return pd.concat([frame.iloc[start:stop] for frame, start, stop in slices],
+                     ignore_index=True)
 
 
 def unknown_columns_problem(extra: list[str]) -> Problem:
@@ -389,6 +395,7 @@ def validate(submissions: list[Submission], catalogue: Catalogue, today: date,
     by_key = {s.key: s for s in submissions}
     for key, found in validation.problems.items():
         by_key[key].problems.extend(found)
-    for result in validation.results:
-        by_key[result.submission_key].rule_results.append(result)
+    counts = validation.rule_counts
+    for key, start, stop in _files_of(counts):
+        by_key[key].rule_counts_in_part = (counts, start, stop)
     return validation.suite_result

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from transforms.intake import COPY_OF_TONIGHTS, Submission, observations_of
+from transforms.intake import COPY_OF_TONIGHTS, Submission, observations_of, rows_in_parts
 from transforms.receipts import build_receipt, condense
 from transforms.sql_files import sql
 
@@ -104,12 +104,16 @@ def _insert_submissions(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
 
 def _insert_rule_results(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
                          ids: list[int], loaded_at: list[datetime]) -> None:
-    rows = [{**r.__dict__, "submission_id": submission_id, "run_at": at}
-            for submission, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
-            for r in submission.rule_results]
-    if not rows:
+    counted = [(s.rule_counts_in_part, submission_id, at)
+               for s, submission_id, at in zip(chunk, ids, loaded_at, strict=True)
+               if s.rule_counts_in_part is not None]
+    if not counted:
         return
-    con.register("rule_results", pd.DataFrame(rows))
+    rows = rows_in_parts([where for where, _, _ in counted])
+    sizes = [stop - start for (_, start, stop), _, _ in counted]
+    rows["submission_id"] = np.repeat([submission_id for _, submission_id, _ in counted], sizes)
+    rows["run_at"] = np.repeat(pd.to_datetime([at for _, _, at in counted], utc=True), sizes)
+    con.register("rule_results", rows)
     con.execute(sql("insert_rule_results"))
     con.unregister("rule_results")
 

@@ -216,7 +216,7 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
             summary.problems_by_rule.update(
                 {p.rule for p in submission.problems if p.severity == "error"})
         submission.drop_observations()  # in the warehouse now: the night keeps neither rows
-        submission.rule_results = []  # nor counts (a million of them at 5M)
+        submission.rule_counts_in_part = None  # nor counts (a million of them at 5M)
     summary.files_by_state = Counter(dict(con.execute(
         "select state, count(*) from submissions where list_contains(?, submission_id) "
         "group by state", [summary.recorded]).fetchall()))
