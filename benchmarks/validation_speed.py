@@ -29,7 +29,6 @@ import random
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -146,11 +145,12 @@ def submission_files(inbox: Path) -> list[Path]:
 
 
 def scaled_catalogue(inbox: Path) -> Catalogue:
-    """The repository's catalogue with the generator's cloned members registered."""
+    """The repository's catalogue with the generator's cloned members registered (it writes
+    them only when it clones, at a member scale above 1)."""
     reference = REPO_ROOT / "reference"
     tables = read_reference(reference)
-    tables["members"] = pd.read_csv(inbox / "_reference_members.csv", dtype=str,
-                                    keep_default_na=False)
+    if (clones := inbox / "_reference_members.csv").exists():
+        tables["members"] = pd.read_csv(clones, dtype=str, keep_default_na=False)
     return Catalogue.from_tables(catalogue_version(reference), tables)
 
 
@@ -180,11 +180,9 @@ def best_of(repeat: int, function, *args, **kwargs):
     return min(seconds for seconds, _ in runs), runs[-1][1]
 
 
-def failures_by_rule(results) -> dict[str, int]:
-    counts: Counter = Counter()
-    for result in results:
-        counts[result.rule] += result.unexpected_count
-    return dict(counts)
+def failures_by_rule(rule_counts: pd.DataFrame) -> dict[str, int]:
+    return {rule: int(n) for rule, n in rule_counts.groupby("rule")["unexpected_count"].sum()
+            .items()}
 
 
 def floor_tables(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
@@ -282,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     warm_s = warm_up(catalogue, frames[0])
 
     batch_s, validation = best_of(args.repeat, validate_batch, batch, catalogue, TODAY)
-    gx_counts = failures_by_rule(validation.results)
+    gx_counts = failures_by_rule(validation.rule_counts)
     columns_s, checked = best_of(args.repeat, rule_columns, batch, catalogue)
     gx_only_s, (outcomes, _) = best_of(
         args.repeat, run_with_great_expectations, load_suite_definition("submission"), checked,
@@ -296,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     floor_s, floor_counts = best_of(args.repeat, sql_floor, batch, catalogue)
     offline_s, offline = timed(validate_batch, batch, catalogue, TODAY, engine="pandas")
-    offline_counts = failures_by_rule(offline.results)
+    offline_counts = failures_by_rule(offline.rule_counts)
     mismatches = {rule: (gx_counts.get(rule), floor_counts.get(rule), offline_counts.get(rule))
                   for rule in FLOOR_SQL
                   if not gx_counts.get(rule) == floor_counts.get(rule) == offline_counts.get(rule)}
