@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from transforms.cells import MISSING, CellColumn, PartCells, frame_columns
 from transforms.parsing import TextRows
@@ -28,6 +29,18 @@ def test_files_with_other_columns_keep_their_rows_and_miss_the_rest():
     assert [cells_of(one.columns[n]) for n in ("indicator", "value", "note")] == [
         [None], ["4"], ["late"]]
     assert one.source_rows.tolist() == [2]
+
+
+def test_a_file_whose_rows_do_not_fit_its_columns_adds_none_of_them():
+    part = PartCells()
+    part.add(1, TextRows(["indicator", "value"], [["A", "1"]], [2]))
+    with pytest.raises(ValueError):
+        part.add(2, TextRows(["indicator", "value"], [["B", "2"], ["C"]], [2, 3]))
+    part.add(3, TextRows(["indicator", "value"], [["D", "4"]], [2]))
+    cells = part.cells()
+    assert cells.keys.tolist() == [1, 3]
+    assert cells_of(cells.columns["indicator"]) == ["A", "D"]
+    assert cells_of(cells.columns["value"]) == ["1", "4"]
 
 
 def test_an_empty_part_has_no_rows():

@@ -84,13 +84,17 @@ class PartCells:
         self._rows = 0
 
     def add(self, key: int, rows: TextRows) -> None:
-        """A file's rows: its columns (names unique) and one list of cells per row."""
+        """A file's rows: its columns (names unique) and one list of cells per row. A file
+        whose rows do not fit its columns raises, and none of its rows is added."""
         size = len(rows.records)
         columns = zip(rows.columns, zip(*rows.records, strict=True), strict=True) if size else ()
+        encoded = []
         for name, cells in columns:
             index = self._index.setdefault(name, {})
-            self._codes.setdefault(name, []).append((self._rows, np.fromiter(
-                (index.setdefault(c, len(index)) for c in cells), dtype=np.int64, count=size)))
+            encoded.append((name, np.fromiter((index.setdefault(c, len(index)) for c in cells),
+                                              dtype=np.int64, count=size)))
+        for name, codes in encoded:
+            self._codes.setdefault(name, []).append((self._rows, codes))
         self._keys.append(np.full(size, key, dtype=np.int64))
         self._source_rows.append(np.asarray(rows.line_numbers, dtype=np.int64))
         self._rows += size

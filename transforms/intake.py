@@ -136,6 +136,8 @@ def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalo
             try:
                 parsed = _parse(submission, data, catalogue, max_file_bytes=max_file_bytes,
                                 max_rows=max_rows)
+                if parsed is not None:
+                    part.add(submission.key, parsed.text_rows)  # its rows of text go here
             except Exception as exc:  # one file must not stop the night for the others
                 outcome[submission.key] = exc
                 continue
@@ -143,7 +145,6 @@ def examine_part(files: list[tuple[Submission, bytes | None]], catalogue: Catalo
             if parsed is not None:
                 read.append(ReadFile(submission, parsed.text_rows.columns, parsed.header_row,
                                      parsed.readable, submission.is_identifying))
-                part.add(submission.key, parsed.text_rows)  # its rows of text go here
         cells = part.cells()
         try:
             _examine_columns(read, cells, catalogue)
