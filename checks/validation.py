@@ -297,6 +297,11 @@ def run_with_great_expectations(definition: dict, checked: pd.DataFrame, paramet
     return sorted(outcomes, key=lambda o: order[o.expectation["meta"]["rule"]]), result
 
 
+# How each rule of a suite fared for each submission (stored; never an identifying value).
+RULE_COUNT_COLUMNS = ["submission_key", "suite", "rule", "severity", "success",
+                      "unexpected_count"]
+
+
 def per_submission(checked: pd.DataFrame, outcomes: list[Outcome], suite: str
                    ) -> tuple[dict[int, list[Problem]], pd.DataFrame]:
     """Each failing row as a problem of its own file and line; every rule's count per file (as
@@ -326,11 +331,6 @@ def per_submission(checked: pd.DataFrame, outcomes: list[Outcome], suite: str
         "success": (failed == 0).ravel(), "unexpected_count": failed.ravel()},
         columns=RULE_COUNT_COLUMNS)
     return problems, rule_counts
-
-
-# How each rule of a suite fared for each submission (stored; never an identifying value).
-RULE_COUNT_COLUMNS = ["submission_key", "suite", "rule", "severity", "success",
-                      "unexpected_count"]
 
 
 @dataclass(frozen=True)
