@@ -90,17 +90,18 @@ class Submission:
     def observation_count(self) -> int:
         return 0 if self.rows_in_part is None else self.rows_in_part[2] - self.rows_in_part[1]
 
-    def drop_observations(self) -> None:
-        """Let go of the rows (and of the part's frame they lie in)."""
+    def drop_rows(self) -> None:
+        """Let go of the file's observations and rule counts (and of the part's frames they
+        lie in): stored, or never to be."""
         self.rows_in_part = None
+        self.rule_counts_in_part = None
 
     def resolve_copy(self, original: int | None) -> None:
         """Settle a copy of a file received earlier tonight, once that file is recorded: a
         duplicate if it was loaded, else judged as itself (it was examined like any file)."""
         self.duplicate_of = original
         if original is not None:  # told only what a duplicate of an earlier night is told
-            self.drop_observations()
-            self.rule_counts_in_part = None
+            self.drop_rows()
             self.problems = [p for p in self.problems if p.column == "file name"]
 
 
@@ -330,7 +331,7 @@ def examine_received_part(submissions: list[Submission], catalogue: Catalogue,
 
 def could_not_examine(submission: Submission, error: Exception) -> Submission:
     """Reject a file our reader failed on; it is kept (in quarantine, unscreened) for a look."""
-    submission.drop_observations()
+    submission.drop_rows()
     submission.is_identifying = True  # not screened: treat as possibly identifying
     submission.problems.append(Problem(
         severity="error", rule="file_unreadable",

@@ -215,8 +215,7 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
         if submission.state == "rejected":
             summary.problems_by_rule.update(
                 {p.rule for p in submission.problems if p.severity == "error"})
-        submission.drop_observations()  # in the warehouse now: the night keeps neither rows
-        submission.rule_counts_in_part = None  # nor counts (a million of them at 5M)
+        submission.drop_rows()  # in the warehouse now: the night keeps neither rows nor counts
     summary.files_by_state = Counter(dict(con.execute(
         "select state, count(*) from submissions where list_contains(?, submission_id) "
         "group by state", [summary.recorded]).fetchall()))
