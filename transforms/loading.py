@@ -109,10 +109,8 @@ def _insert_rule_results(con: duckdb.DuckDBPyConnection, chunk: list[Submission]
                if s.rule_counts_in_part is not None]
     if not counted:
         return
-    rows = rows_in_parts([where for where, _, _ in counted])
-    sizes = [stop - start for (_, start, stop), _, _ in counted]
-    rows["submission_id"] = np.repeat([submission_id for _, submission_id, _ in counted], sizes)
-    rows["run_at"] = np.repeat(pd.to_datetime([at for _, _, at in counted], utc=True), sizes)
+    rows = _stamped(rows_in_parts([where for where, _, _ in counted]),
+                    [(stop - start, i, at) for (_, start, stop), i, at in counted], "run_at")
     con.register("rule_results", rows)
     con.execute(sql("insert_rule_results"))
     con.unregister("rule_results")
@@ -132,11 +130,8 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
                 if submission.state.startswith("accepted")]
     if not accepted:
         return
-    incoming = observations_of([s for s, _, _ in accepted])[OBSERVATION_COLUMNS]
-    rows = [s.observation_count for s, _, _ in accepted]
-    incoming["submission_id"] = np.repeat([i for _, i, _ in accepted], rows)
-    incoming["valid_from"] = np.repeat(pd.to_datetime([at for _, _, at in accepted], utc=True),
-                                       rows)
+    incoming = _stamped(observations_of([s for s, _, _ in accepted])[OBSERVATION_COLUMNS],
+                        [(s.observation_count, i, at) for s, i, at in accepted], "valid_from")
     incoming["note"] = incoming["note"].where(incoming["note"] != "")
     con.register("incoming", incoming)
     con.execute(sql("close_corrected_observations"))
@@ -144,6 +139,16 @@ def _load_observations(con: duckdb.DuckDBPyConnection, chunk: list[Submission],
     con.unregister("incoming")
     con.execute(sql("mark_superseded_submissions"),
                 {"first": loaded_at[0], "ids": ids, "loaded_at": loaded_at})
+
+
+def _stamped(rows: pd.DataFrame, files: list[tuple[int, int, datetime]], time_column: str
+             ) -> pd.DataFrame:
+    """Files' rows, in their order, each marked with its file's submission id and load time;
+    `files` gives each file's (number of rows, submission id, load time)."""
+    sizes = [size for size, _, _ in files]
+    rows["submission_id"] = np.repeat([submission_id for _, submission_id, _ in files], sizes)
+    rows[time_column] = np.repeat(pd.to_datetime([at for _, _, at in files], utc=True), sizes)
+    return rows
 
 
 def receipts_since(con: duckdb.DuckDBPyConnection, changed_at: datetime | None) -> list[dict]:
