@@ -29,9 +29,7 @@ class CellColumn:
     def encode(cls, cells: Iterable[object]) -> CellColumn:
         """Cells as read; anything but text (None, NaN) is a missing cell."""
         index: dict[str, int] = {}
-        codes = np.fromiter((index.setdefault(c, len(index)) if isinstance(c, str) else MISSING
-                             for c in cells), dtype=np.int64)
-        return cls(codes, list(index))
+        return cls(_codes(cells, index), list(index))
 
     def take(self, rows: np.ndarray) -> CellColumn:
         """The column at the rows `rows` picks (a boolean mask or positions)."""
@@ -50,6 +48,13 @@ class CellColumn:
         """`function` of each row's cell (a missing cell read as empty text), as objects."""
         codes, results = self.read(function)
         return per_row(results, codes)
+
+
+def _codes(cells: Iterable[object], index: dict[str, int], count: int = -1) -> np.ndarray:
+    """Each cell's number in `index`, a text met for the first time added to it; anything but
+    text (None, NaN) is a missing cell."""
+    return np.fromiter((index.setdefault(c, len(index)) if isinstance(c, str) else MISSING
+                        for c in cells), dtype=np.int64, count=count)
 
 
 def per_row(results: list, codes: np.ndarray) -> np.ndarray:
@@ -90,9 +95,7 @@ class PartCells:
         columns = zip(rows.columns, zip(*rows.records, strict=True), strict=True) if size else ()
         encoded = []
         for name, cells in columns:
-            index = self._index.setdefault(name, {})
-            encoded.append((name, np.fromiter((index.setdefault(c, len(index)) for c in cells),
-                                              dtype=np.int64, count=size)))
+            encoded.append((name, _codes(cells, self._index.setdefault(name, {}), size)))
         for name, codes in encoded:
             self._codes.setdefault(name, []).append((self._rows, codes))
         self._keys.append(np.full(size, key, dtype=np.int64))
