@@ -216,6 +216,10 @@ class DisclosureRules:
                           "reader who subtracts)"),
             ("consistency", "cells hidden in the coalition edition or an earlier issue stay "
                             "hidden (a reader who compares editions or issues)"),
+            ("remainder", "a breakdown's quarter hidden whole where the indicator's total less "
+                          "the breakdown (what members report without breaking it down) would "
+                          "be a hidden cell (a reader who subtracts the breakdown from the "
+                          "total)"),
             ("derived", "shares, ratios and like-for-like changes are audited together with "
                         "the cells they are computed from, and one that would narrow a hidden "
                         "cell is withheld (a reader who multiplies a share by its total, or "
@@ -445,7 +449,8 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
                   table: str, row: str, col: str | None = None,
                   totals: Iterable[str] | None = None,
                   forced: Iterable[CellKey | str] = (), rounded: bool = False,
-                  earlier: Mapping[CellKey, IssuedCell] | None = None) -> ProtectedTable:
+                  earlier: Mapping[CellKey, IssuedCell] | None = None,
+                  remainder: Iterable[CellKey | str] = ()) -> ProtectedTable:
     """Protect one table of additive figures from its member contributions.
 
     `contributions`: one row per cell and member with the key column(s) `row` (and `col`),
@@ -454,7 +459,9 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     hold exactly this table's cells: rows with the same keys are added up. `totals` names the
     key columns whose total is published (a `TOTAL` margin; default: every key column, with the
     grand total). `forced` are keys of cells to hide whatever the rules say (keys absent from
-    this table are ignored). `rounded`: the table holds counts, published rounded to the
+    this table are ignored); `remainder` the same, for cells hidden because another table's
+    total less this table's would otherwise be a hidden cell (rule "remainder"). `rounded`: the
+    table holds counts, published rounded to the
     edition's `rounding_base` (each cell on its own, margins included, so parts need not add
     up to a rounded total); the audit is of the exact values, so rounding only widens what an
     attacker can derive. `earlier`: this table as the issue this one replaces printed it
@@ -473,10 +480,13 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
 
     reason, upper_level = _primary_rules(cells, rules)
     lower_level = np.minimum(upper_level, values)
-    forced_keys = {(k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in forced}
-    is_forced = np.array([key in forced_keys for key in cell_keys], dtype=bool)
+    def among(chosen: Iterable[CellKey | str]) -> np.ndarray:
+        keys_chosen = {(k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in chosen}
+        return np.array([key in keys_chosen for key in cell_keys], dtype=bool)
+
+    is_forced, is_remainder = among(forced), among(remainder)
     is_primary = reason != ""
-    must_hide = is_primary | is_forced
+    must_hide = is_primary | is_forced | is_remainder
     if earlier is None:
         hidden, lower, upper = _suppress(values, relations, must_hide, upper_level, lower_level)
     else:  # the joint table of both issues; its first cells are this issue's
@@ -485,8 +495,9 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
             cell_keys, values, relations, must_hide, upper_level, lower_level, earlier,
             [keys.index(t) for t in totals])))
 
-    reason[hidden & ~is_primary & is_forced] = "consistency"
-    reason[hidden & ~is_primary & ~is_forced] = "secondary"
+    reason[hidden & ~is_primary & is_remainder] = "remainder"
+    reason[hidden & ~is_primary & ~is_remainder & is_forced] = "consistency"
+    reason[hidden & ~is_primary & ~is_remainder & ~is_forced] = "secondary"
     status = np.where(is_primary, STATUS_PRIMARY,
                       np.where(hidden, STATUS_SECONDARY, STATUS_SAFE)).astype(object)
     published = pd.DataFrame({

@@ -48,6 +48,9 @@ class AssessmentData:
     reporting_periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[
         "member_id", "sector", "indicator", "period", "is_received", "state", "is_revised"]))
     reporting_due_days: int = 30  # a period is late this many days after it ends
+    # Breakdowns whose categories need not add up to the total ("INDICATOR|dimension": a URL
+    # counted under every payment option it shows); every other breakdown is taken to add up.
+    breakdowns_not_adding_up: frozenset[str] = frozenset()
     # Figures derived from these data, each computed once and shared by both editions of a
     # run (transforms.derived); not a field a caller sets: every AssessmentData makes its own.
     figures: DerivedFigures = field(default_factory=DerivedFigures, init=False, compare=False,
@@ -95,6 +98,10 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
             "as_of": as_of, "quarter": quarter, "months": quarter_months(quarter)}),
         reporting_periods=completeness(con, quarter, as_of=as_of, today=as_of.date()),
         reporting_due_days=reporting_due_days(con),
+        breakdowns_not_adding_up=frozenset(
+            f"{indicator}|{dimension}" for indicator, dimension in con.execute(
+                "select indicator, dimension from indicator_dimensions where not is_exhaustive"
+            ).fetchall()),
     )
 
 
