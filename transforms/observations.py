@@ -62,7 +62,9 @@ def parse_value(text: str, mark: str | None) -> float | str:
 VALUE_MESSAGES = {
     "value_is_number": ("'{value}' is not a number.",
                         "Write the number only (digits with one decimal mark), without units "
-                        "or symbols; leave it empty only with status M or L."),
+                        "or symbols; for an approximate figure, write your best number with "
+                        "status E (estimated). Leave it empty only with status M (cannot exist) "
+                        "or L (exists but not collected)."),
     "value_decimal_mark_ambiguous": (
         "'{value}' could be read as thousands or as a decimal; nothing else in the file "
         "settles which mark is the decimal one.",
