@@ -20,6 +20,15 @@ STATE_WORDS = {
     "superseded": "SUPERSEDED: was loaded, later replaced by a newer accepted file; its values "
                   "stay in history.",
 }
+# What a problem's row number counts, by the file's format: members asked whether the header
+# is row 1 (it is, in a CSV or a sheet; a JSON file's rows are its observations).
+ROW_NUMBERS = {
+    "csv": "the file's line numbers, as a text editor shows them: the header row is row 1 "
+           "when it is the first line",
+    "xlsx": "the sheet's own row numbers, as Excel shows them: the header row and any title "
+            "rows above it count",
+    "json": "the observations' places in the \"observations\" list, the first being row 1",
+}
 
 
 # Characters that would move the cursor, end a line or reorder text when a name is printed
@@ -62,14 +71,18 @@ def build_receipt(*, file: str, sha256: str, member_id: str, received_at: dateti
                   problems: list[dict], submission_id: int | None = None,
                   file_format: str | None = None, observations: int | None = None,
                   duplicate_of: int | None = None, superseded_by: int | None = None) -> dict:
-    """The receipt object of CONTRACT.md (its required fields first, then ours)."""
-    return {
+    """The receipt object of CONTRACT.md (its required fields first, then ours); where a
+    problem names a row, what the format's row numbers count."""
+    receipt = {
         "file": file, "sha256": sha256, "member_id": member_id,
         "received_at": received_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "state": state, "problems": problems, "submission_id": submission_id,
         "format": file_format, "observations": observations,
         "duplicate_of": duplicate_of, "superseded_by": superseded_by,
     }
+    if file_format in ROW_NUMBERS and any(p.get("row") for p in problems):
+        receipt["row_numbers"] = ROW_NUMBERS[file_format]
+    return receipt
 
 
 def receipt_name(submission_id: int, sha256: str) -> str:
@@ -100,6 +113,8 @@ def render_text(receipt: dict) -> str:
         warnings = sum(p.get("repeated") or 1 for p in problems if p["severity"] == "warning")
         lines.append(f"Problems ({errors} error{'s' * (errors != 1)}, "
                      f"{warnings} warning{'s' * (warnings != 1)}):")
+        if receipt.get("row_numbers"):
+            lines.append(f"(Rows are {receipt['row_numbers']}.)")
         for p in problems:
             where = ", ".join(part for part in (
                 f"row {p['row']}" if p.get("row") else "",
