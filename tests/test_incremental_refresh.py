@@ -4,7 +4,6 @@ come out exactly as a full rebuild makes them, row for row, on real DuckDB files
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import shutil
 from datetime import UTC, date, datetime, timedelta
@@ -14,15 +13,14 @@ import duckdb
 import numpy as np
 import pytest
 
+from benchmarks.incremental_night import load
 from checks.warehouse_checks import (
     run_changed_warehouse_suite,
     run_warehouse_suite,
     store_results,
 )
 from efc.settings import REPO_ROOT
-from transforms import marts, nightly
-from transforms.inbox import Arrival
-from transforms.intake import Submission, examine, validate
+from transforms import marts
 from transforms.marts import MARTS, refresh_changed, refresh_marts
 from transforms.warehouse import (
     load_reference,
@@ -90,23 +88,6 @@ def tonight_files() -> list[tuple[str, str]]:
     ]
 
 
-def load(con: duckdb.DuckDBPyConnection, files: list[tuple[str, str]], catalogue) -> list[int]:
-    """Examine, validate and record files as the nightly run does (without Prefect)."""
-    now = datetime.now(UTC)
-    submissions = []
-    for key, (member, text) in enumerate(files):
-        data = text.encode()
-        arrival = Arrival(member, f"file-{key}.csv", Path(f"/nonexistent/file-{key}.csv"),
-                          hashlib.sha256(data).hexdigest(), len(data), 0)
-        submissions.append(examine(Submission(key=key, arrival=arrival, received_at=now),
-                                   data, catalogue, max_file_bytes=10**6, max_rows=10**6))
-    validate(submissions, catalogue, TODAY)
-    assert {s.state for s in submissions} <= {"accepted", "accepted_with_warnings"}
-    summary = nightly.load_submissions(con, submissions,
-                                       nightly.NightlySummary(started_at=now, inbox="inbox"))
-    return summary.recorded
-
-
 def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     migrate(con)
@@ -147,13 +128,13 @@ def night(workspace, catalogue):
     spare), then tonight's files loaded: (settings, as_of of tonight's refresh)."""
     workspace.ensure_folders()
     con = open_warehouse(workspace.warehouse_path)
-    load(con, history_files(), catalogue)
+    load(con, history_files(), catalogue, TODAY)
     history_at = datetime.now(UTC)
     refresh_marts(con, history_at)
     store_results(con, run_warehouse_suite(con, as_of=history_at, today=TODAY), history_at)
     publish_snapshot(con, workspace)
     publish_snapshot(con, workspace)  # the first becomes the spare
-    load(con, tonight_files(), catalogue)
+    load(con, tonight_files(), catalogue, TODAY)
     con.close()
     return workspace, datetime.now(UTC) + timedelta(seconds=1)
 
