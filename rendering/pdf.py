@@ -47,6 +47,9 @@ __all__ = [
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "report_templates"
 TEMPLATE_NAME = "assessment.html.j2"
 CUT_OFF_FORMAT = "%Y-%m-%d %H:%M UTC"
+# characters: longer than any code, name or period a table prints (24 in the sample); a longer
+# word (a pasted hash, a hostile cell) may break anywhere rather than widen its column
+LONGEST_WORD = 40
 
 # TLP 2.0 (FIRST): the label's CSS class and the handling rule printed on the cover.
 TLP_LABELS = {
@@ -124,7 +127,9 @@ def _numbered(section: dict[str, Any], number: str, kind: str) -> dict[str, Any]
     tables = []
     for i, table in enumerate(section["tables"], 1):
         _check_table(table)
-        tables.append({**table, "number": f"{number}.{i}"})
+        tables.append({**table, "number": f"{number}.{i}", "wraps": _wraps(table),
+                       "heading_wraps": ["wrap-word" if len(c.split()) == 1 else ""
+                                         for c in table["columns"]]})
     figures = [{**figure, "number": f"{number}.{i}",
                 "svg": _trusted_svg(figure["svg"], f"figure {figure['id']!r}")}
                for i, figure in enumerate(section["figures"], 1)]
@@ -160,6 +165,22 @@ def _check_table(table: Mapping[str, Any]) -> None:
             if not isinstance(cell, str):
                 raise TypeError(f"table {table['id']}: cell {cell!r} in row {r} is not "
                                 "text; format it with rendering.formatting")
+
+
+def _wraps(table: Mapping[str, Any]) -> list[str]:
+    """How each column's cells wrap (a CSS class): never inside a word, so the table's layout
+    never narrows a column below its longest word, and a column of one-word cells (codes,
+    periods, names) not even at a hyphen (a one-word heading neither: `heading_wraps`); a
+    column holding a word longer than `LONGEST_WORD` anywhere, so that it still fits the
+    page."""
+    wraps = []
+    for i in range(len(table["columns"])):
+        words = [cell.split() for cell in (row[i] for row in table["rows"])]
+        if any(len(word) > LONGEST_WORD for cell in words for word in cell):
+            wraps.append("wrap-anywhere")
+        else:
+            wraps.append("wrap-word" if all(len(cell) <= 1 for cell in words) else "")
+    return wraps
 
 
 def _require_text(item: Mapping[str, Any], keys: Sequence[str], what: str) -> None:
