@@ -1,19 +1,69 @@
 """What a reviewer who read every page of both editions of the sample found, read back from
-what the quarterly flow wrote: no table breaks a word across lines."""
+what the quarterly flow wrote (the PDFs, and the CSV attachments that carry each table as
+printed): the disclosure annex counts what the body prints as a range, and no table breaks a
+word across lines."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from pathlib import Path
 
+import pandas as pd
 import pdfplumber
 import pytest
+from pypdf import PdfReader
 
 from rendering import pdf as rendering_pdf
+from tests.conftest import assessment_run
 from tests.test_layout import BOTTOM_MARGIN, LEFT, RIGHT, TOLERANCE, TOP
 
 pytestmark = pytest.mark.slow  # reads the shared assessment of the sample (a flow run)
 
 EDITIONS = ("coalition", "public")
+RANGE = re.compile(r"€?\d[\d,]*\u2013€?\d[\d,]*")
+DIRECTION = re.compile(r"total (rose|fell)")
+CHANGE = re.compile(r"[+\u2212]?\d[\d,]*(\.\d+)?%")
+SHOWN = "Shown as a range or direction"
+
+
+@pytest.fixture(scope="module")
+def pdfs(assessed_home) -> dict[str, Path]:
+    written, blocked = assessment_run(assessed_home)
+    found = {e: next((p for p in written if f"-{e}" in p.name), None) for e in EDITIONS}
+    assert all(found.values()), blocked
+    return found
+
+
+def attachments(pdf: Path) -> dict[str, pd.DataFrame]:
+    """The tables attached to the PDF, cells as printed."""
+    return {name.removesuffix(".csv"): pd.read_csv(io.BytesIO(bodies[0]), dtype=str,
+                                                   keep_default_na=False)
+            for name, bodies in PdfReader(pdf).attachments.items() if name.endswith(".csv")}
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_annex_counts_every_cell_a_table_prints_as_a_range(pdfs, edition):
+    tables = attachments(pdfs[edition])
+    annex = tables["disclosure_counts"]
+    coarse_tables = []
+    for table_id, frame in tables.items():
+        cells = [cell for column in frame.columns for cell in frame[column]]
+        coarse = sum(bool(RANGE.fullmatch(c) or DIRECTION.match(c)) for c in cells)
+        name = table_id.replace("_", " ")
+        rows = annex[annex["Table"] == name]
+        if coarse:
+            coarse_tables.append(name)
+            assert len(rows), f"{name} prints {coarse} ranges or directions; the annex omits it"
+        if len(rows):
+            assert int(rows[SHOWN].iloc[0]) == coarse, (name, rows.to_dict("records"))
+        changes = [c for column in frame.columns if column.startswith("Change on")
+                   for c in frame[column]]
+        if len(rows) and changes:  # a printed table's own cells in the annex: its changes
+            printed = sum(bool(CHANGE.match(c)) for c in changes)
+            assert int(rows["Cells published"].iloc[0]) == printed, (name, changes)
+    assert {"key indicators", "notices and removals"} <= set(coarse_tables)
 
 
 @pytest.mark.parametrize("edition", EDITIONS)

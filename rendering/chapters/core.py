@@ -141,6 +141,9 @@ class Edition:
         self._protected: dict[tuple[str, str], pd.DataFrame] = {}
         self.headline: list[bool] = []  # per KPI tile: is its quarter value published?
         self.coarsening = load_coarsening(rules.edition)
+        # printed table -> its hidden totals shown as a range and hidden changes shown as a
+        # direction: (indicator table, quarter) and (indicator table, base quarter, direction)
+        self.printed_coarse: dict[str, set[tuple[str, ...]]] = {}
 
     # -- guarded figures -------------------------------------------------------------------
 
@@ -255,17 +258,21 @@ class Edition:
         (the change of a cell dominated by one member would be that member's own change) and
         its panel gives back no member outside it (`protect_panel_ratio`).
         `text` is the change as printed: `c` where the gate hides it, `n/a` where there is
-        nothing to compare."""
+        nothing to compare. A change of a hidden total is logged hidden by that total's rule,
+        so the disclosure annex counts it as the table prints it."""
         change = assessment.like_for_like_change(self.data, indicator, self.quarter, base_quarter)
         levels = self.series(indicator, [base_quarter, self.quarter])
+        if level_rule := next((rule for rule in levels["suppressed_by"].fillna("") if rule), ""):
+            self.log.hidden[(table_name, level_rule)] += 1
+            return {**change, "value": np.nan, "base_value": np.nan, "change": np.nan,
+                    "suppressed_by": level_rule, "text": SUPPRESSED}
         guarded = protect(pd.DataFrame([change]), self.rules, self.log, table_name,
                           value_columns=("value", "base_value", "change"))
         result = guarded.iloc[0].to_dict()
         # a member behind it and a rule hiding it (no member at all: nothing to compare)
         hidden = bool(result["suppressed_by"]) and result["contributors"] > 0
-        if len(levels) < 2 or levels["value"].isna().any():
+        if len(levels) < 2 or levels["value"].isna().any():  # a total nobody reported
             result.update(value=np.nan, base_value=np.nan, change=np.nan)
-            hidden = hidden or bool((levels["suppressed_by"].fillna("") != "").any())
         if not hidden and pd.notna(result["change"]) and not self.panel_ratio_safe(
                 (indicator, self.quarter), (indicator, base_quarter), 1.0 + result["change"],
                 table_name, offset=1.0):
@@ -322,9 +329,11 @@ class Edition:
         return band(float(cell["value"]), float(cell["protection_lower"]),
                     float(cell["protection_upper"]), self.coarsening.band_edges)
 
-    def level_text(self, indicator: str, quarter: str | None = None) -> str:
-        """An indicator's quarter total as printed: its value, or where the gate hides it,
-        its band (`1,000–4,999`) in an edition that prints bands, else c."""
+    def level_text(self, indicator: str, quarter: str | None = None,
+                   table: str | None = None) -> str:
+        """An indicator's quarter total as printed (in `table`, None for prose): its value,
+        or where the gate hides it, its band (`1,000–4,999`) in an edition that prints bands,
+        else c."""
         quarter = quarter or self.quarter
         fmt = fmt_for(self.unit_of(indicator))
         cells = self.series(indicator, [quarter])
@@ -332,8 +341,22 @@ class Edition:
             return fmt(cells["value"].iloc[0])
         if (coarse := self.band_of(indicator, quarter)) is None:
             return SUPPRESSED
-        self.coarsened.add((self.table_name(indicator), quarter))
+        cell = (self.table_name(indicator), quarter)
+        self.coarsened.add(cell)
+        self._printed_coarse(table, cell)
         return fmt_band(*coarse, fmt)
+
+    def _printed_coarse(self, table: str | None, figure: tuple[str, ...]) -> None:
+        if table:  # prose is counted in the log alone
+            self.printed_coarse.setdefault(table, set()).add(figure)
+
+    def coarse_cells(self, table: str) -> int:
+        """A table's hidden figures shown as a range or direction instead of c, as the
+        disclosure annex counts them: for an indicator's own table, its totals printed as a
+        range anywhere; for a table of the report, the ranges and directions it prints."""
+        if table in self.printed_coarse:
+            return len(self.printed_coarse[table])
+        return sum(name == table for name, _quarter in self.coarsened)
 
     def printed_range(self, indicator: str, quarter: str) -> tuple[float, float] | None:
         """What a reader of the edition can tell of a quarter total: its published value
@@ -344,10 +367,11 @@ class Edition:
             return printed_interval(float(cells["value"].iloc[0]), base)
         return self.band_of(indicator, quarter)
 
-    def direction_text(self, indicator: str, base_quarter: str) -> str:
-        """The change of a total whose exact change is hidden, by its direction only ('total
-        rose', 'total fell') where what the edition prints of both quarters implies it
-        (`checks.coarsening.direction`), else c."""
+    def direction_text(self, indicator: str, base_quarter: str,
+                       table: str | None = None) -> str:
+        """The change of a total whose exact change is hidden (printed in `table`), by its
+        direction only ('total rose', 'total fell') where what the edition prints of both
+        quarters implies it (`checks.coarsening.direction`), else c."""
         if not self.coarsening.directions:
             return SUPPRESSED
         base = self.printed_range(indicator, base_quarter)
@@ -355,15 +379,17 @@ class Edition:
         moved = direction(base, now) if base and now else None
         if moved is None:
             return SUPPRESSED
-        self.log.directions.add((self.table_name(indicator), base_quarter))
+        change = (self.table_name(indicator), base_quarter)
+        self.log.directions.add(change)
+        self._printed_coarse(table, (*change, "direction"))
         return f"total {moved}"
 
-    def change_text(self, change: dict, indicator: str, base_quarter: str) -> str:
-        """A like-for-like change (`change`) as printed, or where the gate hides it, the
-        direction of the total where the edition may say it (`direction_text`)."""
+    def change_text(self, change: dict, indicator: str, base_quarter: str, table: str) -> str:
+        """A like-for-like change (`change`) as printed in `table`, or where the gate hides
+        it, the direction of the total where the edition may say it (`direction_text`)."""
         if change["text"] != SUPPRESSED:
             return change["text"]
-        return self.direction_text(indicator, base_quarter)
+        return self.direction_text(indicator, base_quarter, table)
 
     def coarse_notes(self, rows: list[list[str]]) -> list[str]:
         """A table's notes on the bands and directions it prints (none if it prints none)."""
@@ -535,7 +561,7 @@ class Edition:
             cell = self.series(indicator, [self.quarter]).iloc[0]
             year_ago = shift_quarter(self.quarter, -4)
             yoy = self.change(indicator, year_ago, table_name)
-            rows.append([self.name_of(indicator), self.level_text(indicator),
+            rows.append([self.name_of(indicator), self.level_text(indicator, table=table_name),
                          str(int(cell["contributors"])),
-                         self.change_text(yoy, indicator, year_ago)])
+                         self.change_text(yoy, indicator, year_ago, table_name)])
         return rows

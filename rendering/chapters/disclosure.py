@@ -8,14 +8,19 @@ from __future__ import annotations
 from rendering.chapters.core import Edition, section, table
 from rendering.formatting import NOTHING
 
+SHOWN_COARSE = "Shown as a range or direction"
+
 
 def build(edition: Edition) -> dict:
     """This edition's own suppression, from its own log: the counts its captions quote."""
     rules = edition.rules
     log_rows = edition.log.rows()
-    rows = [[name, NOTHING if rule == "-" else rule, str(hidden), str(published)]
-            for name, rule, hidden, published in log_rows]
-    tables = sorted({name for name, *_ in log_rows})
+    logged = {name for name, *_ in log_rows}
+    printed_only = [(name, "-", 0, 0) for name in set(edition.printed_coarse) - logged]
+    rows = [[name, NOTHING if rule == "-" else rule, str(hidden),
+             str(edition.coarse_cells(name)), str(published)]
+            for name, rule, hidden, published in sorted(log_rows + printed_only)]
+    tables = sorted({name for name, *_ in rows})
     hidden = edition.hidden_cells(tables)
     kept = edition.log.information_kept(edition.headline)
     waivers = [[w.member_id, w.indicator if w.indicator != "*" else "every indicator",
@@ -39,9 +44,16 @@ def build(edition: Edition) -> dict:
            *coarsened_sentence(kept),
            derived_sentence(edition)],
         tables=[table("disclosure_counts", "Cells hidden by each rule, per table (counts only)",
-                      ["Table", "Rule", "Cells hidden", "Cells published"], rows,
-                      [False, False, True, True],
-                      [f"Rule {NOTHING}: the table hid no cell."]),
+                      ["Table", "Rule", "Cells hidden", SHOWN_COARSE, "Cells published"], rows,
+                      [False, False, True, True, True],
+                      [f"Rule {NOTHING}: the table hid no cell.",
+                       f"{SHOWN_COARSE}: hidden figures printed instead of c as a range (a "
+                       "total) or as the direction of the total (a change), counted in each "
+                       "table that prints them and, for a total, in its indicator's own table "
+                       "too; like Cells published, it repeats on each rule's row of a table.",
+                       "A row named after a table of the report (key indicators, notices and "
+                       "removals, ...) counts the changes that table prints; the totals it "
+                       "prints are counted in their indicators' own tables ('... by quarter')."]),
                 table("disclosure_waivers", "Consents to waive the dominance rules",
                       ["Member", "Indicator", "Quarters", "Agreement"], waivers,
                       [False, False, False, False],

@@ -11,6 +11,7 @@ from rendering.formatting import SUPPRESSED, fmt_change_pct, fmt_pct
 from transforms import assessment, statistics
 from transforms.periods import shift_quarter
 
+VOLUMES_TABLE = "hotline volumes"  # the table hotline_volumes, as the disclosure annex names it
 VOLUMES = ("HL_REPORTS_RECEIVED", "HL_REPORTS_ASSESSED", "HL_URLS_CONFIRMED",
            "HL_URLS_COMMERCIAL", "HL_NTD_NOTICES_SENT", "HL_REFERRALS_TO_LE")
 
@@ -28,11 +29,12 @@ def build(edition: Edition) -> dict:
         breaks=assessment.series_breaks_in(edition.data, "HL_URLS_CONFIRMED", trend))
     rows = []
     for indicator in VOLUMES:
-        moves = [edition.change_text(edition.change(indicator, base, "hotline volumes"),
-                                     indicator, base)
+        moves = [edition.change_text(edition.change(indicator, base, VOLUMES_TABLE),
+                                     indicator, base, VOLUMES_TABLE)
                  for base in (shift_quarter(quarter, -1), shift_quarter(quarter, -4))]
         cell = edition.series(indicator, [quarter]).iloc[0]
-        rows.append([edition.name_of(indicator), edition.level_text(indicator),
+        rows.append([edition.name_of(indicator),
+                     edition.level_text(indicator, table=VOLUMES_TABLE),
                      str(int(cell["contributors"])), *moves])
     return section(
         "hotlines", "Scale of reported material (hotlines)",

@@ -20,6 +20,7 @@ from rendering.narrative import Narrative, apply_narrative
 from transforms import assessment
 from transforms.periods import shift_quarter
 
+TILES = "key indicators"  # the KPI tiles as the disclosure annex names them
 KPIS = (  # indicator, tile label, the noun printed after the value
     ("HL_URLS_CONFIRMED", "URLs confirmed (hotlines)", "URLs"),
     ("HL_URLS_COMMERCIAL", "Commercial URLs", "URLs"),
@@ -200,13 +201,13 @@ def _tiles(edition: Edition) -> tuple[list[dict], list[tuple[dict, dict]]]:
         series = edition.series(indicator, spark_quarters)
         moves = []
         for base in (shift_quarter(edition.quarter, -1), shift_quarter(edition.quarter, -4)):
-            change = edition.change(indicator, base, "key indicators")
+            change = edition.change(indicator, base, TILES)
             moves.append((change, tile_change(edition, change, indicator, base)))
         (qoq, qoq_text), (yoy, yoy_text) = moves
         current = series.loc[series["quarter"] == edition.quarter, "value"]
         tiles.append({
             "label": tile_label,
-            "value": edition.level_text(indicator),
+            "value": edition.level_text(indicator, table=TILES),
             "unit": noun,
             "qoq": qoq_text,
             "yoy": yoy_text,
@@ -226,7 +227,7 @@ def tile_change(edition: Edition, change: dict, indicator: str, base_quarter: st
     compares, or where the gate hides it and the edition may, the direction of the total
     alone (it compares printed totals, not members)."""
     if change["text"] == SUPPRESSED and \
-            (moved := edition.direction_text(indicator, base_quarter)) != SUPPRESSED:
+            (moved := edition.direction_text(indicator, base_quarter, TILES)) != SUPPRESSED:
         return moved
     return f"{change['text']} ({change['contributors']} members like-for-like)"
 

@@ -77,7 +77,8 @@ def enforcement(edition: Edition) -> dict:
                                 f"{quarters[0]} to {quarter}", "count", "industry", industry),
         gaps_note="Gaps are suppressed cells.",
         breaks=edition.breaks_in(INDUSTRY_RESPONSE, quarters))
-    rows = [[row.outcome, row.quarter, edition.level_text(row.indicator, row.quarter),
+    rows = [[row.outcome, row.quarter,
+             edition.level_text(row.indicator, row.quarter, table="police outcomes"),
              str(int(row.contributors))]
             for row in police[police["quarter"] == quarter].itertuples()]
     notes = ["Police outcomes are partial and never linked to hotline reports."]
