@@ -1,7 +1,7 @@
 """What a reviewer who read every page of both editions of the sample found, read back from
 what the quarterly flow wrote (the PDFs, and the CSV attachments that carry each table as
-printed): the disclosure annex counts what the body prints as a range, and no table breaks a
-word across lines."""
+printed): the disclosure annex counts what the body prints as a range, a withheld table
+names the rule the annex gives for its cells, and no table breaks a word across lines."""
 
 from __future__ import annotations
 
@@ -22,10 +22,13 @@ from tests.test_layout import BOTTOM_MARGIN, LEFT, RIGHT, TOLERANCE, TOP
 pytestmark = pytest.mark.slow  # reads the shared assessment of the sample (a flow run)
 
 EDITIONS = ("coalition", "public")
+WATERMARK_PT = 30  # the DRAFT mark is set far larger than any text
 RANGE = re.compile(r"€?\d[\d,]*\u2013€?\d[\d,]*")
 DIRECTION = re.compile(r"total (rose|fell)")
 CHANGE = re.compile(r"[+\u2212]?\d[\d,]*(\.\d+)?%")
 SHOWN = "Shown as a range or direction"
+WITHHELD_SENTENCE = re.compile(r"Every figure on ([^:]*?) is suppressed by the (.*?) rules? of "
+                               r"the disclosure annex")
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +39,24 @@ def pdfs(assessed_home) -> dict[str, Path]:
     return found
 
 
+def text(pdf: Path) -> str:
+    """The PDF's text, the DRAFT watermark left out, as one line."""
+    with pdfplumber.open(pdf) as doc:
+        pages = [page.filter(lambda o: o.get("size", 0) < WATERMARK_PT).extract_text()
+                 for page in doc.pages]
+    return re.sub(r"\s+", " ", " ".join(pages))
+
+
 def attachments(pdf: Path) -> dict[str, pd.DataFrame]:
     """The tables attached to the PDF, cells as printed."""
     return {name.removesuffix(".csv"): pd.read_csv(io.BytesIO(bodies[0]), dtype=str,
                                                    keep_default_na=False)
             for name, bodies in PdfReader(pdf).attachments.items() if name.endswith(".csv")}
+
+
+def annex_rules(annex: pd.DataFrame, tables: list[str]) -> set[str]:
+    rows = annex[annex["Table"].isin(tables) & (annex["Cells hidden"].astype(int) > 0)]
+    return set(rows["Rule"])
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -64,6 +80,17 @@ def test_the_annex_counts_every_cell_a_table_prints_as_a_range(pdfs, edition):
             printed = sum(bool(CHANGE.match(c)) for c in changes)
             assert int(rows["Cells published"].iloc[0]) == printed, (name, changes)
     assert {"key indicators", "notices and removals"} <= set(coarse_tables)
+
+
+def test_the_reason_beside_withheld_industry_figures_is_the_annexs_rule(pdfs):
+    pdf = pdfs["coalition"]
+    annex = attachments(pdf)["disclosure_counts"]
+    rules = annex_rules(annex, ["IND_NOTICES_RECEIVED by quarter", "IND_ITEMS_REMOVED by quarter"])
+    assert rules, "the sample's industry figures are hidden in the coalition edition"
+    said = [m for m in WITHHELD_SENTENCE.finditer(text(pdf)) if "industry" in m[1]]
+    assert said, "no sentence says why the industry figures are withheld"
+    named = set(re.split(r", | and ", said[0][2]))
+    assert named == rules, (said[0][0], rules)
 
 
 @pytest.mark.parametrize("edition", EDITIONS)

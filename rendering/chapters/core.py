@@ -85,6 +85,12 @@ def section(section_id: str, title: str, *, summary: list[str] | None = None,
             "figures": figures, "notes": reasons + (notes or []), "missing": missing}
 
 
+def rule_name(rule: str) -> str:
+    """A disclosure rule as the annex names it, and every reason given for a hidden figure:
+    `dominance_nk` -> `dominance nk`."""
+    return rule.replace("_", " ")
+
+
 def fmt_for(unit: str):
     """The formatter of an indicator's unit: euros or a count."""
     return fmt_eur if unit == "EUR" else fmt_count
@@ -476,18 +482,27 @@ class Edition:
                 "not add up to their total" if base > 1 else "")
 
     def withheld(self, cells: pd.DataFrame, what: str, sector: str) -> str | None:
-        """Why a figure or table is not shown: no member reported it, or all of it is hidden."""
+        """Why a figure or table is not shown: no member reported it, or all of it is hidden
+        (by the rules `hidden_by` names)."""
         if cells.empty or (cells["contributors"].fillna(0) == 0).all():
             return f"No {sector} member reported {what} for the quarters shown."
-        if cells["value"].isna().all() and (cells["suppressed_by"] == "remainder").any():
-            return (f"Every figure on {what} is suppressed: the {sector} members who report "
-                    "the total without breaking it down are too few, or one of them dominates, "
-                    "so the total less the breakdown would be their own figure.")
         if cells["value"].isna().all():
-            return (f"Every figure on {what} is suppressed: fewer than "
-                    f"{self.rules.min_contributors} {sector} members contribute to each, or "
-                    "one or two of them dominate it.")
+            return f"Every figure on {what} is suppressed by {self.hidden_by(cells)}."
         return None
+
+    def hidden_by(self, cells: pd.DataFrame) -> str:
+        """The rules that hid these cells (their `suppressed_by`, which the annex counts), named
+        and stated as the disclosure annex states them: 'the dominance nk rule of the
+        disclosure annex: hidden when ...'."""
+        stated = dict(self.rules.describe())
+        hidden = set(cells["suppressed_by"].fillna("")) - {""}
+        rules = [rule for rule in stated if rule in hidden] + sorted(hidden - set(stated))
+        names = [rule_name(rule) for rule in rules]
+        listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        texts = [f"{rule_name(rule)}, {stated[rule]}" if len(rules) > 1 else stated[rule]
+                 for rule in rules if rule in stated]
+        return (f"the {listed} rule{'s' if len(rules) > 1 else ''} of the disclosure annex"
+                + (": " + "; ".join(texts) if texts else ""))
 
     def breakdown(self, indicator: str, dimension: str, table_id: str, caption: str,
                   heading: str, sector: str, base: str | None = None,

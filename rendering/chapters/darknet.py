@@ -53,6 +53,7 @@ def measures(edition: Edition) -> pd.DataFrame:
             "value": cell["value"].iloc[0] if len(cell) else np.nan,
             "total": cells["total"].iloc[0] if reported else np.nan,
             "share": cell["share"].iloc[0] if len(cell) else np.nan,
+            "suppressed_by": cell["suppressed_by"].iloc[0] if len(cell) else "",
             "reported": reported, "category_reported": not cell.empty})
     return pd.DataFrame(rows)
 
@@ -63,9 +64,7 @@ def measures_table(edition: Edition) -> tuple[dict | None, str | None]:
     if frame["value"].isna().all():
         if not frame["category_reported"].any():
             return None, "No hotline reported URLs on the darknet for the quarter."
-        return None, ("Every darknet measure is suppressed: fewer than "
-                      f"{edition.rules.min_contributors} hotlines contribute to each, or one "
-                      "or two of them dominate it.")
+        return None, f"Every darknet measure is suppressed by {edition.hidden_by(frame)}."
     rows = []
     for row in frame.itertuples():
         if not row.category_reported:  # nobody reported it: nothing to show, not hidden

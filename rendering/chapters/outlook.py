@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from checks.disclosure import round_to_base
 from rendering import charts
@@ -205,7 +206,8 @@ def intelligence_gaps(edition: Edition) -> list[list[str]]:
         gaps.append(["Arrivals", "Expected but received from no member: " + ", ".join(
             edition.name_of(i) for i in missing) + "."])
     if hidden := edition.indicators_withheld():
+        cells = pd.concat([edition.series(i, edition.trend) for i in hidden])
         gaps.append(["Disclosure control", "Every figure is suppressed for "
                      + ", ".join(edition.name_of(i) for i in hidden)
-                     + ": too few members report them, or one or two dominate."])
+                     + f", by {edition.hidden_by(cells)}."])
     return gaps

@@ -83,9 +83,7 @@ def enforcement(edition: Edition) -> dict:
             for row in police[police["quarter"] == quarter].itertuples()]
     notes = ["Police outcomes are partial and never linked to hotline reports."]
     if industry_chart is None:
-        notes.append(f"Industry figures are withheld: fewer than "
-                     f"{edition.rules.min_contributors} industry members contribute to each "
-                     "figure.")
+        notes.append(edition.withheld(industry, "industry notices and removals", "industry"))
     return {
         "summary": ["Police units report cases, arrests and victims identified (never by any "
                     "demographic); industry members report notices and removals.",
