@@ -1,7 +1,8 @@
 """What a reviewer who read every page of both editions of the sample found, read back from
 what the quarterly flow wrote (the PDFs, and the CSV attachments that carry each table as
 printed): the disclosure annex counts what the body prints as a range, a withheld table
-names the rule the annex gives for its cells, and no table breaks a word across lines."""
+names the rule the annex gives for its cells, a caption pairs each hidden count with its
+table, and no table breaks a word across lines."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 from rendering import pdf as rendering_pdf
 from tests.conftest import assessment_run
 from tests.test_layout import BOTTOM_MARGIN, LEFT, RIGHT, TOLERANCE, TOP
+from tests.test_reconciliation import HIDDEN_COUNTS, HIDDEN_IN
 
 pytestmark = pytest.mark.slow  # reads the shared assessment of the sample (a flow run)
 
@@ -125,3 +127,19 @@ def test_no_table_breaks_a_word_across_lines_and_every_table_fits_the_page(
                  if a.endswith("-") and a[-2:-1].isalpha() and a + b in words}
     assert not broken - {w for pair in compounds for w in pair}, sorted(broken)
     assert not outside, outside[:20]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_each_hidden_count_in_a_caption_names_its_own_table(pdfs, edition):
+    pdf = pdfs[edition]
+    annex = attachments(pdf)["disclosure_counts"]
+    hidden = annex.assign(n=annex["Cells hidden"].astype(int)).groupby("Table")["n"].sum()
+    printed = text(pdf)
+    caption = printed[printed.index("Police outcomes, per quarter."):]
+    counts = {table: int(n) for n, table in HIDDEN_IN.findall(
+        HIDDEN_COUNTS.search(caption)[1])}
+    assert set(counts) == {"LE_CASES_OPENED by quarter", "LE_ARRESTS by quarter",
+                           "LE_VICTIMS_IDENTIFIED by quarter"}
+    assert counts == {table: int(hidden.get(table, 0)) for table in counts}
+    for listed in HIDDEN_COUNTS.findall(printed):  # every caption: a count for each table
+        assert len(HIDDEN_IN.findall(listed)) == listed.count("'") // 2, listed

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slow
 QUARTER = "2026-Q3"
 EDITIONS = ("coalition", "public")
 NOTHING = "\u2013"
-HIDDEN_IN = re.compile(r"\((\d+) in ((?:'[^']+'(?:; )?)+), as in the disclosure annex\)")
+HIDDEN_COUNTS = re.compile(r"Hidden cells, as the disclosure annex counts them[^:]*: (.*?)\.")
+HIDDEN_IN = re.compile(r"(\d+) in '([^']+)'")
 
 
 class Edition(HTMLParser):
@@ -248,10 +249,10 @@ def test_caption_hidden_counts_are_the_annex_counts(edition):
     hidden = annex.assign(n=annex["Cells hidden"].astype(int)).groupby("Table")["n"].sum()
     checked = 0
     for fig_id, figure in doc.figures.items():
-        for count, names in HIDDEN_IN.findall(figure["caption"]):
-            tables = re.findall(r"'([^']+)'", names)
-            assert int(count) == sum(int(hidden.get(t, 0)) for t in tables), (name, fig_id)
-            checked += 1
+        for listed in HIDDEN_COUNTS.findall(figure["caption"]):
+            for count, table in HIDDEN_IN.findall(listed):
+                assert int(count) == int(hidden.get(table, 0)), (name, fig_id, table)
+                checked += 1
     assert checked, f"{name}: no caption quotes its hidden cells"
     total = next(p for p in doc.paragraphs if "hid " in p and "cells in" in p)
     assert f"hid {int(hidden.sum())} cells in {len(hidden)} tables" in total, total

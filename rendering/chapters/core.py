@@ -447,6 +447,11 @@ class Edition:
     def name_of(self, indicator: str) -> str:
         return self.data.indicators.set_index("indicator").at[indicator, "name"]
 
+    def noun_of(self, indicator: str) -> str:
+        """The indicator's name inside a sentence: `victims identified` (URLs stays URLs)."""
+        name = self.name_of(indicator)
+        return name if name[1:2].isupper() else name[0].lower() + name[1:]
+
     def break_notes(self, indicator: str) -> list[tuple[str, str]]:
         """(period, note) of each series break the catalogue records for the indicator."""
         breaks = self.data.series_breaks[self.data.series_breaks["indicator"] == indicator]
@@ -457,23 +462,33 @@ class Edition:
     def caption(self, what: str, period: str, unit: str, sectors: str,
                 cells: pd.DataFrame, tables: list[str] | None = None) -> str:
         """A figure's caption: what, when, unit (a share's base), who, how many members, and
-        how many cells its source tables hid, counted as the disclosure annex counts them."""
+        how many cells each of its source tables hid, each count beside its table and series,
+        counted as the disclosure annex counts them (over the trend window)."""
         tables = tables or sorted(set(cells.get("table", pd.Series(dtype=str)).dropna()))
-        hidden = self.hidden_cells(tables)
-        source = "; ".join(f"'{name}'" for name in tables)
-        rule = (f"cells with fewer than {self.rules.min_contributors} contributing members or "
-                f"dominated by one or two members are suppressed, with enough others to "
-                f"protect them ({hidden} in {source}, as in the disclosure annex)"
-                if tables else "")
+        rule = (f"; cells with fewer than {self.rules.min_contributors} contributing members or "
+                "dominated by one or two members are suppressed, with enough others to "
+                "protect them" if tables else "")
+        hidden = (f" Hidden cells, as the disclosure annex counts them for {self.trend[0]} to "
+                  f"{self.quarter}: " + "; ".join(self._hidden_in(name, cells) for name in tables)
+                  + "." if tables else "")
         return (f"{what}. {period}; unit: {unit}; {sectors}; {_coverage_note(cells)}"
-                + (f"; {rule}" if rule else "") + self.rounding_note() + ".")
+                + rule + self.rounding_note() + "." + hidden)
+
+    def _hidden_in(self, table: str, cells: pd.DataFrame) -> str:
+        """A table's hidden cells in a caption, beside its name and series, and how many of
+        them the figure's cells (`cells`, where they name their table) fall in."""
+        hidden = self.hidden_cells([table])
+        said = f"{hidden} in '{table}' ({self.noun_of(table.split(' by ')[0])}"
+        if hidden and {"table", "suppressed_by"} <= set(cells.columns):
+            charted = cells.loc[cells["table"] == table, "suppressed_by"].fillna("") != ""
+            said += f", {int(charted.sum())} of them in the quarters charted"
+        return said + ")"
 
     def share_base(self, indicator: str, dimension: str) -> str:
         """A breakdown's share base in words: every category's published total of the
         quarter, nothing excluded."""
-        name = self.name_of(indicator)
-        name = name if name[1:2].isupper() else name[0].lower() + name[1:]  # URLs stays URLs
-        return f"all {name} (the quarter's published total over every {label(dimension)})"
+        return (f"all {self.noun_of(indicator)} (the quarter's published total over every "
+                f"{label(dimension)})")
 
     def rounding_note(self) -> str:
         """How this edition rounds counts ("" when it does not), for captions and tables."""
