@@ -263,7 +263,8 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
 
     Where parts are hidden, their sum (the published total less the published parts, itself
     computed from published cells only) is one grey "suppressed" segment, so a bar adds to
-    100% on the same base as the chapter's tables. A bar whose total is hidden is empty.
+    100% on the same base as the chapter's tables. An x whose shares are all hidden has no bar
+    and a ``c``, as the bar charts mark a hidden value, and the caption says so.
     ``breaks`` are x values where a non-comparable series starts.
     """
     _check(frame, fig_id, "pct", [x, category, share])
@@ -294,6 +295,10 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
                 ax.text(i, b + h / 2, fmt_pct(h, 0), ha="center", va="center",
                         color=label_colour, fontsize=FONT_SIZE_PT - 1)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    empty = [i for i in range(len(xs)) if all(pd.isna(values[i]) for _, values in cats)]
+    for i in empty:
+        ax.text(i, 0.01, SUPPRESSED, ha="center", va="bottom", color=INK,
+                fontsize=FONT_SIZE_PT - 1)
     _mark_breaks(ax, sorted(xs.index(b) for b in breaks if b in xs))
     ax.set_xticks(range(len(xs)), _x_labels(xs))
     _value_axis(ax, "y", "pct", y_label, [0.0, 1.0], from_zero=True)
@@ -312,8 +317,10 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
         sentences.append("The suppressed parts together: " + "; ".join(
             f"{x_} {fmt_pct(r)}" for x_, r in zip(xs, rest, strict=True)
             if not pd.isna(r) and r > 0) + ".")
-    return _figure(fig, fig_id, caption, sentences,
-                   SUPPRESSED_SEGMENT_NOTE if partial else None)
+    empty_note = (f"{SUPPRESSED} marks a {x} whose shares are all suppressed, drawn without a "
+                  f"bar: {', '.join(str(xs[i]) for i in empty)}." if empty else "")
+    notes = " ".join(filter(None, [SUPPRESSED_SEGMENT_NOTE if partial else "", empty_note]))
+    return _figure(fig, fig_id, caption, sentences, notes or None)
 
 
 @_house_style

@@ -2,7 +2,7 @@
 what the quarterly flow wrote (the PDFs, and the CSV attachments that carry each table as
 printed): the disclosure annex counts what the body prints as a range, a withheld table
 names the rule the annex gives for its cells, a caption pairs each hidden count with its
-table, and no table breaks a word across lines."""
+table, no table breaks a word across lines, and a chart marks a quarter it cannot draw."""
 
 from __future__ import annotations
 
@@ -143,3 +143,11 @@ def test_each_hidden_count_in_a_caption_names_its_own_table(pdfs, edition):
     assert counts == {table: int(hidden.get(table, 0)) for table in counts}
     for listed in HIDDEN_COUNTS.findall(printed):  # every caption: a count for each table
         assert len(HIDDEN_IN.findall(listed)) == listed.count("'") // 2, listed
+
+
+def test_a_quarter_the_takedown_chart_cannot_draw_is_marked(pdfs):
+    printed = text(pdfs["public"])
+    caption = printed[printed.index("Time from notice to removal of confirmed URLs."):]
+    caption = caption[:caption.index("Figure", 10)]
+    assert "c marks a quarter whose shares are all suppressed, drawn without a bar: " \
+        "2024-Q4." in caption, caption

@@ -125,6 +125,18 @@ def test_stacked_share_alt_text_is_written_from_the_data():
     assert f"<title id=\"mix--title\">{fig['alt']}</title>" in fig["svg"]
 
 
+def test_a_quarter_whose_shares_are_all_hidden_is_marked_c_not_left_blank():
+    mix = _mix()
+    mix.loc[mix["quarter"] == QUARTERS[0], "share"] = math.nan
+    fig = charts.stacked_share_chart(
+        mix, x="quarter", category="method", share="share", caption="Mix.",
+        y_label="Share of visible payment options (%)", fig_id="mix")
+    assert len(re.findall(r">\s*c\s*</text>", fig["svg"])) == 1  # at the empty bar
+    assert fig["caption"].endswith(f"c marks a quarter whose shares are all suppressed, drawn "
+                                   f"without a bar: {QUARTERS[0]}.")
+    assert fig["alt"].endswith(fig["caption"].split("100%. ")[-1])
+
+
 def test_line_chart_marks_gaps_and_breaks():
     frame = pd.DataFrame({"quarter": QUARTERS, "urls": [100, math.nan, 120, 130]})
     fig = charts.line_chart(frame, x="quarter", y="urls", series=None, caption="URLs.",
