@@ -15,6 +15,8 @@ Conventions (one rule each, so a reader can predict every cell):
   ``c`` by default, because after the disclosure gate the only blank in a publishable
   table is a suppressed cell; pass ``missing=NOT_AVAILABLE`` where a blank means "not
   collected". A missing change (no base, base zero, series break) reads ``n/a``.
+- ``c`` is a table's symbol: in a sentence a hidden figure is worded, ``WITHHELD``
+  ("withheld for confidentiality"; ``in_prose``), so no running text prints a bare ``c``.
 - ``NOTHING`` (``"–"``, an en dash) marks a cell with nothing to show (no entry, a measure
   that has no value for that column); no printed cell is ever blank: it is a figure, ``c``
   or ``–``; every formatter returns it unchanged, as it does ``c``.
@@ -30,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 SUPPRESSED = "c"
+WITHHELD = "withheld for confidentiality"
 NOT_AVAILABLE = "n/a"
 NOTHING = "\u2013"  # en dash: nothing to show, as opposed to c (hidden)
 MINUS = "\u2212"
@@ -39,6 +42,7 @@ __all__ = [
     "NOTHING",
     "NOT_AVAILABLE",
     "SUPPRESSED",
+    "WITHHELD",
     "fmt_change_pct",
     "fmt_count",
     "fmt_days",
@@ -46,6 +50,7 @@ __all__ = [
     "fmt_number",
     "fmt_pct",
     "fmt_points",
+    "in_prose",
     "is_missing",
 ]
 
@@ -147,3 +152,9 @@ def fmt_points(x: Any, digits: int = 1) -> str:
     if is_missing(x):
         return NOT_AVAILABLE
     return _plain(float(x) * 100, digits, sign=True) + " pp"
+
+
+def in_prose(text: str) -> str:
+    """A figure as a sentence prints it: as formatted, or where hidden, worded in brackets
+    (``[withheld for confidentiality]``), an editor's note in the analysts' own sentence."""
+    return f"[{WITHHELD}]" if text == SUPPRESSED else text

@@ -1,5 +1,5 @@
-"""Named values through the edition's gate: `{urls_confirmed.value}` prints `c` where the
-edition hides the figure it names.
+"""Named values through the edition's gate: `{urls_confirmed.value}` is `c` where the
+edition hides the figure it names (a sentence words it: `formatting.in_prose`).
 
 Judgements are drafted once per run with the contributor threshold alone; an analyst's
 narrative, reworded and added judgements, the outlook and the recommendations then name

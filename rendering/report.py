@@ -46,7 +46,7 @@ class ReportFiles:
     version: int
     status: str  # DRAFT or FINAL
     issued: bool  # False: the data had not changed, the latest version stands
-    withheld_named: tuple[str, ...] = ()  # names in the narrative this edition printed as c
+    withheld_named: tuple[str, ...] = ()  # names in the narrative this edition withheld
 
 
 def code_version() -> str:

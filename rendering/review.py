@@ -285,7 +285,7 @@ class EditionBuild:
     pattern: SuppressionPattern  # every cell it hides
     inherited: SuppressionPattern  # every cell the earlier issues hid: hidden here too
     release: ReleaseInputs | None = None  # what the release check searches the draft for
-    withheld_named: tuple[str, ...] = ()  # analysts' named values this edition printed as c
+    withheld_named: tuple[str, ...] = ()  # analysts' named values this edition withheld
     issued_cells: bytes = b"{}"  # IssuedCells, true values: private, the next issue's baseline
 
     @property

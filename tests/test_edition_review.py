@@ -2,7 +2,8 @@
 what the quarterly flow wrote (the PDFs, and the CSV attachments that carry each table as
 printed): the disclosure annex counts what the body prints as a range, a withheld table
 names the rule the annex gives for its cells, a caption pairs each hidden count with its
-table, no table breaks a word across lines, and a chart marks a quarter it cannot draw."""
+table, no table breaks a word across lines, a chart marks a quarter it cannot draw, and
+prose words a withheld figure."""
 
 from __future__ import annotations
 
@@ -151,3 +152,15 @@ def test_a_quarter_the_takedown_chart_cannot_draw_is_marked(pdfs):
     caption = caption[:caption.index("Figure", 10)]
     assert "c marks a quarter whose shares are all suppressed, drawn without a bar: " \
         "2024-Q4." in caption, caption
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_prose_words_a_withheld_figure(pdfs, edition):
+    printed = text(pdfs[edition])
+    outlook = printed[printed.index("We expect the move from cards"):
+                      printed.index("we make no numerical call.")]
+    summary = printed[printed.index("Headline figures for"):printed.index("Outlook: ")]
+    for prose in (outlook, summary):
+        assert not re.search(r"(?<![\w\u2013-])c(?![\w\u2013-])", prose), prose
+    if edition == "public":  # the sample's public edition hides figures the outlook names
+        assert "withheld for confidentiality" in outlook

@@ -1,12 +1,12 @@
-"""Named values pass the edition's gate: a figure the edition hides prints `c`, whatever
-path (an analyst's outlook, a reworded judgement) names it."""
+"""Named values pass the edition's gate: a figure the edition hides is `c`, whatever path (an
+analyst's outlook, a reworded judgement) names it, and a sentence words it."""
 
 from __future__ import annotations
 
 from checks.disclosure import load_rules
 from rendering.chapters import key_judgements
 from rendering.chapters.core import Edition
-from rendering.formatting import SUPPRESSED
+from rendering.formatting import SUPPRESSED, WITHHELD
 from rendering.named_values import gate_named_values
 from tests.test_statistics import QUARTER, build, simulate
 
@@ -39,13 +39,13 @@ def test_a_published_total_prints_as_drafted():
     assert gated == values and withheld == []
 
 
-def test_an_outlook_naming_a_hidden_figure_prints_c(tmp_path):
+def test_an_outlook_naming_a_hidden_figure_words_it_never_prints_c(tmp_path):
     narrative = tmp_path / f"{QUARTER}.md"
     narrative.write_text(f'+++\nquarter = "{QUARTER}"\n+++\n\n## Outlook\nHotlines confirmed '
                          "{urls_confirmed.value} URLs.\n", encoding="utf-8")
     dominated = edition(DOMINATED)
     final = key_judgements.final_narrative(dominated, narrative)
-    assert final.outlook == [f"Hotlines confirmed {SUPPRESSED} URLs."]
+    assert final.outlook == [f"Hotlines confirmed [{WITHHELD}] URLs."]
     assert dominated.log.withheld_named == ["urls_confirmed.value"]
     even = edition(EVEN)
     assert key_judgements.final_narrative(even, narrative).outlook[0] != final.outlook[0]

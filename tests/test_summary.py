@@ -50,7 +50,8 @@ def test_with_no_headline_figure_published_the_summary_repeats_the_ranges_or_say
     assert context["steering_summary"] == [
         summary.NOTHING_JUDGED,
         "Headline figures for 2026-Q3, with the change on a year earlier like-for-like: "
-        f"URLs confirmed (hotlines) {confirmed['value']} (c).",
+        f"URLs confirmed (hotlines) {confirmed['value']} (change withheld for "
+        "confidentiality).",
         "Outlook: no headline series can be forecast reliably this quarter."]
     edition = Edition(two_hotlines(), load_rules("public"))
     assert summary.build(edition, [])[:2] == [summary.NOTHING_JUDGED, summary.HEADLINES_HIDDEN]

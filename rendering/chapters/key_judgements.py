@@ -13,7 +13,7 @@ from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, section
 from rendering.chapters.hosting import country_name
 from rendering.chapters.payments import payment_mix
-from rendering.formatting import MINUS, SUPPRESSED, fmt_pct
+from rendering.formatting import MINUS, SUPPRESSED, fmt_pct, in_prose
 from rendering.judgements import Draft, Judgement, draft
 from rendering.named_values import NAMED, gate_named_values
 from rendering.narrative import Narrative, apply_narrative
@@ -60,7 +60,8 @@ def final_narrative(edition: Edition, narrative: Path | None) -> Narrative:
                                             for j in drafted.judgements))
     values, withheld = gate_named_values(edition, drafted.values, used)
     edition.log.withheld_named.extend(n for n in withheld if n in NAMED.findall(text))
-    return apply_narrative(drafted.judgements, narrative if text else None, values,
+    return apply_narrative(drafted.judgements, narrative if text else None,
+                           {name: in_prose(value) for name, value in values.items()},
                            quarter=data.quarter)
 
 

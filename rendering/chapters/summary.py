@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rendering.chapters.core import Edition
 from rendering.chapters.outlook import expectation, series_outlooks
-from rendering.formatting import SUPPRESSED
+from rendering.formatting import SUPPRESSED, WITHHELD
 
 MAX_JUDGEMENTS = 3
 HEADLINES_HIDDEN = "Every headline figure is suppressed in this edition by disclosure control."
@@ -39,8 +39,7 @@ def build(edition: Edition, tiles: list[dict]) -> list[str]:
         sentences.append(
             f"Headline figures for {edition.quarter}, with the change on a year earlier "
             "like-for-like: " + "; ".join(
-                f"{t['label']} {t['value']} ({t['yoy'].split(' (')[0]})" for t in published)
-            + ".")
+                f"{t['label']} {t['value']} ({yearly_change(t)})" for t in published) + ".")
     else:
         sentences.append(HEADLINES_HIDDEN)
     shown = [o for o in series_outlooks(edition) if o.shown]
@@ -49,3 +48,10 @@ def build(edition: Edition, tiles: list[dict]) -> list[str]:
     else:
         sentences.append("Outlook: no headline series can be forecast reliably this quarter.")
     return sentences
+
+
+def yearly_change(tile: dict) -> str:
+    """A tile's change on a year as a sentence gives it: the tile's figure, or worded where
+    the tile prints c."""
+    change = tile["yoy"].split(" (")[0]
+    return f"change {WITHHELD}" if change == SUPPRESSED else change
