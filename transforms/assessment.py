@@ -71,6 +71,15 @@ def default_cut_off(con: duckdb.DuckDBPyConnection) -> datetime:
     return latest.astimezone(UTC)
 
 
+# The member values' keys: the editions pick rows by them thousands of times (an indicator's
+# quarter, a member), and a categorical compares its codes where text compares each string.
+MEMBER_VALUE_KEYS = ("member_id", "sector", "quarter", "indicator", "dimension", "category")
+
+
+def _keys_as_categories(values: pd.DataFrame) -> pd.DataFrame:
+    return values.astype({key: "category" for key in MEMBER_VALUE_KEYS})
+
+
 def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
                          as_of: datetime | None = None) -> AssessmentData:
     """Build the marts as of `as_of` (default: default_cut_off) in temp tables of a read-only
@@ -83,7 +92,7 @@ def read_assessment_data(con: duckdb.DuckDBPyConnection, quarter: str,
 
     return AssessmentData(
         quarter=quarter, as_of=as_of,
-        member_values=frame("select * from quarterly_member_values"),
+        member_values=_keys_as_categories(frame("select * from quarterly_member_values")),
         totals=frame("select * from quarterly_indicator_totals"),
         coverage=frame("select * from reporting_coverage"),
         members=frame("select * from members order by member_id"),
