@@ -1,9 +1,9 @@
 """What a reviewer who read every page of both editions of the sample found, read back from
-what the quarterly flow wrote (the PDFs, and the CSV attachments that carry each table as
-printed): the disclosure annex counts what the body prints as a range, a withheld table
+the PDFs the quarterly flow wrote (their text, and the CSV attachments that carry each table
+as printed): the disclosure annex counts what the body prints as a range, a withheld table
 names the rule the annex gives for its cells, a caption pairs each hidden count with its
-table, no table breaks a word across lines, a chart marks a quarter it cannot draw, and
-prose words a withheld figure."""
+table, no table breaks a word across lines, a chart marks a quarter it cannot draw, prose
+words a withheld figure, and both editions give the same forecast the same probability."""
 
 from __future__ import annotations
 
@@ -164,3 +164,14 @@ def test_prose_words_a_withheld_figure(pdfs, edition):
         assert not re.search(r"(?<![\w\u2013-])c(?![\w\u2013-])", prose), prose
     if edition == "public":  # the sample's public edition hides figures the outlook names
         assert "withheld for confidentiality" in outlook
+
+
+def test_both_editions_give_a_forecast_the_same_probability(pdfs):
+    said = {}
+    for edition in EDITIONS:
+        said[edition] = dict((subject, term) for term, subject in re.findall(
+            r"It is (an? [\w ]+?|\w+(?: \w+)?) that (.+?) will exceed this quarter's",
+            text(pdfs[edition])))
+    both = said["coalition"].keys() & said["public"].keys()
+    assert "arrests" in both, said
+    assert {s: said["coalition"][s] for s in both} == {s: said["public"][s] for s in both}

@@ -12,7 +12,9 @@ import pandas as pd
 from checks.disclosure import load_rules
 from rendering.chapters import forecast_backtest, outlook
 from rendering.chapters.core import Edition
+from rendering.judgements import probability_term
 from tests.test_chapters import QUARTERS, two_hotlines
+from transforms import forecasts as fc
 
 HOTLINES = ("hl-north", "hl-west", "hl-south", "hl-east", "hl-central")
 
@@ -45,7 +47,7 @@ def test_a_growing_seasonal_series_is_forecast_and_said_in_yardstick_terms():
     edition = hotlines({"HL_URLS_CONFIRMED": growing()})
     urls = next(o for o in outlook.series_outlooks(edition)
                 if o.indicator == "HL_URLS_CONFIRMED")
-    assert urls.shown and urls.backtest.beats_naive
+    assert urls.shown and urls.model.backtest.beats_naive
     sentence = outlook.expectation(edition, urls)
     assert sentence.startswith("It is ") and "will exceed this quarter's" in sentence
     assert "2026-Q4" in sentence
@@ -84,3 +86,24 @@ def test_hidden_quarters_give_no_forecast_and_the_chapter_names_no_file():
     annex = forecast_backtest.build(edition)
     assert all(row[-1] == "no" for row in annex["tables"][0]["rows"])
     assert annex["summary"] and "seasonal-naive" in " ".join(annex["summary"])
+
+
+def test_both_editions_give_a_forecast_the_probability_of_its_exact_totals():
+    """The sample's arrests: rounded to 5, as the public edition prints them, the model would
+    say 'likely'; both editions say what the exact totals say, and print the forecast alike."""
+    arrests = [862.0, 913.0, 1028.0, 868.0, 877.0, 881.0, 935.0, 1001.0, 922.0, 924.0, 983.0,
+               809.0]
+    public = hotlines({"HL_URLS_CONFIRMED": arrests})
+    coalition = Edition(public.data, load_rules("coalition"))
+    said = {}
+    for edition in (coalition, public):
+        urls = next(o for o in outlook.series_outlooks(edition)
+                    if o.indicator == "HL_URLS_CONFIRMED")
+        said[edition.rules.edition] = outlook.expectation(edition, urls)
+        rounded = fc.fit_forecast(urls.values, fc.quarter_of_year(QUARTERS), [])
+    assert said["coalition"].startswith("It is highly likely that")
+    assert said["public"].startswith("It is highly likely that")
+    assert "this quarter's 810 in" in said["public"]  # the level as the edition prints it
+    assert probability_term(rounded.probability_above(1, 810.0)) == "likely"  # what it was
+    forecasts = [s.split(": ", 1)[1] for s in said.values()]
+    assert forecasts[0] == forecasts[1]

@@ -13,10 +13,11 @@ from rendering.formatting import fmt_number, fmt_pct
 def build(edition: Edition) -> dict:
     rows = []
     for outlook in series_outlooks(edition):
-        result, level = outlook.backtest, float(outlook.values.mean())
+        result = outlook.model.backtest
         if result is None or not result.forecasts:
             rows.append([outlook.label, "-", "-", "-", "-", "-", "-", "no"])
             continue
+        level = float(outlook.model.fitted.mean())
         rows.append([
             outlook.label, str(result.forecasts), fmt_pct(result.coverage80, 0),
             fmt_pct(result.coverage95, 0), fmt_pct(result.mae_model / level),

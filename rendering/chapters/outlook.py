@@ -1,10 +1,13 @@
 """Outlook and intelligence gaps: the analysts' outlook, the headline series' forecasts in the
 yardstick's words, and what the data do not cover.
 
-Forecasts are published numbers, so they are computed only from series whose every quarter
-of the trend window this edition publishes (`Edition.series`, rounded as the edition rounds)
-and printed rounded the same way; a forecast is shown only where it beat the seasonal-naive
-forecast on the series' own history (`transforms.forecasts.backtest`).
+A headline series' forecast, backtest and probability are computed once per run from its
+exact quarter totals (`SeriesModel`), so every edition that states them states the same
+judgement from the same evidence; an edition states them only where it publishes every
+quarter of the trend window (`Edition.series`), and prints the forecast as coarsely as a
+forecast is (two or three significant figures) and rounded as it rounds counts. A forecast is
+shown only where it beat the seasonal-naive forecast on the series' own history
+(`transforms.forecasts.backtest`).
 """
 
 from __future__ import annotations
@@ -36,48 +39,76 @@ NO_OUTLOOK_YET = ("The analysts have not yet written their outlook for this quar
 
 
 @dataclass(frozen=True)
+class SeriesModel:
+    """A headline series' model, fitted once per run to its exact quarter totals (`fitted`):
+    the forecast, its backtest and the probability that next quarter exceeds this one, or
+    why there is none."""
+
+    fitted: np.ndarray
+    forecast: fc.Forecast | None
+    backtest: fc.Backtest | None
+    reason: str = ""   # why no forecast is shown ("" when one is)
+
+    @property
+    def exceeds(self) -> float:
+        """The model's probability that next quarter's total exceeds this quarter's."""
+        return self.forecast.probability_above(1, float(self.fitted[-1]))
+
+
+@dataclass(frozen=True)
 class SeriesOutlook:
-    """One headline series: its published history, forecast and backtest, or why none."""
+    """One headline series in an edition: its history as the edition publishes it and its
+    model, or why the edition states none."""
 
     indicator: str
     label: str
     unit: str
     quarters: list[str]
     values: np.ndarray
-    forecast: fc.Forecast | None
-    backtest: fc.Backtest | None
-    reason: str = ""   # why no forecast is shown ("" when one is)
+    model: SeriesModel
 
     @property
     def shown(self) -> bool:
-        return not self.reason
+        return not self.model.reason
+
+
+def series_model(edition: Edition, indicator: str) -> SeriesModel:
+    """The series' model from its exact totals over the trend window (once per run: asked
+    only by an edition that publishes every one of those quarters)."""
+    quarters = edition.trend
+    totals = edition.member_rows(indicator).groupby("quarter")["value"].sum()
+    values = totals.reindex(quarters).to_numpy(dtype=float)
+    seasons = fc.quarter_of_year(quarters)
+    breaks = [quarters.index(q) for q in
+              assessment.series_breaks_in(edition.data, indicator, quarters)]
+    if (forecast := fc.fit_forecast(values, seasons, breaks)) is None:
+        return SeriesModel(values, None, None, "the model cannot be fitted (a quarter of zero, "
+                           "or too many series breaks)")
+    backtest = fc.backtest(values, seasons, breaks)
+    if not backtest.forecasts:
+        return SeriesModel(values, forecast, backtest,
+                           "the history is too short to test the model")
+    if not backtest.beats_naive:
+        return SeriesModel(values, forecast, backtest, "on the series' own history the model "
+                           "did no better than taking the same quarter a year earlier")
+    return SeriesModel(values, forecast, backtest)
 
 
 def series_outlooks(edition: Edition) -> list[SeriesOutlook]:
-    """Forecast and backtest of each KPI series, from the edition's published quarters."""
+    """Each KPI series as the edition publishes it, with its model where the edition
+    publishes every quarter of the trend window."""
     quarters = edition.trend
     outlooks = []
     for indicator, tile_label, _ in KPIS:
         cells = edition.series(indicator, quarters).set_index("quarter").reindex(quarters)
         values = cells["value"].to_numpy(dtype=float)
-        seasons = fc.quarter_of_year(quarters)
-        breaks = [quarters.index(q) for q in
-                  assessment.series_breaks_in(edition.data, indicator, quarters)]
-        forecast = backtest = None
-        if np.isnan(values).any():
-            reason = (f"not every quarter from {quarters[0]} to {edition.quarter} is published "
-                      "in this edition")
-        elif (forecast := fc.fit_forecast(values, seasons, breaks)) is None:
-            reason = "the model cannot be fitted (a quarter of zero, or too many series breaks)"
-        elif not (backtest := fc.backtest(values, seasons, breaks)).forecasts:
-            reason = "the history is too short to test the model"
-        elif not backtest.beats_naive:
-            reason = ("on the series' own history the model did no better than taking the "
-                      "same quarter a year earlier")
-        else:
-            reason = ""
+        model = SeriesModel(np.empty(0), None, None, f"not every quarter from {quarters[0]} to "
+                            f"{edition.quarter} is published in this edition") \
+            if np.isnan(values).any() else edition.data.figures.once(
+                ("outlook", indicator, tuple(quarters)),
+                lambda indicator=indicator: series_model(edition, indicator))
         outlooks.append(SeriesOutlook(indicator, tile_label, edition.unit_of(indicator),
-                                      quarters, values, forecast, backtest, reason))
+                                      quarters, values, model))
     return outlooks
 
 
@@ -101,11 +132,11 @@ def expectation(edition: Edition, outlook: SeriesOutlook) -> str:
     """The series' next quarter in the yardstick's words, or why no forecast is made."""
     if not outlook.shown:
         return (f"No reliable forecast can be made for {subject(edition, outlook.indicator)}: "
-                f"{outlook.reason}.")
+                f"{outlook.model.reason}.")
     fmt = fmt_for(outlook.unit)
-    forecast = outlook.forecast
-    level = float(outlook.values[-1])
-    term = probability_term(forecast.probability_above(1, level))
+    forecast = outlook.model.forecast
+    level = float(outlook.values[-1])  # as the edition prints it; the model's is exact
+    term = probability_term(outlook.model.exceeds)
     point, low80, high80, low95, high95 = (
         fmt(published(edition, outlook.unit, v)[0]) for v in (
             forecast.point, forecast.low80, forecast.high80, forecast.low95, forecast.high95))
@@ -121,7 +152,7 @@ def forecast_fans(edition: Edition, outlooks: list[SeriesOutlook]) -> list[dict]
     derived from published quarters only)."""
     fans = []
     for outlook in (o for o in outlooks if o.shown):
-        forecast = outlook.forecast
+        forecast = outlook.model.forecast
         bands = [published(edition, outlook.unit, v) for v in (
             forecast.point, forecast.low80, forecast.high80, forecast.low95, forecast.high95)]
         ahead = [(shift_quarter(edition.quarter, step + 1), *(float(b[step]) for b in bands))
@@ -145,7 +176,7 @@ def forecast_table(edition: Edition, outlooks: list[SeriesOutlook]) -> dict | No
     """Each shown series' forecast for the four quarters ahead."""
     rows = []
     for outlook in (o for o in outlooks if o.shown):
-        fmt, forecast = fmt_for(outlook.unit), outlook.forecast
+        fmt, forecast = fmt_for(outlook.unit), outlook.model.forecast
         point, low80, high80, low95, high95 = (
             [fmt(v) for v in published(edition, outlook.unit, values)] for values in (
                 forecast.point, forecast.low80, forecast.high80, forecast.low95,
@@ -161,7 +192,8 @@ def forecast_table(edition: Edition, outlooks: list[SeriesOutlook]) -> dict | No
                  ["Series", "Quarter", "Central forecast", "80% interval", "95% interval"],
                  rows, [False, False, True, True, True],
                  ["Log-linear model with trend, quarter-of-year effects and series breaks, "
-                  f"fitted to the {len(edition.trend)} published quarters; shown only where "
+                  f"fitted to the {len(edition.trend)} published quarters (their exact totals, "
+                  "the same in every edition that states it); shown only where "
                   "it beat the same quarter a year earlier on that history (see the annex "
                   "on forecast backtests). Central forecast: the median; forecasts are printed "
                   "to two significant figures, three from 10,000 up"
