@@ -58,8 +58,9 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
                     + ("" if files.issued else ": unchanged, no new version"))
         logger.info("%s edition: %s", edition, standing)
         if files.withheld_named:
-            logger.warning("%s edition prints c for the narrative's %s: disclosure control "
-                           "hides the figures they name in this edition", edition,
+            logger.warning("%s edition prints [withheld for confidentiality] for the "
+                           "narrative's %s: disclosure control hides the figures they name in "
+                           "this edition", edition,
                            ", ".join(f"{{{name}}}" for name in files.withheld_named))
         create_link_artifact(key=f"assessment-{quarter.lower()}-{edition}",
                              link=files.pdf.as_uri(), link_text=files.pdf.name,

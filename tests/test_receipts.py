@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 from checks.problems import Problem
 from transforms.receipts import build_receipt, condense, render_text
