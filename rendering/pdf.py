@@ -128,7 +128,7 @@ def _numbered(section: dict[str, Any], number: str, kind: str) -> dict[str, Any]
     for i, table in enumerate(section["tables"], 1):
         _check_table(table)
         tables.append({**table, "number": f"{number}.{i}", "wraps": _wraps(table),
-                       "heading_wraps": ["wrap-word" if len(c.split()) == 1 else ""
+                       "heading_wraps": ["one-word" if len(c.split()) == 1 else ""
                                          for c in table["columns"]]})
     figures = [{**figure, "number": f"{number}.{i}",
                 "svg": _trusted_svg(figure["svg"], f"figure {figure['id']!r}")}
@@ -179,7 +179,7 @@ def _wraps(table: Mapping[str, Any]) -> list[str]:
         if any(len(word) > LONGEST_WORD for cell in words for word in cell):
             wraps.append("wrap-anywhere")
         else:
-            wraps.append("wrap-word" if all(len(cell) <= 1 for cell in words) else "")
+            wraps.append("one-word" if all(len(cell) <= 1 for cell in words) else "")
     return wraps
 
 
