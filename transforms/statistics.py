@@ -558,6 +558,15 @@ def _is_numerical_failure(error: BaseException) -> bool:
     return isinstance(error, ValueError) and any(m in str(error) for m in NUMERICAL_FAILURES)
 
 
+def _glm(endog: np.ndarray, exog: np.ndarray, family: sm.families.Family,
+         var_weights: np.ndarray | None = None) -> sm.GLM:
+    """A GLM of one of our designs. Each holds a constant: a column of ones, or a fixed effect
+    per member, whose columns add up to one; said here, statsmodels need not find it by two
+    rank computations (SVDs) of the design per model, which a dispersion's root search pays at
+    every step (params, errors and Pearson chi-square do not depend on it)."""
+    return sm.GLM(endog, exog, family=family, var_weights=var_weights, hasconst=True)
+
+
 def _fit(model: sm.GLM, **kwargs):
     """`model.fit(**kwargs)`, or None where the fit breaks down on the numbers (an exception
     from `NUMERICAL_FAILURES`, or parameters or Pearson chi-square that are not finite).
@@ -603,7 +612,7 @@ def _quasi_glm(endog: np.ndarray, exog: np.ndarray | pd.DataFrame, family):
     be estimated and comes back NaN (the caller must not print an interval); results are
     None (df 0) where either fit breaks down numerically.
     """
-    model = sm.GLM(endog, exog.astype(float), family=family)
+    model = _glm(endog, exog.astype(float), family)
     first = _fit(model)
     if first is None:
         return None, math.nan, 0
@@ -629,7 +638,7 @@ def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
     """
     if _unmodellable(y):
         return math.nan, 0
-    poisson = _fit(sm.GLM(y, exog, family=sm.families.Poisson()))
+    poisson = _fit(_glm(y, exog, sm.families.Poisson()))
     if poisson is None:
         return math.nan, 0
     df = int(round(poisson.df_resid))
@@ -640,7 +649,7 @@ def _nb_alpha(y: np.ndarray, exog: np.ndarray) -> tuple[float, int]:
         return 0.0, df
 
     def excess(log_alpha: float) -> float:
-        model = sm.GLM(y, exog, family=sm.families.NegativeBinomial(alpha=math.exp(log_alpha)))
+        model = _glm(y, exog, sm.families.NegativeBinomial(alpha=math.exp(log_alpha)))
         # Started from the Poisson fit (fewer steps); an outlier can send IRLS from there
         # to NaN weights, so it is retried from statsmodels' own start before giving up.
         fit = _fit(model, start_params=poisson.params) or _fit(model)
@@ -760,8 +769,8 @@ def _ratio_model(now: np.ndarray, base: np.ndarray, alpha: float) -> dict:
     log_ratio = math.log(now.sum() / base.sum())
     if not math.isfinite(alpha):
         return nan | {"log_ratio": log_ratio}
-    fit = _fit(sm.GLM(np.concatenate([base, now]), _two_period_design(len(now)),
-                      family=sm.families.Poisson()))
+    fit = _fit(_glm(np.concatenate([base, now]), _two_period_design(len(now)),
+                    sm.families.Poisson()))
     if fit is None:
         return nan | {"log_ratio": log_ratio}
     expected_base, expected_now = fit.mu[:len(now)], fit.mu[len(now):]
@@ -927,7 +936,7 @@ def _bb_rho(x: np.ndarray, n: np.ndarray, exog: np.ndarray) -> tuple[float, int]
     if _unmodellable(x, n) or (x > n).any() or not (n > 0).all():
         return math.nan, 0
     share = x / n
-    first = _fit(sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=n))
+    first = _fit(_glm(share, exog, sm.families.Binomial(), var_weights=n))
     if first is None:
         return math.nan, 0
     df = int(round(first.df_resid))
@@ -939,7 +948,7 @@ def _bb_rho(x: np.ndarray, n: np.ndarray, exog: np.ndarray) -> tuple[float, int]
 
     def excess(log_rho: float) -> float:
         weights = n / (1 + (n - 1) * math.exp(log_rho))
-        fit = _fit(sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=weights))
+        fit = _fit(_glm(share, exog, sm.families.Binomial(), var_weights=weights))
         if fit is None:
             raise _FitFailed
         return float(fit.pearson_chi2) - target
@@ -1161,7 +1170,7 @@ def trend(data: AssessmentData, indicator: str, quarters: Sequence[str], *,
     family = sm.families.NegativeBinomial(alpha=alpha) if alpha > 0 else sm.families.Poisson()
     evidence = _member_slopes(
         cells, breaks, quarters,
-        lambda own, exog: sm.GLM(own["value"].to_numpy(float), exog, family=family),
+        lambda own, exog: _glm(own["value"].to_numpy(float), exog, family),
         "value", float(np.sign(results.params["t"])))
     return Trend(
         indicator=indicator, quarters=tuple(quarters),
@@ -1209,8 +1218,8 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
     rho, _ = _series_rho(data, indicator, dimension, categories, among_key, quarters)
     rho = rho if math.isfinite(rho) else 0.0
     n = cells["n"].to_numpy(float)
-    model = sm.GLM((cells["value"] / cells["n"]).to_numpy(float), exog.astype(float),
-                   family=sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
+    model = _glm((cells["value"] / cells["n"]).to_numpy(float), exog.astype(float),
+                 sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
     first = _fit(model)
     df = int(round(first.df_resid)) if first is not None else 0
     if df < 1:
@@ -1224,8 +1233,8 @@ def share_trend(data: AssessmentData, indicator: str, dimension: str,
 
     def own_model(own: pd.DataFrame, exog: np.ndarray) -> sm.GLM:
         n = own["n"].to_numpy(float)
-        return sm.GLM((own["value"] / own["n"]).to_numpy(float), exog,
-                      family=sm.families.Binomial(), var_weights=n / (1 + (n - 1) * rho))
+        return _glm((own["value"] / own["n"]).to_numpy(float), exog, sm.families.Binomial(),
+                    var_weights=n / (1 + (n - 1) * rho))
 
     evidence = _member_slopes(cells, breaks, quarters, own_model, "value",
                               float(np.sign(slope)))
