@@ -77,14 +77,9 @@ class Submission:
 
     @property
     def observations(self) -> pd.DataFrame | None:
-        """The file's canonical observations, a view of its part's frame taken when asked for
-        (taken for every file of a night, the views cost more than reading the values)."""
-        if self.rows_in_part is None:
-            return None
-        frame, start, stop = self.rows_in_part
-        rows = frame.iloc[start:stop]  # shares the frame's columns (copy-on-write)
-        rows.index = pd.RangeIndex(stop - start)
-        return rows
+        """The file's canonical observations, taken from its part's frame when asked for (the
+        night takes a part's files together, `observations_of`)."""
+        return None if self.rows_in_part is None else rows_in_parts([self.rows_in_part])
 
     @property
     def observation_count(self) -> int:
