@@ -117,8 +117,8 @@ def _read_values(cells: CellColumn, source_rows: pd.Series, keys: np.ndarray
                  ) -> tuple[np.ndarray, dict[int, list[Problem]]]:
     """Each row's number under its file's decimal mark; problems per file, in row order."""
     problems: dict[int, list[Problem]] = {}
-    codes, cleaned = cells.read(lambda t: SPACES.sub("", t.strip()))
-    shown_of_code = [t.strip() for t in cells.texts] + [""]
+    codes, shown_of_code = cells.read(str.strip)
+    cleaned = [SPACES.sub("", t) for t in shown_of_code]
     evidence = [_evidence(t) if t else None for t in cleaned]
     evidence_of_row = per_row(evidence, codes)
     marks: dict[int, str | None] = {}
