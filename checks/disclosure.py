@@ -450,7 +450,7 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
                   totals: Iterable[str] | None = None,
                   forced: Iterable[CellKey | str] = (), rounded: bool = False,
                   earlier: Mapping[CellKey, IssuedCell] | None = None,
-                  remainder: Iterable[CellKey | str] = ()) -> ProtectedTable:
+                  remainder: Iterable[str] = ()) -> ProtectedTable:
     """Protect one table of additive figures from its member contributions.
 
     `contributions`: one row per cell and member with the key column(s) `row` (and `col`),
@@ -459,14 +459,14 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
     hold exactly this table's cells: rows with the same keys are added up. `totals` names the
     key columns whose total is published (a `TOTAL` margin; default: every key column, with the
     grand total). `forced` are keys of cells to hide whatever the rules say (keys absent from
-    this table are ignored); `remainder` the same, for cells hidden because another table's
-    total less this table's would otherwise be a hidden cell (rule "remainder"). `rounded`: the
-    table holds counts, published rounded to the
-    edition's `rounding_base` (each cell on its own, margins included, so parts need not add
-    up to a rounded total); the audit is of the exact values, so rounding only widens what an
-    attacker can derive. `earlier`: this table as the issue this one replaces printed it
-    (`DisclosureLog.issued`); the pattern then also holds for a reader of both issues, and the
-    audit's intervals are what the two leave.
+    this table are ignored); `remainder`: values of `col` whose every cell, margin included,
+    is hidden because another table's total less this table's would otherwise be a hidden cell
+    (rule "remainder", `remainder_columns`). `rounded`: the table holds counts, published
+    rounded to the edition's `rounding_base` (each cell on its own, margins included, so
+    parts need not add up to a rounded total); the audit is of the exact values, so rounding
+    only widens what an attacker can derive. `earlier`: this table as the issue this one
+    replaces printed it (`DisclosureLog.issued`); the pattern then also holds for a reader of
+    both issues, and the audit's intervals are what the two leave.
     """
     keys = (row,) if col is None else (row, col)
     totals = tuple(keys if totals is None else totals)
@@ -480,11 +480,10 @@ def protect_table(contributions: pd.DataFrame, *, rules: DisclosureRules, log: D
 
     reason, upper_level = _primary_rules(cells, rules)
     lower_level = np.minimum(upper_level, values)
-    def among(chosen: Iterable[CellKey | str]) -> np.ndarray:
-        keys_chosen = {(k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in chosen}
-        return np.array([key in keys_chosen for key in cell_keys], dtype=bool)
-
-    is_forced, is_remainder = among(forced), among(remainder)
+    forced_keys = {(k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in forced}
+    is_forced = np.array([key in forced_keys for key in cell_keys], dtype=bool)
+    is_remainder = (np.isin(cells[col], [str(c) for c in remainder]) if col is not None
+                    else np.zeros(len(values), dtype=bool))
     is_primary = reason != ""
     must_hide = is_primary | is_forced | is_remainder
     if earlier is None:
@@ -723,6 +722,27 @@ def audit_derived(protected: ProtectedTable, figures: Iterable[LinearFigure],
     if log.audits.get(protected.table) is protected.audit:
         log.audits[protected.table] = audit
     return replace(protected, audit=audit, derived=derived)
+
+
+def remainder_columns(totals: pd.DataFrame, parts: pd.DataFrame, col: str,
+                      rules: DisclosureRules) -> list[str]:
+    """Values of `col` (quarters) in which a total less a breakdown that adds up to it would
+    be a cell the primary rules hide: each member's total less its parts (a member that
+    reports the total but not the breakdown, or the reverse). Beside the published total, the
+    breakdown's own total would give that cell away (`protect_table`'s `remainder`).
+
+    `totals` and `parts`: member contributions of one indicator (`indicator`, `col`,
+    `member_id`, `value`), the parts with any number of categories per member.
+    """
+    by_member = ["indicator", col, "member_id"]
+    total = totals.groupby(by_member, observed=True)["value"].sum()
+    gaps = total.sub(parts.groupby(by_member, observed=True)["value"].sum(), fill_value=0).abs()
+    gaps = gaps[gaps > 1e-9 * np.maximum(total.reindex(gaps.index).fillna(0), 1)]
+    if gaps.empty:
+        return []
+    cells, _ = _cells(gaps.reset_index(), (col,), (), rules)
+    reason, _ = _primary_rules(cells, rules)
+    return [str(value) for value in cells[col][reason != ""]]
 
 
 def protect_panel_ratio(numerator: pd.Series, denominator: pd.Series, ratio: float, *,

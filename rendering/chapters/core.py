@@ -32,6 +32,7 @@ from checks.disclosure import (
     protect,
     protect_panel_ratio,
     protect_table,
+    remainder_columns,
 )
 from rendering import charts
 from rendering.formatting import (
@@ -195,9 +196,8 @@ class Edition:
             return self._unreported(indicator, dimension)
         if dimension:
             adds_up = f"{indicator}|{dimension}" not in self.data.breakdowns_not_adding_up
-            remainder = [(category, quarter) for quarter in self._disclosive_remainders(
-                indicator, rows, rules) for category in [*rows["category"].unique(), TOTAL]
-                ] if adds_up else []
+            remainder = remainder_columns(self.member_rows(indicator), rows, "quarter",
+                                          rules) if adds_up else []
             protected = protect_table(rows, rules=rules, log=self.log, table=name,
                                       row="category", col="quarter", totals=("category",),
                                       forced=self.forced.forced(name), rounded=rounded,
@@ -218,23 +218,6 @@ class Edition:
         cells["contributors"] = cells["contributors"].fillna(0).astype("int64")
         cells["suppressed_by"] = cells["suppressed_by"].fillna("")
         return cells.assign(table=name)
-
-    def _disclosive_remainders(self, indicator: str, parts: pd.DataFrame,
-                               rules: DisclosureRules) -> list[str]:
-        """Quarters in which the indicator's published total less this breakdown's total would
-        be a cell the rules hide: each member's total less its parts (a member that reports
-        the total but not the breakdown, or the reverse). Beside the total, the breakdown's
-        own total would give that cell away, so its quarter is hidden whole."""
-        by_member = ["quarter", "member_id"]
-        totals = self.member_rows(indicator).groupby(by_member)["value"].sum()
-        gaps = totals.sub(parts.groupby(by_member)["value"].sum(), fill_value=0).abs()
-        gaps = gaps[gaps > 1e-9 * np.maximum(totals.reindex(gaps.index).fillna(0), 1)]
-        if gaps.empty:
-            return []
-        checked = protect_table(gaps.reset_index().assign(indicator=indicator), rules=rules,
-                                log=DisclosureLog(), table=f"{indicator} remainder",
-                                row="quarter", totals=()).cells
-        return checked.loc[checked["suppressed_by"] != "", "quarter"].tolist()
 
     @staticmethod
     def table_name(indicator: str, dimension: str = "") -> str:
