@@ -345,7 +345,7 @@ class DisclosureLog:
     published: Counter = field(default_factory=Counter)  # table -> cells
     published_values: set[float] = field(default_factory=set)  # for the release check
     margins: dict[tuple[str, CellKey], float] = field(default_factory=dict)  # published totals
-    withheld_named: list[str] = field(default_factory=list)  # analysts' names printed as c
+    withheld_named: list[str] = field(default_factory=list)  # analysts' names withheld
     derived_published: Counter = field(default_factory=Counter)  # table -> derived figures
     derived_withheld: list[tuple[str, str]] = field(default_factory=list)  # (table, figure)
     audits: dict[str, pd.DataFrame] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from pydantic import Field
 from checks.release_check import EditionsBlocked, ReleaseBlocked
 from efc.settings import Settings, keep_workspace_private
 from rendering import report
+from rendering.formatting import SUPPRESSED, in_prose
 from transforms import assessment
 from transforms.periods import last_complete_quarter
 from transforms.warehouse import reader
@@ -58,9 +59,9 @@ def quarterly_assessment(quarter: Quarter | None = None, as_of: datetime | None 
                     + ("" if files.issued else ": unchanged, no new version"))
         logger.info("%s edition: %s", edition, standing)
         if files.withheld_named:
-            logger.warning("%s edition prints [withheld for confidentiality] for the "
-                           "narrative's %s: disclosure control hides the figures they name in "
-                           "this edition", edition,
+            logger.warning("%s edition prints %s for the narrative's %s: disclosure control "
+                           "hides the figures they name in this edition", edition,
+                           in_prose(SUPPRESSED),
                            ", ".join(f"{{{name}}}" for name in files.withheld_named))
         create_link_artifact(key=f"assessment-{quarter.lower()}-{edition}",
                              link=files.pdf.as_uri(), link_text=files.pdf.name,

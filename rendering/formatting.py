@@ -52,6 +52,7 @@ __all__ = [
     "fmt_points",
     "in_prose",
     "is_missing",
+    "listed",
 ]
 
 
@@ -158,3 +159,8 @@ def in_prose(text: str) -> str:
     """A figure as a sentence prints it: as formatted, or where hidden, worded in brackets
     (``[withheld for confidentiality]``), an editor's note in the analysts' own sentence."""
     return f"[{WITHHELD}]" if text == SUPPRESSED else text
+
+
+def listed(items: list[str]) -> str:
+    """Items as a sentence lists them: `a`, `a and b`, `a, b and c`."""
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]

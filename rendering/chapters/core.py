@@ -42,6 +42,7 @@ from rendering.formatting import (
     fmt_count,
     fmt_eur,
     fmt_pct,
+    listed,
 )
 from rendering.narrative import Narrative
 from transforms import assessment
@@ -59,7 +60,8 @@ BREAKS_NOTE = "Gaps are suppressed or incomplete quarters; a dashed rule marks a
 
 
 def label(code: str) -> str:
-    """A category code as printed: `livestream_purchase` -> `livestream purchase`."""
+    """A code as printed: `livestream_purchase` -> `livestream purchase`; a disclosure rule as
+    the annex and every reason for a hidden figure name it: `dominance_nk` -> `dominance nk`."""
     return str(code).replace("_", " ")
 
 
@@ -84,12 +86,6 @@ def section(section_id: str, title: str, *, summary: list[str] | None = None,
         reasons = []
     return {"id": section_id, "title": title, "summary": summary or [], "tables": tables,
             "figures": figures, "notes": reasons + (notes or []), "missing": missing}
-
-
-def rule_name(rule: str) -> str:
-    """A disclosure rule as the annex names it, and every reason given for a hidden figure:
-    `dominance_nk` -> `dominance nk`."""
-    return rule.replace("_", " ")
 
 
 def fmt_for(unit: str):
@@ -495,11 +491,10 @@ class Edition:
         stated = dict(self.rules.describe())
         hidden = set(cells["suppressed_by"].fillna("")) - {""}
         rules = [rule for rule in stated if rule in hidden] + sorted(hidden - set(stated))
-        names = [rule_name(rule) for rule in rules]
-        listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
-        texts = [f"{rule_name(rule)}, {stated[rule]}" if len(rules) > 1 else stated[rule]
+        texts = [f"{label(rule)}, {stated[rule]}" if len(rules) > 1 else stated[rule]
                  for rule in rules if rule in stated]
-        return (f"the {listed} rule{'s' if len(rules) > 1 else ''} of the disclosure annex"
+        return (f"the {listed([label(rule) for rule in rules])} "
+                f"rule{'s' if len(rules) > 1 else ''} of the disclosure annex"
                 + (": " + "; ".join(texts) if texts else ""))
 
     def breakdown(self, indicator: str, dimension: str, table_id: str, caption: str,

@@ -5,7 +5,7 @@ It counts every other table's cells, so the outline keeps it last.
 
 from __future__ import annotations
 
-from rendering.chapters.core import Edition, rule_name, section, table
+from rendering.chapters.core import Edition, label, section, table
 from rendering.formatting import NOTHING
 
 SHOWN_COARSE = "Shown as a range or direction"
@@ -17,7 +17,7 @@ def build(edition: Edition) -> dict:
     log_rows = edition.log.rows()
     logged = {name for name, *_ in log_rows}
     printed_only = [(name, "-", 0, 0) for name in set(edition.printed_coarse) - logged]
-    rows = [[name, NOTHING if rule == "-" else rule_name(rule), str(hidden),
+    rows = [[name, NOTHING if rule == "-" else label(rule), str(hidden),
              str(edition.coarse_cells(name)), str(published)]
             for name, rule, hidden, published in sorted(log_rows + printed_only)]
     tables = sorted({name for name, *_ in rows})
@@ -28,7 +28,7 @@ def build(edition: Edition) -> dict:
                for w in rules.waivers] if rules.member_detail else []
     return section(
         "disclosure", "Disclosure control",
-        summary=[f"{rule_name(rule).capitalize()} rule: {text}."
+        summary=[f"{label(rule).capitalize()} rule: {text}."
                  for rule, text in rules.describe()]
         + [f"Coarsening before suppression, {rule}: {text}."
            for rule, text in edition.coarsening.describe()]

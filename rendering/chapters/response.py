@@ -6,7 +6,7 @@ from __future__ import annotations
 from checks.coarsening import BAND_DASH
 from rendering import charts
 from rendering.chapters.core import SPARK_QUARTERS, Edition, section, shares, table
-from rendering.formatting import SUPPRESSED
+from rendering.formatting import SUPPRESSED, listed
 from transforms import assessment
 
 TAKEDOWN_BUCKETS = {"same_day": "same day", "d1_3": "1-3 days", "d4_7": "4-7 days",
@@ -105,6 +105,5 @@ def police_sentence(edition: Edition) -> list[str]:
     if not stated:
         return []
     ranges = any(BAND_DASH in text for text in stated)
-    listed = ", ".join(stated[:-1]) + (" and " if len(stated) > 1 else "") + stated[-1]
-    return [f"In {edition.quarter} police units reported {listed}"
+    return [f"In {edition.quarter} police units reported {listed(stated)}"
             + (" (a range stands for a suppressed count)." if ranges else ".")]
