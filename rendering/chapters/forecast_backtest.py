@@ -17,7 +17,7 @@ def build(edition: Edition) -> dict:
         if result is None or not result.forecasts:
             rows.append([outlook.label, "-", "-", "-", "-", "-", "-", "no"])
             continue
-        level = float(outlook.model.fitted.mean())
+        level = float(outlook.model.totals.mean())
         rows.append([
             outlook.label, str(result.forecasts), fmt_pct(result.coverage80, 0),
             fmt_pct(result.coverage95, 0), fmt_pct(result.mae_model / level),

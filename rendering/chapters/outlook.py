@@ -40,11 +40,11 @@ NO_OUTLOOK_YET = ("The analysts have not yet written their outlook for this quar
 
 @dataclass(frozen=True)
 class SeriesModel:
-    """A headline series' model, fitted once per run to its exact quarter totals (`fitted`):
+    """A headline series' model, fitted once per run to its exact quarter totals (`totals`):
     the forecast, its backtest and the probability that next quarter exceeds this one, or
     why there is none."""
 
-    fitted: np.ndarray
+    totals: np.ndarray
     forecast: fc.Forecast | None
     backtest: fc.Backtest | None
     reason: str = ""   # why no forecast is shown ("" when one is)
@@ -52,7 +52,7 @@ class SeriesModel:
     @property
     def exceeds(self) -> float:
         """The model's probability that next quarter's total exceeds this quarter's."""
-        return self.forecast.probability_above(1, float(self.fitted[-1]))
+        return self.forecast.probability_above(1, float(self.totals[-1]))
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def expectation(edition: Edition, outlook: SeriesOutlook) -> str:
 def forecast_fans(edition: Edition, outlooks: list[SeriesOutlook]) -> list[dict]:
     """A fan chart per shown forecast: the published history, then the central forecast and
     its 80% and 95% intervals, as printed (the values are registered as published: they are
-    derived from published quarters only)."""
+    derived from the exact totals of quarters this edition publishes)."""
     fans = []
     for outlook in (o for o in outlooks if o.shown):
         forecast = outlook.model.forecast
