@@ -162,11 +162,14 @@ def significant_digits(value: float) -> int:
 def check_release(edition: str, *, texts: Mapping[str, str],
                   tables: Mapping[str, bytes], documents: Mapping[str, object],
                   suppressed: Iterable[SuppressedCell], published_values: Iterable[float],
-                  member_codes: Iterable[str] = ()) -> ReleaseReport:
+                  member_codes: Iterable[str] = (),
+                  sources: Mapping[str, str] | None = None) -> ReleaseReport:
     """Search an edition's artefacts; `member_codes` are searched for only when given.
 
     `texts`: free text by artefact (PDF text, HTML, alt texts); `tables`: CSV attachments;
-    `documents`: JSON-like structures (the manifest), read value by value.
+    `documents`: JSON-like structures (the manifest), read value by value; `sources`: an
+    artefact as shipped (the HTML's markup, styles and scripts, which anyone can read) searched
+    for member codes only, since its numbers are sizes and coordinates.
     """
     report = ReleaseReport(edition=edition)
     targets = [c for c in suppressed if math.isfinite(c.value)
@@ -192,14 +195,19 @@ def check_release(edition: str, *, texts: Mapping[str, str],
                 report.findings.append(Finding(
                     artefact, f"suppressed cell {cell.name()}",
                     _context(text, match.start(), match.end())))
-        if code_pattern is not None:
-            for match in code_pattern.finditer(text):
-                report.findings.append(Finding(artefact, f"member code {match.group(1)}",
-                                               _context(text, match.start(), match.end())))
+        search_codes(artefact, text)
+
+    def search_codes(artefact: str, text: str) -> None:
+        for match in code_pattern.finditer(text) if code_pattern is not None else ():
+            report.findings.append(Finding(artefact, f"member code {match.group(1)}",
+                                           _context(text, match.start(), match.end())))
 
     for artefact, text in sorted(texts.items()):
         report.artefacts.append(artefact)
         search(artefact, text, whole_cell=False)
+    for artefact, text in sorted((sources or {}).items()):
+        report.artefacts.append(artefact)
+        search_codes(artefact, text)
     for artefact, body in sorted(tables.items()):
         report.artefacts.append(artefact)
         rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -339,14 +347,14 @@ class EditionsBlocked(RuntimeError):
 def check_rendered(edition: str, inputs: ReleaseInputs, *, pdf: Path, html: str,
                    tables: Mapping[str, bytes], manifest: bytes) -> ReleaseReport:
     """Run the check over one rendered edition: the PDF's text, the HTML's text and alt
-    texts, each attachment and the manifest."""
+    texts (and its source, for member codes), each attachment and the manifest."""
     return check_release(
         edition,
         texts={pdf.name: pdf_text(pdf), "HTML edition": visible_text(html)},
         tables={f"attachment {name}": body for name, body in tables.items()},
         documents={"manifest.json": json.loads(manifest)},
         suppressed=inputs.suppressed, published_values=inputs.published_values,
-        member_codes=inputs.member_codes)
+        member_codes=inputs.member_codes, sources={"HTML edition's source": html})
 
 
 def pdf_text(pdf: Path) -> str:

@@ -13,6 +13,7 @@ from checks.release_check import (
     check_release,
     significant_digits,
     suppressed_cells,
+    visible_text,
 )
 
 COALITION = load_rules("coalition")
@@ -83,6 +84,23 @@ def test_member_codes_block_an_edition_that_names_no_member():
     report = run(texts={"pdf": "Files from HL-North were late."}, codes=["hl-north", "hl-a"])
     assert report.blocked and report.findings[0].what == "member code HL-North"
     assert not run(texts={"pdf": "Files from hotlines were late."}, codes=["hl-north"]).blocked
+
+
+def test_a_member_code_in_the_html_source_blocks_where_the_text_does_not_show_it():
+    """Markup and styles ship with the HTML edition: anyone can read them."""
+    log, _ = planted_table()
+
+    def checked(html: str):
+        return check_release("public", texts={"HTML edition": visible_text(html)}, tables={},
+                             documents={}, suppressed=suppressed_cells(log),
+                             published_values=log.published_values,
+                             member_codes=["hl-north"], sources={"HTML edition's source": html})
+
+    report = checked("<style>/* one word a cell: hl-north */</style><p>Hotlines sent.</p>")
+    assert report.blocked
+    assert [f.artefact for f in report.findings] == ["HTML edition's source"]
+    assert not checked("<style>/* one word a cell: 2024-Q3 */</style><p>Hotlines sent.</p>"
+                       ).blocked
 
 
 def test_significant_digits():
