@@ -140,6 +140,13 @@ def test_fixed_texts_come_from_the_data_files_beside_the_templates(hidden_report
     assert all(path.suffix == ".toml" for path in texts.TEXTS_DIR.iterdir())
 
 
+def test_the_yardstick_says_how_a_probability_between_its_ranges_reads(hidden_report):
+    """A forecast at 52% reads 'a realistic possibility' (40% to 50% in the table): the note
+    says why, in the terms probability_term gives."""
+    note = {a["id"]: a for a in hidden_report["annexes"]}["yardstick"]["tables"][0]["notes"]
+    assert "52% is a realistic possibility, 78% likely" in note[0]
+
+
 def test_a_malformed_texts_file_names_the_file_and_entry(tmp_path, monkeypatch):
     (tmp_path / "glossary.toml").write_text('[[term]]\nterm = "HHI"\n', encoding="utf-8")
     (tmp_path / "tlp.toml").write_text('[[label]\nlabel = "TLP:RED"\n', encoding="utf-8")

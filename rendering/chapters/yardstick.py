@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rendering import texts
 from rendering.chapters.core import Edition, section, table
+from rendering.judgements import in_sentence, probability_term
 
 
 def build(edition: Edition) -> dict:
@@ -13,7 +14,11 @@ def build(edition: Edition) -> dict:
         tables=[
             table("yardstick", "Probability yardstick (UK PHIA)", ["Term", "Probability"],
                   [[term, f"{low:.0%} to {high:.0%}"] for term, low, high in texts.yardstick()],
-                  [False, False]),
+                  [False, False],
+                  ["A probability between two ranges reads as the term nearer 50% (52% is "
+                   f"{in_sentence(probability_term(0.52))}, 78% "
+                   f"{in_sentence(probability_term(0.78))}), so no statement is stronger than "
+                   "its probability; the next table gives the ranges as applied."]),
             table("evidence_to_yardstick", "From statistical evidence to terms",
                   ["Term", "Probability of a change beyond the margin", "Rule"],
                   [list(row) for row in texts.evidence_to_yardstick()], [False, False, False]),
