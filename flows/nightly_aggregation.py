@@ -110,7 +110,7 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
             submission_results = []
             for part in night_parts(submissions, settings.part_files):
                 part = examine_part(opaque(part), opaque(catalogue), settings)
-                logger.info("examined %d/%d files", summary.files_loaded + len(part),
+                logger.info("examined %d/%d files", summary.files_recorded + len(part),
                             len(submissions))
                 result = validate_submissions(opaque(part), opaque(catalogue), started.date())
                 summary = load_submissions(con, opaque(part), opaque(summary))

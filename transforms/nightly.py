@@ -54,7 +54,7 @@ class NightlySummary:
     started_at: datetime
     inbox: str
     files_found: int = 0
-    files_loaded: int = 0
+    files_recorded: int = 0
     files_by_state: Counter = field(default_factory=Counter)
     problems_by_rule: Counter = field(default_factory=Counter)
     observations_loaded: int = 0
@@ -207,8 +207,9 @@ def load_submissions(con: duckdb.DuckDBPyConnection, submissions: list[Submissio
     summary.recorded += record_submissions(con, submissions, loaded_at)
     for submission in submissions:  # recorded and kept: it leaves the drop folder
         _leave_inbox(submission.arrival)
-    summary.files_loaded += len(submissions)
-    log.info("loaded %d/%d files", summary.files_loaded, summary.files_found)
+    summary.files_recorded += len(submissions)
+    log.info("recorded %d/%d files, accepted or rejected", summary.files_recorded,
+             summary.files_found)
     for submission in submissions:
         if submission.state.startswith("accepted"):
             summary.observations_loaded += submission.observation_count
