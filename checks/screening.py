@@ -67,6 +67,14 @@ PHONE_REGIONS = (
 
 # Columns that by the contract hold only a number: a bare `1.234.123.100` there is a count.
 NUMERIC_COLUMNS = frozenset({"value"})
+# What a code column must hold instead of an identifier: left empty, the row would count nothing
+# (a reviewer's receipt said to remove an IBAN from a breakdown row's category, and no more).
+REPLACE_WITH = {
+    "category": " In its place write the category the row counts (a country code, a payment "
+                "method: see the template), or 'ZZ' where the country is unknown.",
+    "dimension": " In its place write the dimension of the breakdown (see the template), or "
+                 "leave it empty on the total's row.",
+}
 
 # A cell that matches none of these cannot hold any identifier we look for: skip it cheaply.
 _GATE = re.compile(
@@ -575,7 +583,7 @@ def _problem(rule: str, identifier: str, row: int | None, column: str, *, header
         message = (f"Column '{column}' holds {what}: {masked}. Files may hold aggregated, "
                    "non-identifying figures only.")
         fix = (f"Remove the {noun} from the '{column}' column and send the file again; send "
-               "aggregated counts only.")
+               "aggregated counts only." + REPLACE_WITH.get(column, ""))
     return Problem(severity="error", rule=rule, message=message, fix=fix, row=row,
                    column=column, value=masked)
 

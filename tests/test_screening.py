@@ -376,3 +376,12 @@ def test_import_is_light() -> None:
         assert heavy == "[]"
         timings.append(float(seconds))
     assert min(timings) < 0.2
+
+
+def test_an_identifier_in_a_code_column_says_what_to_write_instead():
+    """Removed and left empty, a breakdown row's category would count nothing."""
+    [in_category] = screen_cells([(18, "category", "NL91ABNA0417164300")])
+    [in_note] = screen_cells([(18, "note", "NL91ABNA0417164300")])
+    assert "In its place write the category the row counts" in in_category.fix
+    assert "'ZZ' where the country is unknown" in in_category.fix
+    assert "In its place" not in in_note.fix
