@@ -297,8 +297,7 @@ def stacked_share_chart(frame: pd.DataFrame, *, x: str, category: str, share: st
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     empty = [i for i in range(len(xs)) if all(pd.isna(values[i]) for _, values in cats)]
     for i in empty:
-        ax.text(i, 0.01, SUPPRESSED, ha="center", va="bottom", color=INK,
-                fontsize=FONT_SIZE_PT - 1)
+        _mark_hidden(ax, i, 0.01)
     _mark_breaks(ax, sorted(xs.index(b) for b in breaks if b in xs))
     ax.set_xticks(range(len(xs)), _x_labels(xs))
     _value_axis(ax, "y", "pct", y_label, [0.0, 1.0], from_zero=True)
@@ -398,8 +397,7 @@ def grouped_bar_chart(frame: pd.DataFrame, *, x: str, series: str, value: str,
                color=colour, label=name)
         for pos, v in zip(offsets, values, strict=True):
             if pd.isna(v):
-                ax.text(pos, top * 0.01, SUPPRESSED, ha="center", va="bottom",
-                        color=INK, fontsize=FONT_SIZE_PT - 1)
+                _mark_hidden(ax, pos, top * 0.01)
     _mark_breaks(ax, sorted(xs.index(b) for b in breaks if b in xs))
     ax.set_xticks(range(len(xs)), _x_labels(xs))
     ax.tick_params(axis="x", length=0)
@@ -744,6 +742,11 @@ def _interval_sentence(row: Mapping[str, Any]) -> str:
         where = "the interval reaches across no change"
     return (f"{row['label']}: {text(row['estimate'])} (95% interval {text(row['low'])} to "
             f"{text(row['high'])}), judged a {word} of more than {size}: {where}.")
+
+
+def _mark_hidden(ax, x: float, y: float) -> None:
+    """The table's mark for a suppressed value, where its bar would stand."""
+    ax.text(x, y, SUPPRESSED, ha="center", va="bottom", color=INK, fontsize=FONT_SIZE_PT - 1)
 
 
 def _mark_breaks(ax: Any, break_at: Sequence[int]) -> None:
