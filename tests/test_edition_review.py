@@ -7,6 +7,7 @@ words a withheld figure, and both editions give the same forecast the same proba
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -42,8 +43,10 @@ def pdfs(assessed_home) -> dict[str, Path]:
     return found
 
 
+@functools.cache
 def text(pdf: Path) -> str:
-    """The PDF's text, the DRAFT watermark left out, as one line."""
+    """The PDF's text, the DRAFT watermark left out, as one line (read once per file: the
+    tests read each edition's text several times)."""
     with pdfplumber.open(pdf) as doc:
         pages = [page.filter(lambda o: o.get("size", 0) < WATERMARK_PT).extract_text()
                  for page in doc.pages]
