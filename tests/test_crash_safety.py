@@ -26,7 +26,7 @@ def test_sigkill_mid_batch_then_rerun_loads_each_file_once(workspace, tmp_path):
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     for line in process.stderr:  # progress lines: kill once the first part has committed
-        if "loaded " in line:  # the whole process group, as a power cut would (Prefect's too)
+        if "recorded " in line:  # the whole process group, as a power cut would (Prefect's too)
             os.killpg(process.pid, signal.SIGKILL)
             break
     process.wait(timeout=300)
