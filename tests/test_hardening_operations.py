@@ -380,7 +380,7 @@ def test_a_snapshot_that_fails_on_a_full_disk_leaves_no_partial_file(tmp_path, m
             free = shutil.disk_usage(disk).free  # leave less room than a copy of the warehouse
             (disk / "filler").write_bytes(b"\0" * (free - settings.warehouse_path.stat().st_size
                                                    // 2))
-            with pytest.raises(duckdb.Error, match="No space left on"):
+            with pytest.raises(OSError, match="No space left on"):  # the copy is a file's
                 publish_snapshot(con, settings)
         left = sorted(p.name for p in settings.home.iterdir())
     assert [name for name in left if "snapshot" in name] == []

@@ -245,9 +245,11 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings, *,
         if published is None:
             for leftover in leftovers:
                 leftover.unlink(missing_ok=True)
-            source = con.execute("select current_database()").fetchall()[0][0]
-            with _attached(con, partial):
-                con.execute(f'copy from database "{source}" to snapshot_copy')
+            # Checkpointed, the file holds every committed row and this process writes it
+            # no more until its next statement: its bytes are a whole database. Copied as a
+            # file, 1.57M observations take 0.3 s, against 3.0 s by DuckDB's COPY FROM DATABASE.
+            con.execute("checkpoint")
+            shutil.copyfile(settings.warehouse_path, partial)
             published, how = partial, "copied whole from the warehouse"
         log.info("readers' snapshot: %s", how)
         if target.exists():
