@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture
 from prefect.states import Failed
 from prefect.utilities.annotations import opaque
 
@@ -48,8 +52,38 @@ def night_parts(submissions: list, most_files: int) -> Iterator[list]:
 
 
 @task(cache_policy=NONE)
-def examine_part(submissions, catalogue, settings: Settings):
-    return nightly.examine_part(submissions, catalogue, settings)
+def examine_part(submissions, catalogue, settings: Settings, examiner: Executor | None):
+    return nightly.examine_part(submissions, catalogue, settings, examiner)
+
+
+@contextlib.contextmanager
+def examining_process(needed: bool) -> Iterator[Executor | None]:
+    """A second process that examines the night's next part while this one validates and loads
+    the part before it: examining is pure Python and half a large night's work, and a machine
+    has more than one core. Spawned rather than forked, since this process runs Prefect's
+    threads; it makes its files owner-only as the flow does, and is gone before the marts."""
+    if not needed:
+        yield None
+        return
+    examiner = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=keep_workspace_private)
+    try:
+        yield examiner
+    finally:
+        examiner.shutdown(cancel_futures=True)
+
+
+def examined_parts(parts: list[list], catalogue, settings: Settings,
+                   examiner: Executor | None) -> Iterator[list]:
+    """The night's parts examined, in order: the first in this process while `examiner`
+    starts, and each next part there, one part ahead of the one the flow takes."""
+    ahead: dict[int, PrefectFuture] = {}
+    for number, part in enumerate(parts):
+        if examiner is not None and number + 1 < len(parts):
+            ahead[number + 1] = examine_part.submit(
+                opaque(parts[number + 1]), opaque(catalogue), settings, opaque(examiner))
+        yield ahead.pop(number).result() if number in ahead else examine_part(
+            opaque(part), opaque(catalogue), settings, None)
 
 
 @task(cache_policy=NONE)
@@ -108,13 +142,15 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
             summary.files_found = len(submissions)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
             submission_results = []
-            for part in night_parts(submissions, settings.part_files):
-                part = examine_part(opaque(part), opaque(catalogue), settings)
-                logger.info("examined %d/%d files", summary.files_recorded + len(part),
-                            len(submissions))
-                result = validate_submissions(opaque(part), opaque(catalogue), started.date())
-                summary = load_submissions(con, opaque(part), opaque(summary))
-                submission_results += [result] if result is not None else []
+            parts = list(night_parts(submissions, settings.part_files))
+            with examining_process(len(parts) > 1) as examiner:
+                for part in examined_parts(parts, catalogue, settings, examiner):
+                    logger.info("examined %d/%d files", summary.files_recorded + len(part),
+                                len(submissions))
+                    result = validate_submissions(opaque(part), opaque(catalogue),
+                                                  started.date())
+                    summary = load_submissions(con, opaque(part), opaque(summary))
+                    submission_results += [result] if result is not None else []
             as_of = datetime.now(UTC)
             refresh_marts(con, as_of)
             checked = check_warehouse(con, as_of, started.date())  # reads the fresh marts

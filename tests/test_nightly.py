@@ -121,8 +121,11 @@ def test_receipt_text_is_readable(workspace, prefect_harness, state):
 def test_files_examined_together_as_columns_are_judged_as_one_by_one(tmp_path, catalogue,
                                                                      monkeypatch):
     """A part of many files, examined as columns, gives every file the state, problems (in
-    order), observations and kept bytes it gets when examined alone."""
+    order), observations and kept bytes it gets when examined alone; and so does a part examined
+    in a second process, as the flow examines the next part of a long night."""
+    import multiprocessing
     import shutil
+    from concurrent.futures import ProcessPoolExecutor
 
     from efc.settings import Settings
     from tests.conftest import SAMPLE
@@ -138,26 +141,34 @@ def test_files_examined_together_as_columns_are_judged_as_one_by_one(tmp_path, c
         "hl-north;2026-07;HL_URLS_CONFIRMED;1.234,5;;\n"
         "hl-north;2026-07;HL_REPORTS_RECEIVED;1,5;call +49 30 1234567;x\n", encoding="utf-8")
     outcomes = {}
-    for together in (False, True):
-        monkeypatch.setenv("EFC_HOME", str(tmp_path / f"home-{together}"))
+    for how in ("alone", "together", "elsewhere"):
+        monkeypatch.setenv("EFC_HOME", str(tmp_path / f"home-{how}"))
         settings = Settings.from_env().with_inbox(inbox)
         settings.ensure_folders()
         with duckdb.connect(str(settings.warehouse_path)) as con:
             migrate(con)
             found, _, _ = nightly.discover_submissions(con, settings, nightly.now_utc())
-        examined = nightly.examine_part(found, catalogue, settings) if together else [
-            one for submission in found
-            for one in nightly.examine_part([submission], catalogue, settings)]
-        outcomes[together] = (
+        if how == "alone":
+            examined = [one for submission in found
+                        for one in nightly.examine_part([submission], catalogue, settings)]
+        elif how == "together":
+            examined = nightly.examine_part(found, catalogue, settings)
+        else:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as other:
+                examined = nightly.examine_part(found, catalogue, settings, other)
+            assert {id(s) for s in examined}.isdisjoint(map(id, found)), "copies came back"
+        outcomes[how] = (
             [(s.key, s.member_id, s.state, s.is_identifying, [p.as_dict() for p in s.problems],
               None if s.observations is None else s.observations.to_csv(index=False))
              for s in examined],
             sorted(p.name for p in settings.archive_dir.iterdir()),
             sorted(p.name for p in settings.quarantine_dir.iterdir()))
-    assert [key for key, *_ in outcomes[True][0]] == list(range(len(outcomes[True][0])))
-    assert {state for _, _, state, *_ in outcomes[True][0]} >= {"accepted", "rejected"}
-    assert outcomes[True][2], "the identifying and unreadable files are quarantined"
-    assert outcomes[False] == outcomes[True]
+    assert [key for key, *_ in outcomes["together"][0]] == list(range(
+        len(outcomes["together"][0])))
+    assert {state for _, _, state, *_ in outcomes["together"][0]} >= {"accepted", "rejected"}
+    assert outcomes["together"][2], "the identifying and unreadable files are quarantined"
+    assert outcomes["alone"] == outcomes["together"]
+    assert outcomes["elsewhere"] == outcomes["together"]
 
 
 def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace,

@@ -6,6 +6,7 @@ import csv
 import logging
 import time
 from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -181,12 +182,19 @@ def _withheld_if_identifying(entry: str) -> str:
         else printable(entry)
 
 
-def examine_part(submissions: list[Submission], catalogue: Catalogue,
-                 settings: Settings) -> list[Submission]:
+def examine_part(submissions: list[Submission], catalogue: Catalogue, settings: Settings,
+                 examiner: Executor | None = None) -> list[Submission]:
     """Examine a part of the night as columns and keep each file's bytes, in arrival order;
-    a file our code failed on is rejected, and its traceback goes to the run's log."""
+    a file our code failed on is rejected, and its traceback goes to the run's log.
+
+    With `examiner` (the flow's second process) the part is examined there, and comes back
+    as copies of its submissions.
+    """
+    examined_here = (intake.examine_received_part(submissions, catalogue, settings)
+                     if examiner is None else examiner.submit(
+                         intake.examine_received_part, submissions, catalogue, settings).result())
     examined = []
-    for submission, failure in intake.examine_received_part(submissions, catalogue, settings):
+    for submission, failure in examined_here:
         if failure:
             log.error("examining submission %d from %s failed:\n%s", submission.key,
                       submission.member_id, failure)
