@@ -151,12 +151,16 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
                                                   started.date())
                     summary = load_submissions(con, opaque(part), opaque(summary))
                     submission_results += [result] if result is not None else []
-            as_of = datetime.now(UTC)
-            refresh_marts(con, as_of)
-            checked = check_warehouse(con, as_of, started.date())  # reads the fresh marts
-            summary.warehouse_flags.update(checked.flagged["rule"].tolist())
+            # Every file's state is settled: the receipts are written in a thread of their own
+            # (on a connection of their own) while DuckDB refreshes the marts.
+            with contextlib.closing(con.cursor()) as receipts_con:
+                receipts = issue_receipts.submit(opaque(receipts_con), settings, started)
+                as_of = datetime.now(UTC)
+                refresh_marts(con, as_of)
+                checked = check_warehouse(con, as_of, started.date())  # reads the fresh marts
+                summary.warehouse_flags.update(checked.flagged["rule"].tolist())
+                summary.receipts_written = receipts.result()
             publish_snapshot(con, settings)  # with tonight's flags
-            summary.receipts_written = issue_receipts(con, settings, started)
         publish_data_docs(settings, opaque(submission_results), opaque(checked), started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
