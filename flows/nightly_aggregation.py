@@ -12,7 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.futures import PrefectFuture
+from prefect.futures import PrefectFuture, wait
 from prefect.states import Failed
 from prefect.utilities.annotations import opaque
 
@@ -121,6 +121,17 @@ def issue_receipts(con, settings: Settings, since: datetime) -> int:
     return nightly.issue_receipts(con, settings, since)
 
 
+@contextlib.contextmanager
+def waited_for() -> Iterator[list[PrefectFuture]]:
+    """Tasks the block starts in threads, each waited for however the block ends: they use the
+    warehouse's connection, which must not close under them."""
+    started: list[PrefectFuture] = []
+    try:
+        yield started
+    finally:
+        wait(started)
+
+
 @flow(name="nightly-aggregation", flow_run_name="nightly-{run_label}", log_prints=False)
 def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
                         arrivals: str | None = None) -> dict:
@@ -141,25 +152,29 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
                 con, settings, started, Path(arrivals) if arrivals else None)
             summary.files_found = len(submissions)
             logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
-            submission_results = []
+            submission_results, examined = [], 0
             parts = list(night_parts(submissions, settings.part_files))
-            with examining_process(len(parts) > 1) as examiner:
+            with examining_process(len(parts) > 1) as examiner, waited_for() as loading:
                 for part in examined_parts(parts, catalogue, settings, examiner):
-                    logger.info("examined %d/%d files", summary.files_recorded + len(part),
-                                len(submissions))
+                    examined += len(part)
+                    logger.info("examined %d/%d files", examined, len(submissions))
                     result = validate_submissions(opaque(part), opaque(catalogue),
                                                   started.date())
-                    summary = load_submissions(con, opaque(part), opaque(summary))
+                    # A part is loaded in a thread (DuckDB's work, not Python's) while the next
+                    # part is validated; the parts load one after another, in order.
+                    summary = loading.pop().result() if loading else summary
+                    loading.append(load_submissions.submit(con, opaque(part), opaque(summary)))
                     submission_results += [result] if result is not None else []
-            # Every file's state is settled: the receipts are written in a thread of their own
-            # (on a connection of their own) while DuckDB refreshes the marts.
-            with contextlib.closing(con.cursor()) as receipts_con:
-                receipts = issue_receipts.submit(opaque(receipts_con), settings, started)
+                summary = loading.pop().result() if loading else summary
+            # Every file's state is settled: the receipts are written in a thread, on a
+            # connection of their own, while DuckDB refreshes the marts.
+            with contextlib.closing(con.cursor()) as receipts_con, waited_for() as writing:
+                writing.append(issue_receipts.submit(opaque(receipts_con), settings, started))
                 as_of = datetime.now(UTC)
                 refresh_marts(con, as_of)
                 checked = check_warehouse(con, as_of, started.date())  # reads the fresh marts
                 summary.warehouse_flags.update(checked.flagged["rule"].tolist())
-                summary.receipts_written = receipts.result()
+                summary.receipts_written = writing.pop().result()
             publish_snapshot(con, settings)  # with tonight's flags
         publish_data_docs(settings, opaque(submission_results), opaque(checked), started)
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
