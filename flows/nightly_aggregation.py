@@ -175,8 +175,11 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
                 checked = check_warehouse(con, as_of, started.date())  # reads the fresh marts
                 summary.warehouse_flags.update(checked.flagged["rule"].tolist())
                 summary.receipts_written = writing.pop().result()
+            # Great Expectations renders its site in a thread while DuckDB copies the snapshot.
+            data_docs = publish_data_docs.submit(settings, opaque(submission_results),
+                                                 opaque(checked), started)
             publish_snapshot(con, settings)  # with tonight's flags
-        publish_data_docs(settings, opaque(submission_results), opaque(checked), started)
+        data_docs.result()
     except WarehouseBusy as busy:  # an expected condition: say so, without a traceback
         logger.error(str(busy))
         return Failed(message=str(busy))
