@@ -24,7 +24,8 @@ from transforms.warehouse import WarehouseBusy, writer
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
 # A night is examined, validated and loaded in consecutive parts of at most
 # `settings.part_files` files and about this many bytes (some 150k observations of typical
-# files), so memory stays flat however many arrive; each part's cells are examined together as
+# files), so memory stays flat however many arrive (at most three parts are held at once: one
+# loading, one validating, one examined ahead); each part's cells are examined together as
 # columns, and each part is loaded in one transaction.
 PART_BYTES = 64 * 1024 * 1024
 # Tasks take a night's submissions, their rows and results wrapped in `opaque`: Prefect would

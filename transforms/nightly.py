@@ -190,11 +190,11 @@ def examine_part(submissions: list[Submission], catalogue: Catalogue, settings: 
     With `examiner` (the flow's second process) the part is examined there, and comes back
     as copies of its submissions.
     """
-    examined_here = (intake.examine_received_part(submissions, catalogue, settings)
-                     if examiner is None else examiner.submit(
-                         intake.examine_received_part, submissions, catalogue, settings).result())
+    outcomes = (intake.examine_received_part(submissions, catalogue, settings)
+                if examiner is None else examiner.submit(
+                    intake.examine_received_part, submissions, catalogue, settings).result())
     examined = []
-    for submission, failure in examined_here:
+    for submission, failure in outcomes:
         if failure:
             log.error("examining submission %d from %s failed:\n%s", submission.key,
                       submission.member_id, failure)
