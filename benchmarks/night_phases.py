@@ -47,16 +47,20 @@ def main() -> None:
     summary = nightly.NightlySummary(started_at=night, inbox=str(inbox))
     catalogue = load_catalogue(settings.reference_dir)
     with warehouse.writer(settings) as con:
-        submissions, _, _ = timed("discover (read, hash, copy)", nightly.discover_submissions,
-                                  con, settings, night, None)
-        summary.files_found = len(submissions)
+        reception = timed("receive (sight, read, hash, copy)", nightly.open_reception, con,
+                          settings, night, None)
         results = []
-        for part in night_parts(submissions, settings.part_files):
+        for sightings in night_parts(reception.sightings, settings.part_files):
+            part = timed("receive (sight, read, hash, copy)", nightly.receive_files, reception,
+                         sightings)
+            if not part:
+                continue
             part = timed("examine (parse, screen, read values, keep)", nightly.examine_part,
                          part, catalogue, settings)
             results.append(timed("validate (Great Expectations)", intake.validate, part,
                                  catalogue, night.date()))
             summary = timed("load", nightly.load_submissions, con, part, summary)
+        summary.files_found = reception.submissions
         as_of = datetime.now(UTC)
         timed("marts", marts.refresh_changed, con, as_of)
         checked = timed("warehouse suite", nightly.check_warehouse, con, as_of, night.date())

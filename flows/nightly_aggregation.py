@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -18,7 +19,6 @@ from prefect.utilities.annotations import opaque
 
 from efc.settings import Settings, keep_workspace_private
 from transforms import intake, marts, nightly, warehouse
-from transforms.catalogue import load_catalogue
 from transforms.warehouse import WarehouseBusy, writer
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
@@ -33,18 +33,28 @@ PART_BYTES = 64 * 1024 * 1024
 # 46 s against examining's 33 s).
 
 
+# How many parts the second process may hold (examined or being examined) beyond the one the
+# flow validates: enough to keep it busy while this process receives, few enough for memory.
+PARTS_AHEAD = 2
+
+
 @task(cache_policy=NONE, **IO_RETRIES)
-def discover_submissions(con, settings: Settings, received_at: datetime, arrivals: Path | None):
-    return nightly.discover_submissions(con, settings, received_at, arrivals)
+def open_reception(con, settings: Settings, received_at: datetime, arrivals: Path | None):
+    return nightly.open_reception(con, settings, received_at, arrivals)
 
 
-def night_parts(submissions: list, most_files: int) -> Iterator[list]:
-    """Consecutive parts of the night, in arrival order: at most `most_files` files, and a part
-    ends once its files reach PART_BYTES."""
+@task(cache_policy=NONE)  # not retried: a file once received is known to the reception
+def receive_part(reception, sightings):
+    return nightly.receive_files(reception, sightings)
+
+
+def night_parts(sightings: list, most_files: int) -> Iterator[list]:
+    """Consecutive parts of the inbox's files, in arrival order: at most `most_files` files, and
+    a part ends once its files reach PART_BYTES."""
     part, size = [], 0
-    for submission in submissions:
-        part.append(submission)
-        size += submission.arrival.size_bytes
+    for sighting in sightings:
+        part.append(sighting)
+        size += sighting.size_bytes
         if len(part) == most_files or size >= PART_BYTES:
             yield part
             part, size = [], 0
@@ -74,17 +84,26 @@ def examining_process(needed: bool) -> Iterator[Executor | None]:
         examiner.shutdown(cancel_futures=True)
 
 
-def examined_parts(parts: list[list], catalogue, settings: Settings,
+def examined_parts(parts: list[list], reception, settings: Settings,
                    examiner: Executor | None) -> Iterator[list]:
-    """The night's parts examined, in order: the first in this process while `examiner`
-    starts, and each next part there, one part ahead of the one the flow takes."""
-    ahead: dict[int, PrefectFuture] = {}
-    for number, part in enumerate(parts):
-        if examiner is not None and number + 1 < len(parts):
-            ahead[number + 1] = examine_part.submit(
-                opaque(parts[number + 1]), opaque(catalogue), settings, opaque(examiner))
-        yield ahead.pop(number).result() if number in ahead else examine_part(
-            opaque(part), opaque(catalogue), settings, None)
+    """The inbox's parts received in this process, one after another, and examined, in order:
+    in `examiner` while this process receives the next parts and validates and loads those
+    before (at most PARTS_AHEAD ahead of the part the flow takes), or here without one."""
+    catalogue = opaque(reception.catalogue)
+    examining: deque[PrefectFuture] = deque()
+    for sightings in parts:
+        received = receive_part(opaque(reception), opaque(sightings))
+        if not received:  # every file waits, or was handled on an earlier night
+            continue
+        if examiner is None:
+            yield examine_part(opaque(received), catalogue, settings, None)
+            continue
+        examining.append(examine_part.submit(opaque(received), catalogue, settings,
+                                             opaque(examiner)))
+        while examining and (len(examining) > PARTS_AHEAD or wait([examining[0]], 0).done):
+            yield examining.popleft().result()
+    while examining:
+        yield examining.popleft().result()
 
 
 @task(cache_policy=NONE)
@@ -146,27 +165,28 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
     logger = get_run_logger()
     started = datetime.now(UTC).replace(microsecond=0)
     summary = nightly.NightlySummary(started_at=started, inbox=str(settings.inbox))
-    catalogue = load_catalogue(settings.reference_dir)
     try:
         with writer(settings) as con:
-            submissions, summary.ignored, summary.waiting = discover_submissions(
-                con, settings, started, Path(arrivals) if arrivals else None)
-            summary.files_found = len(submissions)
-            logger.info("%d new file(s) in %s", len(submissions), settings.inbox)
+            reception = open_reception(con, settings, started,
+                                       Path(arrivals) if arrivals else None)
+            summary.ignored = reception.ignored
+            logger.info("%d file(s) in %s", len(reception.sightings), settings.inbox)
             submission_results, examined = [], 0
-            parts = list(night_parts(submissions, settings.part_files))
+            parts = list(night_parts(reception.sightings, settings.part_files))
             with examining_process(len(parts) > 1) as examiner, waited_for() as loading:
-                for part in examined_parts(parts, catalogue, settings, examiner):
+                for part in examined_parts(parts, reception, settings, examiner):
                     examined += len(part)
-                    logger.info("examined %d/%d files", examined, len(submissions))
-                    result = validate_submissions(opaque(part), opaque(catalogue),
+                    logger.info("examined %d/%d files", examined, reception.expected)
+                    result = validate_submissions(opaque(part), opaque(reception.catalogue),
                                                   started.date())
                     # A part is loaded in a thread (DuckDB's work, not Python's) while the next
                     # part is validated; the parts load one after another, in order.
                     summary = loading.pop().result() if loading else summary
+                    summary.files_found = reception.expected
                     loading.append(load_submissions.submit(con, opaque(part), opaque(summary)))
                     submission_results += [result] if result is not None else []
                 summary = loading.pop().result() if loading else summary
+            summary.files_found, summary.waiting = reception.submissions, reception.waiting
             # Every file's state is settled: the receipts are written in a thread, on a
             # connection of their own, while DuckDB refreshes the marts.
             with contextlib.closing(con.cursor()) as receipts_con, waited_for() as writing:

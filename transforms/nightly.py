@@ -25,6 +25,7 @@ from transforms import intake
 from transforms.catalogue import Catalogue, load_catalogue
 from transforms.inbox import (
     Arrival,
+    Sighting,
     StillArriving,
     clear_receiving,
     discard_received,
@@ -83,13 +84,52 @@ class NightlySummary:
                 f"{self.observations_loaded:,} observations loaded")
 
 
-def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
-                         received_at: datetime, arrivals: Path | None = None,
-                         ) -> tuple[list[Submission], list[str], list[str]]:
-    """New files in the inbox as submissions, each read once: (submissions, ignored, waiting).
+@dataclass
+class Reception:
+    """A night's reception of the inbox: the files sighted, in arrival order, and what earlier
+    nights and this one received, so that a copy is known in whichever part of the night it
+    comes. Files are received part by part (`receive_files`), each once."""
+
+    settings: Settings
+    received_at: datetime
+    catalogue: Catalogue
+    sightings: list[Sighting]
+    replayed: dict[str, datetime]  # member/file -> recorded arrival (a demo device)
+    seen: set[tuple[str, str, str]]  # (member, name fingerprint, sha256) handled before
+    first_loaded: dict[tuple[str, str], int]  # (member, sha256) -> first loaded submission
+    ignored: list[str]
+    waiting: list[str] = field(default_factory=list)  # left in the inbox for the next night
+    first_tonight: set[tuple[str, str]] = field(default_factory=set)
+    submissions: int = 0  # received so far: the next one's key
+    unread: int = 0  # sightings not received yet
+
+    @property
+    def expected(self) -> int:
+        """Submissions the night will have at most: those received and the files still to read."""
+        return self.submissions + self.unread
+
+
+def open_reception(con: duckdb.DuckDBPyConnection, settings: Settings, received_at: datetime,
+                   arrivals: Path | None = None) -> Reception:
+    """Sight the inbox's files and what earlier nights received; nothing is read yet.
 
     `arrivals` names a file of recorded arrival times (a demo device: `efc demo` replays the
     sample's history); a file listed there is received at its recorded time, in that order.
+    """
+    seen, first_loaded = already_received(con)
+    clear_receiving(settings.quarantine_dir)
+    scan = scan_inbox(settings.inbox)
+    replayed = recorded_arrivals(arrivals, received_at)
+    sightings = sorted(scan.sightings, key=lambda s: replayed.get(
+        f"{s.member_folder}/{s.file_name}", received_at))
+    return Reception(settings, received_at, load_catalogue(settings.reference_dir), sightings,
+                     replayed, seen, first_loaded,
+                     [_withheld_if_identifying(entry) for entry in scan.ignored],
+                     unread=len(sightings))
+
+
+def receive_files(reception: Reception, sightings: list[Sighting]) -> list[Submission]:
+    """Sighted files, in arrival order, as submissions, each read once.
 
     Each file's bytes are copied owner-only as they are hashed; the copy is what is examined
     and kept. A file still being written, or gone before it could be read, waits for the next
@@ -97,53 +137,62 @@ def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
     checked before anything is called a duplicate, and only a file that was loaded has
     duplicates: refused bytes are judged afresh.
     """
-    catalogue = load_catalogue(settings.reference_dir)
-    seen, first_loaded = already_received(con)
-    clear_receiving(settings.quarantine_dir)
-    scan = scan_inbox(settings.inbox)
+    settings, catalogue = reception.settings, reception.catalogue
     submissions: list[Submission] = []
-    waiting: list[str] = []
-    first_tonight: set[tuple[str, str]] = set()
-    replayed = recorded_arrivals(arrivals, received_at)
-    for sighting in sorted(scan.sightings, key=lambda s: replayed.get(
-            f"{s.member_folder}/{s.file_name}", received_at)):
+
+    def wait(entry: str) -> None:
+        reception.waiting.append(_withheld_if_identifying(entry))
+
+    for sighting in sightings:
+        reception.unread -= 1
         where = f"{sighting.member_folder}/{sighting.file_name}"
+        key = reception.submissions + len(submissions)
         try:
             arrival = receive(sighting, settings.quarantine_dir, settle_s=0 if
                               settings.inbox_read_only else settings.settle_s,
                               now_ns=time.time_ns())
         except StillArriving as still:
-            waiting.append(f"{where}: {still}")
+            wait(f"{where}: {still}")
             continue
         except FileNotFoundError:
-            waiting.append(f"{where}: gone before it could be read (renamed or removed)")
+            wait(f"{where}: gone before it could be read (renamed or removed)")
             continue
         except OSError as error:  # it stays in the inbox: one receipt, then read once it can be
-            if (sighting.member_folder, file_name_sha256(sighting.file_name), "") not in seen:
+            if (sighting.member_folder, file_name_sha256(sighting.file_name), "") \
+                    not in reception.seen:
                 submissions.append(could_not_read(_submission(
-                    len(submissions), Arrival(sighting.member_folder, sighting.file_name,
-                                              sighting.path, "", sighting.size_bytes,
-                                              sighting.modified_ns), received_at),
-                    error, catalogue))
-            waiting.append(f"{where}: could not be read ({error.strerror or error})")
+                    key, Arrival(sighting.member_folder, sighting.file_name, sighting.path, "",
+                                 sighting.size_bytes, sighting.modified_ns),
+                    reception.received_at), error, catalogue))
+            wait(f"{where}: could not be read ({error.strerror or error})")
             continue
         arrival = replace(arrival, leaves_inbox=not settings.inbox_read_only)
         sender = arrival.member_folder
-        if (sender, file_name_sha256(arrival.file_name), arrival.sha256) in seen:
+        if (sender, file_name_sha256(arrival.file_name), arrival.sha256) in reception.seen:
             discard_received(arrival)  # handled on an earlier night (a crash left it here)
             _leave_inbox(arrival)
             continue
-        submission = _submission(len(submissions), arrival, replayed.get(where, received_at))
+        submission = _submission(key, arrival, reception.replayed.get(where,
+                                                                      reception.received_at))
         if sender in catalogue.sector_of_member:
-            if (sender, arrival.sha256) in first_loaded:
-                submission.duplicate_of = first_loaded[(sender, arrival.sha256)]
-            elif (sender, arrival.sha256) in first_tonight:
+            if (sender, arrival.sha256) in reception.first_loaded:
+                submission.duplicate_of = reception.first_loaded[(sender, arrival.sha256)]
+            elif (sender, arrival.sha256) in reception.first_tonight:
                 submission.duplicate_of = COPY_OF_TONIGHTS  # settled once its original is
             else:
-                first_tonight.add((sender, arrival.sha256))
+                reception.first_tonight.add((sender, arrival.sha256))
         submissions.append(submission)
-    ignored = [_withheld_if_identifying(entry) for entry in scan.ignored]
-    return submissions, ignored, [_withheld_if_identifying(entry) for entry in waiting]
+    reception.submissions += len(submissions)
+    return submissions
+
+
+def discover_submissions(con: duckdb.DuckDBPyConnection, settings: Settings,
+                         received_at: datetime, arrivals: Path | None = None,
+                         ) -> tuple[list[Submission], list[str], list[str]]:
+    """Every new file in the inbox as submissions at once: (submissions, ignored, waiting)."""
+    reception = open_reception(con, settings, received_at, arrivals)
+    submissions = receive_files(reception, reception.sightings)
+    return submissions, reception.ignored, reception.waiting
 
 
 def recorded_arrivals(path: Path | None, received_at: datetime) -> dict[str, datetime]:
