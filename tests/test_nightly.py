@@ -195,3 +195,27 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
     pages = (workspace.data_docs_dir / "validations" / "submission").rglob("*.html")
     assert sorted(p.name for p in pages) == ["observations-part-1-of-2.html",
                                              "observations-part-2-of-2.html"]
+
+
+def test_a_receipt_a_crash_left_unwritten_is_written_on_the_next_night(workspace, catalogue):
+    """Only the missing receipt is written again, word for word; the others are left alone."""
+    from datetime import date, timedelta
+
+    from benchmarks.incremental_night import load
+    from tests.test_incremental_refresh import month_file
+    from transforms import nightly
+    from transforms.warehouse import writer
+
+    workspace.ensure_folders()
+    with writer(workspace) as con:
+        load(con, [("hl-north", month_file("hl-north", f"2026-0{m}", 1000, 900, 300))
+                   for m in (1, 2, 3)], catalogue, date(2026, 4, 20))
+        assert nightly.issue_receipts(con, workspace, nightly.now_utc() - timedelta(hours=1)) == 3
+        written = sorted(workspace.receipts_dir.glob("hl-north/*"))
+        texts = {path.name: path.read_bytes() for path in written}
+        lost = written[2]  # as if a crash came before this receipt was written
+        lost.unlink()
+        later = nightly.now_utc()  # a night with no new file: nothing changed since
+        assert nightly.issue_receipts(con, workspace, later) == 1
+    assert sorted(workspace.receipts_dir.glob("hl-north/*")) == written
+    assert {path.name: path.read_bytes() for path in written} == texts

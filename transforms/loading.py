@@ -151,9 +151,11 @@ def _stamped(rows: pd.DataFrame, files: list[tuple[int, int, datetime]], time_co
     return rows
 
 
-def receipts_since(con: duckdb.DuckDBPyConnection, changed_at: datetime | None) -> list[dict]:
-    """Receipts of every submission whose state changed at or after `changed_at` (None: all)."""
-    rows = con.execute(sql("receipts"), {"changed_at": changed_at}).fetchall()
+def receipts_since(con: duckdb.DuckDBPyConnection, changed_at: datetime | None,
+                   only: list[int] | None = None) -> list[dict]:
+    """Receipts of every submission whose state changed at or after `changed_at` (None: all),
+    of the submissions `only` names when given."""
+    rows = con.execute(sql("receipts"), {"changed_at": changed_at, "only": only}).fetchall()
     return [
         build_receipt(
             file=file_name, sha256=sha, member_id=member_id, received_at=received_at,

@@ -41,6 +41,7 @@ from transforms.loading import (
     record_submissions,
 )
 from transforms.receipts import printable, receipt_name, write_receipt
+from transforms.sql_files import sql
 from transforms.warehouse import now_utc
 
 if TYPE_CHECKING:
@@ -321,15 +322,16 @@ def publish_data_docs(settings: Settings,
 
 def issue_receipts(con: duckdb.DuckDBPyConnection, settings: Settings,
                    since: datetime) -> int:
-    """Write the receipts whose state changed in this run, and any a crash left unwritten."""
-    def path_of(receipt: dict):
-        name = receipt_name(receipt["submission_id"], receipt["sha256"])
-        return settings.receipts_dir / receipt["member_id"] / f"{name}.json"
-
+    """Write the receipts whose state changed in this run, and any a crash left unwritten (a
+    file looked for per submission; only the missing ones are read from the warehouse)."""
     due = {r["submission_id"]: r for r in receipts_since(con, since)}
-    for receipt in receipts_since(con, None):
-        if receipt["submission_id"] not in due and not path_of(receipt).exists():
-            due[receipt["submission_id"]] = receipt
+    unwritten = [submission_id for submission_id, member_id, sha256
+                 in con.execute(sql("receipted_files")).fetchall()
+                 if submission_id not in due and not (
+                     settings.receipts_dir / member_id
+                     / f"{receipt_name(submission_id, sha256)}.json").exists()]
+    if unwritten:
+        due |= {r["submission_id"]: r for r in receipts_since(con, None, only=unwritten)}
     for receipt in due.values():
         write_receipt(settings.receipts_dir, receipt,
                       receipt_name(receipt["submission_id"], receipt["sha256"]))

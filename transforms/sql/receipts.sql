@@ -1,5 +1,5 @@
 -- What each submission's receipt says, for those whose state changed at or after $changed_at
--- (every submission when it is null), oldest first.
+-- (every submission when it is null) and, unless it is null, whose id is in $only; oldest first.
 select
     submission_id,
     file_name,
@@ -13,5 +13,6 @@ select
     superseded_by,
     problems
 from submissions
-where $changed_at is null or state_changed_at >= $changed_at
+where ($changed_at is null or state_changed_at >= $changed_at)
+    and ($only is null or list_contains($only, submission_id))
 order by submission_id
