@@ -24,15 +24,13 @@ from transforms.warehouse import WarehouseBusy, writer
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
 # A night is examined, validated and loaded in consecutive parts of at most
 # `settings.part_files` files and about this many bytes (some 150k observations of typical
-# files), so memory stays flat however many arrive (at most three parts are held at once: one
-# loading, one validating, one examined ahead); each part's cells are examined together as
-# columns, and each part is loaded in one transaction.
+# files), so memory stays flat however many arrive (a few parts are held at once: one loading,
+# one validating, up to PARTS_AHEAD received and examined ahead); each part's cells are examined
+# together as columns, and each part is loaded in one transaction.
 PART_BYTES = 64 * 1024 * 1024
 # Tasks take a night's submissions, their rows and results wrapped in `opaque`: Prefect would
 # otherwise walk every field of every one looking for futures (profiled on 1.27M observations,
 # 46 s against examining's 33 s).
-
-
 # How many parts the second process may hold (examined or being examined) beyond the one the
 # flow validates: enough to keep it busy while this process receives, few enough for memory.
 PARTS_AHEAD = 2
@@ -69,10 +67,11 @@ def examine_part(submissions, catalogue, settings: Settings, examiner: Executor 
 
 @contextlib.contextmanager
 def examining_process(needed: bool) -> Iterator[Executor | None]:
-    """A second process that examines the night's next part while this one validates and loads
-    the part before it: examining is pure Python and half a large night's work, and a machine
-    has more than one core. Spawned rather than forked, since this process runs Prefect's
-    threads; it makes its files owner-only as the flow does, and is gone before the marts."""
+    """A second process that examines the night's parts while this one receives the next ones
+    and validates and loads those before: examining is pure Python and half a large night's
+    work, and a machine has more than one core. Spawned rather than forked, since this process
+    runs Prefect's threads; it makes its files owner-only as the flow does, and is gone before
+    the marts."""
     if not needed:
         yield None
         return
