@@ -141,7 +141,7 @@ def receive_files(reception: Reception, sightings: list[Sighting]) -> list[Submi
     settings, catalogue = reception.settings, reception.catalogue
     submissions: list[Submission] = []
 
-    def wait(entry: str) -> None:
+    def leave_for_next_night(entry: str) -> None:
         reception.waiting.append(_withheld_if_identifying(entry))
 
     for sighting in sightings:
@@ -153,10 +153,10 @@ def receive_files(reception: Reception, sightings: list[Sighting]) -> list[Submi
                               settings.inbox_read_only else settings.settle_s,
                               now_ns=time.time_ns())
         except StillArriving as still:
-            wait(f"{where}: {still}")
+            leave_for_next_night(f"{where}: {still}")
             continue
         except FileNotFoundError:
-            wait(f"{where}: gone before it could be read (renamed or removed)")
+            leave_for_next_night(f"{where}: gone before it could be read (renamed or removed)")
             continue
         except OSError as error:  # it stays in the inbox: one receipt, then read once it can be
             if (sighting.member_folder, file_name_sha256(sighting.file_name), "") \
@@ -165,7 +165,7 @@ def receive_files(reception: Reception, sightings: list[Sighting]) -> list[Submi
                     key, Arrival(sighting.member_folder, sighting.file_name, sighting.path, "",
                                  sighting.size_bytes, sighting.modified_ns),
                     reception.received_at), error, catalogue))
-            wait(f"{where}: could not be read ({error.strerror or error})")
+            leave_for_next_night(f"{where}: could not be read ({error.strerror or error})")
             continue
         arrival = replace(arrival, leaves_inbox=not settings.inbox_read_only)
         sender = arrival.member_folder
