@@ -40,7 +40,7 @@ from transforms.loading import (
     receipts_since,
     record_submissions,
 )
-from transforms.receipts import printable, receipt_name, write_receipt
+from transforms.receipts import printable, receipt_path, write_receipt
 from transforms.sql_files import sql
 from transforms.warehouse import now_utc
 
@@ -327,14 +327,12 @@ def issue_receipts(con: duckdb.DuckDBPyConnection, settings: Settings,
     due = {r["submission_id"]: r for r in receipts_since(con, since)}
     unwritten = [submission_id for submission_id, member_id, sha256
                  in con.execute(sql("receipted_files")).fetchall()
-                 if submission_id not in due and not (
-                     settings.receipts_dir / member_id
-                     / f"{receipt_name(submission_id, sha256)}.json").exists()]
+                 if submission_id not in due and not receipt_path(
+                     settings.receipts_dir, member_id, submission_id, sha256).exists()]
     if unwritten:
         due |= {r["submission_id"]: r for r in receipts_since(con, None, only=unwritten)}
     for receipt in due.values():
-        write_receipt(settings.receipts_dir, receipt,
-                      receipt_name(receipt["submission_id"], receipt["sha256"]))
+        write_receipt(settings.receipts_dir, receipt)
     return len(due)
 
 

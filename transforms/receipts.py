@@ -85,8 +85,10 @@ def build_receipt(*, file: str, sha256: str, member_id: str, received_at: dateti
     return receipt
 
 
-def receipt_name(submission_id: int, sha256: str) -> str:
-    return f"{submission_id:07d}_{sha256[:12]}"
+def receipt_path(receipts_dir: Path, member_id: str, submission_id: int, sha256: str) -> Path:
+    """Where a submission's JSON receipt is kept, under receipts/<member_id>/ (its plain-text
+    copy lies beside it, as .txt)."""
+    return receipts_dir / member_id / f"{submission_id:07d}_{sha256[:12]}.json"
 
 
 def render_text(receipt: dict) -> str:
@@ -125,13 +127,13 @@ def render_text(receipt: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_receipt(receipts_dir: Path, receipt: dict, name: str) -> Path:
-    """Write the JSON and text receipt atomically under receipts/<member_id>/."""
-    folder = receipts_dir / receipt["member_id"]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.json"
+def write_receipt(receipts_dir: Path, receipt: dict) -> Path:
+    """Write the JSON and text receipt atomically where `receipt_path` keeps them."""
+    target = receipt_path(receipts_dir, receipt["member_id"], receipt["submission_id"],
+                          receipt["sha256"])
+    target.parent.mkdir(parents=True, exist_ok=True)
     for path, text in ((target, json.dumps(receipt, indent=2, ensure_ascii=False) + "\n"),
-                       (folder / f"{name}.txt", render_text(receipt))):
+                       (target.with_suffix(".txt"), render_text(receipt))):
         partial = path.with_suffix(path.suffix + ".partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
