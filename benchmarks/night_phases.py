@@ -23,7 +23,6 @@ started = time.perf_counter()
 from efc.settings import Settings  # noqa: E402
 from flows.nightly_aggregation import night_parts  # noqa: E402
 from transforms import intake, marts, nightly, warehouse  # noqa: E402
-from transforms.catalogue import load_catalogue  # noqa: E402
 
 IMPORTS_S = time.perf_counter() - started
 
@@ -45,10 +44,10 @@ def main() -> None:
     settings.ensure_folders()
     night = datetime.now(UTC).replace(microsecond=0)
     summary = nightly.NightlySummary(started_at=night, inbox=str(inbox))
-    catalogue = load_catalogue(settings.reference_dir)
     with warehouse.writer(settings) as con:
         reception = timed("receive (sight, read, hash, copy)", nightly.open_reception, con,
                           settings, night, None)
+        catalogue = reception.catalogue
         results = []
         for sightings in night_parts(reception.sightings, settings.part_files):
             part = timed("receive (sight, read, hash, copy)", nightly.receive_files, reception,
