@@ -58,8 +58,8 @@ def main() -> None:
                          part, catalogue, settings)
             results.append(timed("validate (Great Expectations)", intake.validate, part,
                                  catalogue, night.date()))
+            summary.files_found = reception.expected
             summary = timed("load", nightly.load_submissions, con, part, summary)
-        summary.files_found = reception.submissions
         as_of = datetime.now(UTC)
         timed("marts", marts.refresh_changed, con, as_of)
         checked = timed("warehouse suite", nightly.check_warehouse, con, as_of, night.date())
@@ -70,7 +70,7 @@ def main() -> None:
     for step, seconds in spent.items():
         print(f"{step:45s} {seconds:8.2f} s")
     print(f"{'total':45s} {sum(spent.values()):8.2f} s   {summary.observations_loaded:,} "
-          f"observations in {summary.files_found:,} files, peak "
+          f"observations in {reception.submissions:,} files, peak "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 

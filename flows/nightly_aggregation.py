@@ -185,7 +185,7 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
                     loading.append(load_submissions.submit(con, opaque(part), opaque(summary)))
                     submission_results += [result] if result is not None else []
                 summary = loading.pop().result() if loading else summary
-            summary.files_found, summary.waiting = reception.submissions, reception.waiting
+            summary.waiting = reception.waiting
             # Every file's state is settled: the receipts are written in a thread, on a
             # connection of their own, while DuckDB refreshes the marts.
             with contextlib.closing(con.cursor()) as receipts_con, waited_for() as writing:

@@ -56,7 +56,7 @@ class NightlySummary:
 
     started_at: datetime
     inbox: str
-    files_found: int = 0
+    files_found: int = 0  # files the night may record, for progress: it falls as files wait
     files_recorded: int = 0
     files_by_state: Counter = field(default_factory=Counter)
     problems_by_rule: Counter = field(default_factory=Counter)
