@@ -464,9 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check one file offline and print its receipt",
                                 description="Parse, screen and validate one file as the "
-                                "nightly run would; nothing is stored. Exit 0 accepted, "
-                                "1 rejected, 2 could not run.")
-    check.add_argument("file", metavar="FILE")
+                                "nightly run would; nothing is stored. Exit 0 accepted "
+                                "(with or without warnings), 1 rejected, 2 could not run.")
+    check.add_argument("file", metavar="FILE",
+                       help="the CSV, XLSX or JSON file you are about to send")
     check.add_argument("--member", required=True, metavar="ID",
                        help="your registered member code, e.g. hl-north")
     check.add_argument("--json", action="store_true", help="print the receipt as JSON")
@@ -491,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     assess.set_defaults(handler=cmd_assess)
 
     approve = commands.add_parser(
-        "approve", help="approve the latest draft of an edition and write its final",
+        "approve", help="approve an edition's latest draft; write the final PDF once approved",
         description="Record who approved the latest draft version of an edition (reviewer, "
         "time, SHA-256 of the draft PDF) in EFC_HOME/reports/<quarter>/approvals.json. Once "
         "the edition's number of distinct reviewers have approved the same draft (one for the "
