@@ -34,9 +34,9 @@ def build(edition: Edition) -> dict:
         "livestreaming", "Live-streaming and emerging threats",
         summary=["Live-streamed abuse is paid for in small remittances, so it shows in police "
                  "cases and in the smallest amount bands of flagged transactions (chapter 6) "
-                 "rather than in hotline counts. Signals below are changes on the previous "
-                 "quarter worth an analyst's look; each passed a test at the 95% level and its "
-                 "figures are published in this edition."],
+                 "rather than in hotline counts. The table below lists signals, if any: changes "
+                 "on the previous quarter worth an analyst's look, each passing a test at the "
+                 "95% level, with figures this edition publishes."],
         tables=[table("signals", f"Signals, {quarter} on {shift_quarter(quarter, -1)}",
                       ["Signal", "Indicator", "Category", "Detail"],
                       rows or [["none", NOTHING, NOTHING, "No signal in this edition."]],
