@@ -7,6 +7,7 @@ the night (marked slow), and the fuzzing pass sends random and hostile files thr
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -252,6 +253,35 @@ def test_the_archive_holds_the_bytes_examined(workspace, catalogue):
     kept = workspace.archive_dir / examined.arrival.sha256
     assert kept.read_bytes() == data and file_sha256(kept) == examined.arrival.sha256
     assert not list(workspace.quarantine_dir.glob(".receiving-*"))
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
+def test_a_part_is_kept_under_its_hashes_once_each(tmp_path, monkeypatch, syncfs):
+    """Kept copies are renamed under their hashes with their modes, the bytes flushed first (by
+    one syncfs where Linux offers it, else an fsync each); a second copy of the same bytes, in
+    the part or kept before, leaves no file behind."""
+    from transforms import inbox
+
+    if not syncfs:  # a system without syncfs(2)
+        monkeypatch.setattr(inbox, "_libc", lambda: object())
+    archive, quarantine = tmp_path / "archive", tmp_path / "quarantine"
+    archive.mkdir()
+    quarantine.mkdir()
+    texts = ["a\n", "b\n", "a\n", "kept before\n"]
+    kept_before = archive / hashlib.sha256(texts[3].encode()).hexdigest()
+    kept_before.write_text(texts[3])
+    kept_before.chmod(0o644)
+    arrivals = [receive(sighted(write(tmp_path / "in" / "hl-north" / f"{n}.csv", text)),
+                        quarantine, settle_s=0, now_ns=time.time_ns())
+                for n, text in enumerate(texts)]
+    inbox.keep_all_received([(arrivals[0], archive, False), (arrivals[1], quarantine, True),
+                             (arrivals[2], archive, False), (arrivals[3], archive, False)])
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in
+             [*archive.iterdir(), *quarantine.iterdir()]}
+    assert modes == {arrivals[0].sha256: "0o640", arrivals[1].sha256: "0o600",
+                     kept_before.name: "0o644"}
+    assert (archive / arrivals[0].sha256).read_text() == "a\n"
+    assert not [arrival for arrival in arrivals if arrival.received.exists()]
 
 
 # --- 4. duplicates only of loaded files; the sender first ----------------------------------
