@@ -25,14 +25,15 @@ IO_RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30]}
 # A night is examined, validated and loaded in consecutive parts of at most
 # `settings.part_files` files and about this many bytes (some 150k observations of typical
 # files), so memory stays flat however many arrive (a few parts are held at once: one loading,
-# one validating, up to PARTS_AHEAD received and examined ahead); each part's cells are examined
-# together as columns, and each part is loaded in one transaction.
+# one validating, up to PARTS_AHEAD + 1 received and examined ahead); each part's cells are
+# examined together as columns, and each part is loaded in one transaction.
 PART_BYTES = 64 * 1024 * 1024
 # Tasks take a night's submissions, their rows and results wrapped in `opaque`: Prefect would
 # otherwise walk every field of every one looking for futures (profiled on 1.27M observations,
 # 46 s against examining's 33 s).
 # How many parts the second process may hold (examined or being examined) beyond the one the
 # flow validates: enough to keep it busy while this process receives, few enough for memory.
+# One more part may be examined here ahead, while the flow would otherwise wait for it.
 PARTS_AHEAD = 2
 
 
@@ -85,24 +86,37 @@ def examining_process(needed: bool) -> Iterator[Executor | None]:
 
 def examined_parts(parts: list[list], reception, settings: Settings,
                    examiner: Executor | None) -> Iterator[list]:
-    """The inbox's parts received in this process, one after another, and examined, in order:
-    in `examiner` while this process receives the next parts and validates and loads those
-    before (at most PARTS_AHEAD ahead of the part the flow takes), or here without one."""
+    """The inbox's parts, received in this process one after another and examined, in order.
+
+    With `examiner`, the second process examines parts while this one receives the next ones
+    and validates and loads those before. Whenever the flow would otherwise wait for it (while
+    it starts, or when it falls behind), this process examines the next part itself: examining
+    is the larger half of the work, and neither core should idle while a part is unexamined.
+    """
     catalogue = opaque(reception.catalogue)
-    examining: deque[PrefectFuture] = deque()
-    for sightings in parts:
-        received = receive_part(opaque(reception), opaque(sightings))
-        if not received:  # every file waits, or was handled on an earlier night
+    received = (part for sightings in parts
+                if (part := receive_part(opaque(reception), opaque(sightings))))
+    if examiner is None:
+        for part in received:
+            yield examine_part(opaque(part), catalogue, settings, None)
+        return
+    ahead: deque[PrefectFuture | list] = deque()  # in order: a part's future there, or the part
+
+    def there(entry: PrefectFuture | list) -> bool:  # still being examined in the second process
+        return isinstance(entry, PrefectFuture) and not wait([entry], 0).done
+
+    while True:
+        busy = sum(map(there, ahead))
+        if len(ahead) <= PARTS_AHEAD and (busy < PARTS_AHEAD or there(ahead[0])) \
+                and (part := next(received, None)):
+            ahead.append(examine_part.submit(opaque(part), catalogue, settings, opaque(examiner))
+                         if busy < PARTS_AHEAD else
+                         examine_part(opaque(part), catalogue, settings, None))
             continue
-        if examiner is None:
-            yield examine_part(opaque(received), catalogue, settings, None)
-            continue
-        examining.append(examine_part.submit(opaque(received), catalogue, settings,
-                                             opaque(examiner)))
-        while examining and (len(examining) > PARTS_AHEAD or wait([examining[0]], 0).done):
-            yield examining.popleft().result()
-    while examining:
-        yield examining.popleft().result()
+        if not ahead:
+            return
+        entry = ahead.popleft()
+        yield entry.result() if isinstance(entry, PrefectFuture) else entry
 
 
 @task(cache_policy=NONE)

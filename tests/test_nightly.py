@@ -197,6 +197,66 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
                                              "observations-part-2-of-2.html"]
 
 
+def test_this_process_examines_the_next_part_while_the_second_one_is_busy(workspace,
+                                                                         prefect_harness):
+    """Neither core idles while a part is unexamined: with the second process busy on two parts,
+    the flow examines the third itself; the parts still come back in arrival order, each file
+    examined once and kept."""
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from prefect import flow
+
+    from flows.nightly_aggregation import examined_parts, night_parts
+    from transforms import nightly
+    from transforms.warehouse import writer
+
+    names, kept = [], []
+    for number in range(6):
+        member = ("hl-north", "hl-south")[number % 2]
+        text = rows(member, f"2026-0{number + 1}", 100 + number, 60)
+        set_mtime(write(workspace.inbox / member / f"{number}.csv", text), 600 - 60 * number)
+        names.append(f"{number}.csv")
+        kept.append(workspace.archive_dir / hashlib.sha256(text.encode()).hexdigest())
+
+    class BusySecondProcess(ThreadPoolExecutor):
+        """Takes parts as the second process does, and starts none before the third part is
+        kept (by the flow's own process, if it examined that part)."""
+
+        def __init__(self) -> None:
+            super().__init__(1)
+            self.parts: list[list[str]] = []
+
+        def submit(self, examine, submissions, *args):
+            self.parts.append([s.arrival.file_name for s in submissions])
+
+            def once_the_third_part_is_kept():
+                deadline = time.monotonic() + 60
+                while not all(path.exists() for path in kept[4:]) and \
+                        time.monotonic() < deadline:
+                    time.sleep(0.01)
+                return examine(submissions, *args)
+            return super().submit(once_the_third_part_is_kept)
+
+    second = BusySecondProcess()
+
+    @flow
+    def night() -> list[list[tuple[str, str, int]]]:
+        with writer(workspace) as con:
+            reception = nightly.open_reception(con, workspace, nightly.now_utc())
+        parts = list(night_parts(reception.sightings, 2))
+        return [[(s.arrival.file_name, s.state, s.observation_count) for s in part]
+                for part in examined_parts(parts, reception, workspace, second)]
+
+    with second:
+        parts = night()
+    assert second.parts == [names[0:2], names[2:4]]  # the third was examined here
+    assert [[name for name, _, _ in part] for part in parts] == [names[0:2], names[2:4],
+                                                                 names[4:6]]
+    assert {(state, count) for part in parts for _, state, count in part} == {("accepted", 3)}
+    assert all(path.exists() for path in kept)
+
+
 def test_a_receipt_a_crash_left_unwritten_is_written_on_the_next_night(workspace, catalogue):
     """Only the missing receipt is written again, word for word; the others are left alone."""
     from datetime import date, timedelta
