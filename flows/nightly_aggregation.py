@@ -33,7 +33,7 @@ PART_BYTES = 64 * 1024 * 1024
 # 46 s against examining's 33 s).
 # How many parts the second process may hold (examined or being examined) beyond the one the
 # flow validates: enough to keep it busy while this process receives, few enough for memory.
-# One more part may be examined here ahead, while the flow would otherwise wait for it.
+# One more part may be examined here ahead, while that process starts.
 PARTS_AHEAD = 2
 
 
@@ -89,9 +89,10 @@ def examined_parts(parts: list[list], reception, settings: Settings,
     """The inbox's parts, received in this process one after another and examined, in order.
 
     With `examiner`, the second process examines parts while this one receives the next ones
-    and validates and loads those before. Whenever the flow would otherwise wait for it (while
-    it starts, or when it falls behind), this process examines the next part itself: examining
-    is the larger half of the work, and neither core should idle while a part is unexamined.
+    and validates and loads those before. While that process starts (a second or more before
+    it examines anything), this process examines the next part itself rather than wait. Later
+    it does not: each process then has about a core's worth of its own work, and a part
+    examined here held up the validating and receiving (5M inbox: 92.7 s against 83.5 s).
     """
     catalogue = opaque(reception.catalogue)
     received = (part for sightings in parts
@@ -105,13 +106,17 @@ def examined_parts(parts: list[list], reception, settings: Settings,
     def there(entry: PrefectFuture | list) -> bool:  # still being examined in the second process
         return isinstance(entry, PrefectFuture) and not wait([entry], 0).done
 
+    given = 0  # parts given to the second process: all still there while it starts
     while True:
         busy = sum(map(there, ahead))
-        if len(ahead) <= PARTS_AHEAD and (busy < PARTS_AHEAD or there(ahead[0])) \
+        if len(ahead) <= PARTS_AHEAD and (busy < PARTS_AHEAD or busy == given) \
                 and (part := next(received, None)):
-            ahead.append(examine_part.submit(opaque(part), catalogue, settings, opaque(examiner))
-                         if busy < PARTS_AHEAD else
-                         examine_part(opaque(part), catalogue, settings, None))
+            if busy < PARTS_AHEAD:
+                ahead.append(examine_part.submit(opaque(part), catalogue, settings,
+                                                 opaque(examiner)))
+                given += 1
+            else:
+                ahead.append(examine_part(opaque(part), catalogue, settings, None))
             continue
         if not ahead:
             return
