@@ -341,3 +341,28 @@ def test_a_spare_a_reader_still_holds_is_left_alone(night, full_rebuild, caplog)
     assert int(before) > 0
     assert published(caplog) == ["readers' snapshot: a copy of the latest brought up to date"]
     assert snapshot_rows(settings) == expected_snapshot
+
+
+def test_a_quarter_counts_each_month_reported_once(workspace, catalogue):
+    """months_reported and is_complete per member-quarter: a month corrected counts once, two
+    months leave a quarter incomplete, three or a quarterly report complete it."""
+    workspace.ensure_folders()
+    with open_warehouse(workspace.warehouse_path) as con:
+        load(con, [("hl-north", month_file("hl-north", "2025-07", 1000, 900, 300)),
+                   ("hl-north", month_file("hl-north", "2025-08", 1000, 900, 300)),
+                   ("hl-north", month_file("hl-north", "2025-08", 1100, 900, 330)),
+                   *[("hl-west", month_file("hl-west", f"2025-0{m}", 1000, 900, 300))
+                     for m in (7, 8, 9)],
+                   ("le-alpha", quarter_file("2025-Q3", 100))], catalogue, TODAY)
+        refresh_marts(con, datetime.now(UTC))
+        found = rows(con, """select member_id, indicator, dimension, category, months_reported,
+                                    is_quarterly_report, is_complete, value
+                             from quarterly_member_values
+                             where indicator in ('HL_URLS_CONFIRMED', 'LE_CASES_OPENED')
+                               and category in ('', 'NL')""")
+    assert found == [
+        ("hl-north", "HL_URLS_CONFIRMED", "", "", 2, False, False, 630.0),
+        ("hl-north", "HL_URLS_CONFIRMED", "hosting_country", "NL", 2, False, False, 210.0),
+        ("hl-west", "HL_URLS_CONFIRMED", "", "", 3, False, True, 900.0),
+        ("hl-west", "HL_URLS_CONFIRMED", "hosting_country", "NL", 3, False, True, 300.0),
+        ("le-alpha", "LE_CASES_OPENED", "", "", 0, True, True, 100.0)]
