@@ -366,3 +366,26 @@ def test_a_quarter_counts_each_month_reported_once(workspace, catalogue):
         ("hl-west", "HL_URLS_CONFIRMED", "", "", 3, False, True, 900.0),
         ("hl-west", "HL_URLS_CONFIRMED", "hosting_country", "NL", 3, False, True, 300.0),
         ("le-alpha", "LE_CASES_OPENED", "", "", 0, True, True, 100.0)]
+
+
+def test_coalition_totals_name_the_two_largest_contributions(workspace, catalogue):
+    """The largest two members' values of a cell, equal ones both counted; a cell of one member
+    has no second (0)."""
+    workspace.ensure_folders()
+    with open_warehouse(workspace.warehouse_path) as con:
+        load(con, [*[(member, month_file(member, f"2025-0{m}", 1000, 900, confirmed))
+                     for member, confirmed in (("hl-north", 300), ("hl-west", 300))
+                     for m in (7, 8, 9)],
+                   ("hl-south", month_file("hl-south", "2025-07", 1000, 900, 30)),
+                   *[("hl-south", month_file("hl-south", f"2025-0{m}", 1000, 900, 60))
+                     for m in (8, 9)],
+                   ("le-alpha", quarter_file("2025-Q3", 100))], catalogue, TODAY)
+        refresh_marts(con, datetime.now(UTC))
+        found = rows(con, """select indicator, category, value, contributors,
+                                    largest_contribution, second_contribution
+                             from quarterly_indicator_totals
+                             where indicator in ('HL_URLS_CONFIRMED', 'LE_CASES_OPENED')
+                               and category in ('', 'NL')""")
+    assert found == [("HL_URLS_CONFIRMED", "", 1950.0, 3, 900.0, 900.0),
+                     ("HL_URLS_CONFIRMED", "NL", 650.0, 3, 300.0, 300.0),
+                     ("LE_CASES_OPENED", "", 100.0, 1, 100.0, 0.0)]
