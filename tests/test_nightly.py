@@ -197,11 +197,11 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
                                              "observations-part-2-of-2.html"]
 
 
-def test_this_process_examines_the_next_part_while_the_second_one_is_busy(workspace,
-                                                                         prefect_harness):
-    """Neither core idles while a part is unexamined: with the second process busy on two parts,
-    the flow examines the third itself; the parts still come back in arrival order, each file
-    examined once and kept."""
+def test_this_process_examines_the_next_part_while_the_second_one_starts(workspace,
+                                                                          prefect_harness):
+    """While the second process has two parts and has examined neither (it is starting), the
+    flow examines the third itself rather than wait; the parts still come back in arrival
+    order, each file examined once and kept."""
     import hashlib
     from concurrent.futures import ThreadPoolExecutor
 
@@ -220,8 +220,8 @@ def test_this_process_examines_the_next_part_while_the_second_one_is_busy(worksp
         kept.append(workspace.archive_dir / hashlib.sha256(text.encode()).hexdigest())
 
     class BusySecondProcess(ThreadPoolExecutor):
-        """Takes parts as the second process does, and starts none before the third part is
-        kept (by the flow's own process, if it examined that part)."""
+        """Takes parts as the second process does, and examines none before the third part is
+        kept (by the flow's own process, if it examined that part): a process still starting."""
 
         def __init__(self) -> None:
             super().__init__(1)
