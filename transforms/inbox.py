@@ -187,7 +187,8 @@ def keep_all_received(kept: list[tuple[Arrival, Path, bool]]) -> None:
 
 def _flush_to_disk(paths: list[Path]) -> None:
     """Files' bytes and modes on disk: one syncfs(2) of their filesystem on Linux (the os
-    module offers none), else an fsync each."""
+    module offers none), else an fsync each. The files are renamed into their folders next,
+    so they lie on one filesystem."""
     syncfs = getattr(_libc(), "syncfs", None)
     for path in paths[:1] if syncfs else paths:  # one syncfs serves every file of the part
         fd = os.open(path, os.O_RDONLY)
