@@ -51,7 +51,7 @@ def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     derived text columns come back as categoricals.
     """
     out = frame.reset_index(drop=True).astype(dict.fromkeys(CODE_COLUMNS, "category"))
-    kind = _group_ids(out, ROW_KIND)
+    kind = group_ids(out, ROW_KIND)
     kinds = _kind_columns(out.iloc[np.unique(kind, return_index=True)[1]][ROW_KIND], catalogue)
     for column in ["sector_indicator", "indicator_dimension", "dimension_category",
                    "indicator_unit"]:
@@ -76,7 +76,7 @@ def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     implausible = ~np.isnan(value) & ~(finite & (value <= ceiling))
     out["value_above_ceiling"] = np.where(implausible, ceiling, np.nan)
 
-    group = _group_ids(out, ["submission_key", "member_id", "period", "indicator"])
+    group = group_ids(out, ["submission_key", "member_id", "period", "indicator"])
     total = _first_total(group, value, kind_flag["is_breakdown"])
     # A category's median may exceed the overall median: only additive indicators have parts.
     is_category = kind_flag["is_part"] & ~np.isnan(total) & ~np.isnan(value)
@@ -98,8 +98,8 @@ def rule_columns(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return out
 
 
-def _group_ids(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """A group number (0..n-1) per row."""
+def group_ids(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """A group number (0..n-1) per row, nulls a group of their own."""
     return frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
 
 
@@ -150,7 +150,7 @@ def _indicator_frequencies(frame: pd.DataFrame) -> pd.Series:
 
     Joined once per distinct (file, member, indicator, frequency), not once per row.
     """
-    group = _group_ids(frame, ["submission_key", "member_id", "indicator"])
+    group = group_ids(frame, ["submission_key", "member_id", "indicator"])
     reported = pd.DataFrame({"group": group, "frequency": frame["frequency"]}).dropna(
         subset="frequency").drop_duplicates()
     mixed = reported.duplicated("group", keep=False)

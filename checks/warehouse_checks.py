@@ -37,7 +37,7 @@ from great_expectations.render import LegacyRendererType, RenderedStringTemplate
 from great_expectations.render.renderer.renderer import renderer
 
 from checks.expectations import severity_of
-from checks.validation import SUITES_DIR, load_suite_definition
+from checks.validation import SUITES_DIR, group_ids, load_suite_definition
 from transforms.completeness import completeness, period_months
 from transforms.periods import month_period, parse_period, quarter_of, shift_quarter
 from transforms.sql_files import sql
@@ -236,8 +236,7 @@ def indicator_totals(totals: pd.DataFrame, series_breaks: pd.DataFrame, *,
     # half the warehouse suite's time).
     offsets = np.arange(1, trailing_months + 1)
     months = frame["first_month"].to_numpy()
-    month_key = frame.groupby(series, sort=False, dropna=False).ngroup().to_numpy() * (
-        int(months.max(initial=0)) + trailing_months + 1)
+    month_key = group_ids(frame, series) * (int(months.max(initial=0)) + trailing_months + 1)
     history = pd.DataFrame({"history_month": months, "history_value": frame["value"].to_numpy()})
     served = history.loc[history.index.repeat(len(offsets))].assign(
         month_key=np.repeat(month_key + months, len(offsets)) + np.tile(offsets, len(history)))
