@@ -343,23 +343,30 @@ def test_a_spare_a_reader_still_holds_is_left_alone(night, full_rebuild, caplog)
     assert snapshot_rows(settings) == expected_snapshot
 
 
+def marts_rows(settings, catalogue, files: list[tuple[str, str]], query: str) -> list[tuple]:
+    """`query`'s rows of confirmed URLs (total and NL) and police cases, once `files` are loaded
+    into a new warehouse and its marts built."""
+    settings.ensure_folders()
+    with open_warehouse(settings.warehouse_path) as con:
+        load(con, files, catalogue, TODAY)
+        refresh_marts(con, datetime.now(UTC))
+        return rows(con, f"""select * from ({query})
+                             where indicator in ('HL_URLS_CONFIRMED', 'LE_CASES_OPENED')
+                               and category in ('', 'NL')""")
+
+
 def test_a_quarter_counts_each_month_reported_once(workspace, catalogue):
     """months_reported and is_complete per member-quarter: a month corrected counts once, two
     months leave a quarter incomplete, three or a quarterly report complete it."""
-    workspace.ensure_folders()
-    with open_warehouse(workspace.warehouse_path) as con:
-        load(con, [("hl-north", month_file("hl-north", "2025-07", 1000, 900, 300)),
-                   ("hl-north", month_file("hl-north", "2025-08", 1000, 900, 300)),
-                   ("hl-north", month_file("hl-north", "2025-08", 1100, 900, 330)),
-                   *[("hl-west", month_file("hl-west", f"2025-0{m}", 1000, 900, 300))
-                     for m in (7, 8, 9)],
-                   ("le-alpha", quarter_file("2025-Q3", 100))], catalogue, TODAY)
-        refresh_marts(con, datetime.now(UTC))
-        found = rows(con, """select member_id, indicator, dimension, category, months_reported,
-                                    is_quarterly_report, is_complete, value
-                             from quarterly_member_values
-                             where indicator in ('HL_URLS_CONFIRMED', 'LE_CASES_OPENED')
-                               and category in ('', 'NL')""")
+    found = marts_rows(workspace, catalogue, [
+        ("hl-north", month_file("hl-north", "2025-07", 1000, 900, 300)),
+        ("hl-north", month_file("hl-north", "2025-08", 1000, 900, 300)),
+        ("hl-north", month_file("hl-north", "2025-08", 1100, 900, 330)),
+        *[("hl-west", month_file("hl-west", f"2025-0{m}", 1000, 900, 300)) for m in (7, 8, 9)],
+        ("le-alpha", quarter_file("2025-Q3", 100))],
+        """select member_id, indicator, dimension, category, months_reported,
+                  is_quarterly_report, is_complete, value
+           from quarterly_member_values""")
     assert found == [
         ("hl-north", "HL_URLS_CONFIRMED", "", "", 2, False, False, 630.0),
         ("hl-north", "HL_URLS_CONFIRMED", "hosting_country", "NL", 2, False, False, 210.0),
@@ -371,21 +378,15 @@ def test_a_quarter_counts_each_month_reported_once(workspace, catalogue):
 def test_coalition_totals_name_the_two_largest_contributions(workspace, catalogue):
     """The largest two members' values of a cell, equal ones both counted; a cell of one member
     has no second (0)."""
-    workspace.ensure_folders()
-    with open_warehouse(workspace.warehouse_path) as con:
-        load(con, [*[(member, month_file(member, f"2025-0{m}", 1000, 900, confirmed))
-                     for member, confirmed in (("hl-north", 300), ("hl-west", 300))
-                     for m in (7, 8, 9)],
-                   ("hl-south", month_file("hl-south", "2025-07", 1000, 900, 30)),
-                   *[("hl-south", month_file("hl-south", f"2025-0{m}", 1000, 900, 60))
-                     for m in (8, 9)],
-                   ("le-alpha", quarter_file("2025-Q3", 100))], catalogue, TODAY)
-        refresh_marts(con, datetime.now(UTC))
-        found = rows(con, """select indicator, category, value, contributors,
-                                    largest_contribution, second_contribution
-                             from quarterly_indicator_totals
-                             where indicator in ('HL_URLS_CONFIRMED', 'LE_CASES_OPENED')
-                               and category in ('', 'NL')""")
+    found = marts_rows(workspace, catalogue, [
+        *[(member, month_file(member, f"2025-0{m}", 1000, 900, 300))
+          for member in ("hl-north", "hl-west") for m in (7, 8, 9)],
+        ("hl-south", month_file("hl-south", "2025-07", 1000, 900, 30)),
+        *[("hl-south", month_file("hl-south", f"2025-0{m}", 1000, 900, 60)) for m in (8, 9)],
+        ("le-alpha", quarter_file("2025-Q3", 100))],
+        """select indicator, category, value, contributors, largest_contribution,
+                  second_contribution
+           from quarterly_indicator_totals""")
     assert found == [("HL_URLS_CONFIRMED", "", 1950.0, 3, 900.0, 900.0),
                      ("HL_URLS_CONFIRMED", "NL", 650.0, 3, 300.0, 300.0),
                      ("LE_CASES_OPENED", "", 100.0, 1, 100.0, 0.0)]
