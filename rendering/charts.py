@@ -767,7 +767,7 @@ def _too_sparse(fig_id: str, caption: str,
         return None
     what = caption.split(". ")[0].rstrip(".")
     return {"id": fig_id, "withheld": (
-        f"{what} is not charted: only {shown} of its {total} "
+        f"{what} is not charted: {f'only {shown}' if shown else 'none'} of its {total} "
         f"{_plural(total, 'value')} can be published (the others are suppressed or were not "
         "reported), too few to show a pattern.")}
 

@@ -32,7 +32,7 @@ NOT_FIGURES = [  # dates, category names with numbers in them (amount bands, tak
     re.compile(r"(?:under|over) €\d+(?![\d,.])|€\d+-\d+"),
     re.compile(r"(?:over )?\d+(?:-\d+)? days"),
     re.compile(r"\d+ (?:suppressed|further|series breaks?|quarters?)\b"),
-    re.compile(r"only \d+ of its \d+ values"),
+    re.compile(r"(?:only \d+|none) of its \d+ values"),
     re.compile(r"\b(?:80|95)%(?=(?: and 95%)? (?:prediction )?intervals?)"),  # a level
 ]
 

@@ -211,6 +211,14 @@ def test_a_chart_with_almost_nothing_published_is_replaced_by_a_sentence():
     assert fig["withheld"].startswith("Bands is not charted: only 2 of its 8 values")
 
 
+def test_a_chart_with_nothing_published_says_none_not_only_0():
+    frame = pd.DataFrame({"quarter": QUARTERS * 2, "band": ["a"] * 4 + ["b"] * 4,
+                          "n": [math.nan] * 8})
+    fig = charts.line_chart(frame, x="quarter", y="n", series="band", caption="Bands. More.",
+                            y_label="n (count)", fig_id="bands")
+    assert fig["withheld"].startswith("Bands is not charted: none of its 8 values can be ")
+
+
 def test_sparkline_is_not_joined_across_a_series_break():
     svg = charts.sparkline([1, 2, 3, 4, 8, 9, 9, 10], breaks=[4])
     assert svg.count("<polyline") == 2 and svg.count("stroke-dasharray") == 1
