@@ -153,7 +153,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         observations=None if submission.rows_in_part is None or submission.state == "rejected"
         else submission.observation_count)
     print(json.dumps(receipt, indent=2, ensure_ascii=False) if args.json
-          else render_text(receipt), end="" if not args.json else "\n")
+          else render_text(receipt, checked=True), end="" if not args.json else "\n")
     return EXIT_REJECTED if submission.state == "rejected" else EXIT_OK
 
 

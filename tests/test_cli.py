@@ -32,6 +32,20 @@ def test_check_rejects_with_exit_1_and_masks_identifiers(workspace, capsys):
     assert "…" in receipt["problems"][0]["value"]
 
 
+def test_check_says_what_the_night_would_do_not_what_it_did(workspace, capsys):
+    """efc check sends and loads nothing: its text says so, in the receipt's layout."""
+    bad = SAMPLE / "pay-remit" / "remit_2026-09_sar_detail.csv"
+    assert main(["check", str(bad), "--member", "pay-remit"]) == 1
+    text = capsys.readouterr().out
+    assert text.splitlines()[2].startswith("Checked:   20")
+    assert "State:     WOULD BE REJECTED: fix the problems below before you send" in text
+    assert "Received" not in text and "nothing was loaded" not in text
+    good = SAMPLE / "hl-north" / "hotline-stats-2026-07.csv"
+    assert main(["check", str(good), "--member", "hl-north"]) == 0
+    text = capsys.readouterr().out
+    assert "WOULD BE ACCEPTED" in text and "Rows it would load: " in text
+
+
 def test_check_missing_file_exit_2(workspace, tmp_path):
     assert main(["check", str(tmp_path / "nope.csv"), "--member", "hl-north"]) == 2
 

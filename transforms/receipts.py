@@ -20,6 +20,13 @@ STATE_WORDS = {
     "superseded": "SUPERSEDED: was loaded, later replaced by a newer accepted file; its values "
                   "stay in history.",
 }
+# What `efc check` says instead: the file was only checked, nothing was sent or loaded.
+CHECKED_WORDS = {
+    "accepted": "WOULD BE ACCEPTED: every row passes. Nothing was sent; send the file as it is.",
+    "accepted_with_warnings": "WOULD BE ACCEPTED WITH WARNINGS: some rows are flagged below. "
+                              "Nothing was sent.",
+    "rejected": "WOULD BE REJECTED: fix the problems below before you send the file.",
+}
 # What a problem's row number counts, by the file's format: members asked whether the header
 # is row 1 (it is, in a CSV or a sheet; a JSON file's rows are its observations).
 ROW_NUMBERS = {
@@ -91,18 +98,21 @@ def receipt_path(receipts_dir: Path, member_id: str, submission_id: int, sha256:
     return receipts_dir / member_id / f"{submission_id:07d}_{sha256[:12]}.json"
 
 
-def render_text(receipt: dict) -> str:
+def render_text(receipt: dict, *, checked: bool = False) -> str:
     """The receipt in plain words, for members who read it in a mail client. Whatever a member
-    wrote (file name, folder, quoted cells) is shown escaped, one line each."""
+    wrote (file name, folder, quoted cells) is shown escaped, one line each. `checked`: the
+    file was only checked (`efc check`), so the receipt says what the night would do."""
+    words = CHECKED_WORDS if checked else STATE_WORDS
     lines = [
-        f"Receipt for {printable(receipt['file'])}",
+        f"{'Check' if checked else 'Receipt'} for {printable(receipt['file'])}",
         f"Member:    {printable(receipt['member_id'])}",
-        f"Received:  {receipt['received_at']}",
+        f"{'Checked:' if checked else 'Received:':<11}{receipt['received_at']}",
         f"SHA-256:   {receipt['sha256']}",
-        f"State:     {STATE_WORDS.get(receipt['state'], receipt['state'])}",
+        f"State:     {words.get(receipt['state'], receipt['state'])}",
     ]
     if receipt.get("observations") is not None:
-        lines.append(f"Rows loaded: {receipt['observations']}")
+        lines.append(f"{'Rows it would load' if checked else 'Rows loaded'}: "
+                     f"{receipt['observations']}")
     if receipt.get("duplicate_of"):
         lines.append(f"Same bytes as submission {receipt['duplicate_of']}.")
     if receipt.get("superseded_by"):
