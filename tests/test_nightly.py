@@ -83,6 +83,13 @@ def test_nightly_states_corrections_and_reruns(workspace, prefect_harness):
     assert north["july.csv"]["state"] == "superseded"
     assert north["july-corrected.csv"]["state"] == "accepted"
     assert north["july.csv"]["superseded_by"] == north["july-corrected.csv"]["submission_id"]
+    # a number the member cannot look up is named by its file too
+    assert north["july.csv"]["superseded_by_file"] == "july-corrected.csv"
+    assert north["copy-of-july.csv"]["duplicate_of_file"] == "july.csv"
+    text = next((workspace.receipts_dir / "hl-north").glob(
+        f"{north['july.csv']['submission_id']:07d}_*.txt")).read_text()
+    assert f"Replaced by submission {north['july.csv']['superseded_by']} (july-corrected.csv)." \
+        in text
 
     with duckdb.connect(str(workspace.warehouse_path)) as con:
         now_total = con.execute("""select value from quarterly_member_values

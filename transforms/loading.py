@@ -161,7 +161,9 @@ def receipts_since(con: duckdb.DuckDBPyConnection, changed_at: datetime | None,
             file=file_name, sha256=sha, member_id=member_id, received_at=received_at,
             state=state, problems=json.loads(problems), submission_id=submission_id,
             file_format=file_format, observations=count if state != "rejected" else None,
-            duplicate_of=duplicate_of, superseded_by=superseded_by)
+            duplicate_of=duplicate_of, superseded_by=superseded_by,
+            duplicate_of_file=duplicate_of_file, superseded_by_file=superseded_by_file)
         for (submission_id, file_name, sha, member_id, received_at, state, file_format, count,
-             duplicate_of, superseded_by, problems) in rows
+             duplicate_of, superseded_by, problems, duplicate_of_file, superseded_by_file)
+        in rows
     ]

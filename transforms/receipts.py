@@ -77,9 +77,12 @@ def condense(problems: list[Problem], shown: int = SHOWN_PER_RULE) -> list[dict]
 def build_receipt(*, file: str, sha256: str, member_id: str, received_at: datetime, state: str,
                   problems: list[dict], submission_id: int | None = None,
                   file_format: str | None = None, observations: int | None = None,
-                  duplicate_of: int | None = None, superseded_by: int | None = None) -> dict:
+                  duplicate_of: int | None = None, superseded_by: int | None = None,
+                  duplicate_of_file: str | None = None, superseded_by_file: str | None = None
+                  ) -> dict:
     """The receipt object of CONTRACT.md (its required fields first, then ours); where a
-    problem names a row, what the format's row numbers count."""
+    problem names a row, what the format's row numbers count. The submissions a copy or a
+    replaced file points to are named by file too, as the member knows them."""
     receipt = {
         "file": file, "sha256": sha256, "member_id": member_id,
         "received_at": received_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -87,6 +90,10 @@ def build_receipt(*, file: str, sha256: str, member_id: str, received_at: dateti
         "format": file_format, "observations": observations,
         "duplicate_of": duplicate_of, "superseded_by": superseded_by,
     }
+    if duplicate_of_file is not None:
+        receipt["duplicate_of_file"] = duplicate_of_file
+    if superseded_by_file is not None:
+        receipt["superseded_by_file"] = superseded_by_file
     if file_format in ROW_NUMBERS and any(p.get("row") for p in problems):
         receipt["row_numbers"] = ROW_NUMBERS[file_format]
     return receipt
@@ -113,10 +120,11 @@ def render_text(receipt: dict, *, checked: bool = False) -> str:
     if receipt.get("observations") is not None:
         lines.append(f"{'Rows it would load' if checked else 'Rows loaded'}: "
                      f"{receipt['observations']}")
-    if receipt.get("duplicate_of"):
-        lines.append(f"Same bytes as submission {receipt['duplicate_of']}.")
-    if receipt.get("superseded_by"):
-        lines.append(f"Replaced by submission {receipt['superseded_by']}.")
+    for key, words in (("duplicate_of", "Same bytes as"), ("superseded_by", "Replaced by")):
+        if receipt.get(key):
+            named = f" ({printable(receipt[key + '_file'])})" if receipt.get(key + "_file") \
+                else ""
+            lines.append(f"{words} submission {receipt[key]}{named}.")
     problems = receipt.get("problems") or []
     if problems:
         lines.append("")
