@@ -768,8 +768,8 @@ def _too_sparse(fig_id: str, caption: str,
     what = caption.split(". ")[0].rstrip(".")
     return {"id": fig_id, "withheld": (
         f"{what} is not charted: {f'only {shown}' if shown else 'none'} of its {total} "
-        f"{_plural(total, 'value')} can be published (the others are suppressed or were not "
-        "reported), too few to show a pattern.")}
+        f"{_plural(total, 'value')} can be published ({'the others' if shown else 'they'} are "
+        "suppressed or were not reported), too few to show a pattern.")}
 
 
 def _legend(fig: Figure, n: int) -> None:

@@ -216,7 +216,8 @@ def test_a_chart_with_nothing_published_says_none_not_only_0():
                           "n": [math.nan] * 8})
     fig = charts.line_chart(frame, x="quarter", y="n", series="band", caption="Bands. More.",
                             y_label="n (count)", fig_id="bands")
-    assert fig["withheld"].startswith("Bands is not charted: none of its 8 values can be ")
+    assert fig["withheld"].startswith("Bands is not charted: none of its 8 values can be "
+                                      "published (they are suppressed")
 
 
 def test_sparkline_is_not_joined_across_a_series_break():
