@@ -22,6 +22,7 @@ import pandas as pd
 from checks.expectations import Outcome, run_with_pandas, severity_of
 from checks.problems import Problem
 from transforms.catalogue import Catalogue
+from transforms.observations import CODE_COLUMNS
 from transforms.periods import month_of
 
 if TYPE_CHECKING:
@@ -34,10 +35,6 @@ def load_suite_definition(name: str, suites_dir: Path = SUITES_DIR) -> dict:
     return json.loads((suites_dir / f"{name}.json").read_text(encoding="utf-8"))
 
 
-# Columns of codes, each with few distinct values: rule_columns turns them into categoricals
-# once, so its groupings and GX's engine (which copies the frame per expectation) work on
-# integer codes rather than hashing a million Python strings again and again.
-CODE_COLUMNS = ["member_id", "period", "indicator", "dimension", "category", "unit", "status"]
 # The columns that decide every catalogue lookup of a row: the lookups run once per distinct
 # combination (thousands in a night's batch) instead of once per row (a million).
 ROW_KIND = ["member_id", "indicator", "dimension", "category", "unit", "status"]

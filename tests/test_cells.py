@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from transforms.cells import MISSING, CellColumn, PartCells, frame_columns
 from transforms.parsing import TextRows
@@ -69,3 +71,14 @@ def test_taking_rows_keeps_their_cells():
 def test_a_frames_missing_values_are_missing_cells():
     columns = frame_columns(pd.DataFrame({"note": pd.Series(["a", None, "a"], dtype="str")}))
     assert cells_of(columns["note"]) == ["a", None, "a"]
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from([" nl", "NL", "nl ", "Be", "", " ", "x"])),
+                max_size=30),
+       st.lists(st.booleans(), max_size=30))
+def test_a_categorical_of_codes_is_the_one_astype_makes_of_the_texts(cells, chosen):
+    """Only the texts of the rows taken become categories, sorted, as astype gives them."""
+    mask = np.array((chosen + [True] * len(cells))[:len(cells)], dtype=bool)
+    column = CellColumn.encode(cells).take(mask)
+    expected = pd.Series(column.each(str.upper), dtype="str").astype("category")
+    pd.testing.assert_series_equal(pd.Series(column.categorical(str.upper)), expected)

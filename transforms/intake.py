@@ -21,7 +21,7 @@ import pandas as pd
 
 from checks.problems import Problem
 from checks.screening import screen_batch, screen_cells
-from checks.validation import CODE_COLUMNS, validate_batch
+from checks.validation import validate_batch
 from efc.settings import Settings
 from transforms.catalogue import Catalogue
 from transforms.cells import FileCells, PartCells
@@ -217,10 +217,6 @@ def _examine_columns(read: list[ReadFile], cells: FileCells, catalogue: Catalogu
     frame = uppercase_country_codes(frame, catalogue.code_list_of_dimension)
     sender = {f.submission.key: f.submission.member_id for f in read}
     frame["folder_member"] = pd.Series(frame["submission_key"].map(sender), dtype="str")
-    # Codes as categoricals (a few thousand distinct among a part's rows), as validation reads
-    # them: done where the part is examined, which may be the flow's second process, and a
-    # part comes back from there as codes rather than as a million strings.
-    frame = frame.astype(dict.fromkeys(CODE_COLUMNS, "category"))
     rows_of_file = {key: (frame, start, stop) for key, start, stop in _files_of(frame)}
     for submission, columns, _, _, named in read:
         found = findings.get(submission.key, [])

@@ -21,10 +21,16 @@ PLAIN = re.compile(r"^[+-]?\d+$")
 ONE_MARK = re.compile(r"^[+-]?(\d+)([.,])(\d+)$")
 GROUPED = re.compile(r"^[+-]?\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})+$")
 BOTH = re.compile(r"^[+-]?\d{1,3}(?:([.,])\d{3})*([.,])\d+$")
-# How each column's text is made canonical: codes trimmed and cased, the rest trimmed.
+# How each column's text is made canonical: codes trimmed and cased (an empty status is A,
+# actual), the rest trimmed.
 CANONICAL_TEXT = {column: str.strip for column in COLUMNS} | {
-    "indicator": lambda t: t.strip().upper(), "status": lambda t: t.strip().upper(),
+    "indicator": lambda t: t.strip().upper(), "status": lambda t: t.strip().upper() or "A",
     "member_id": lambda t: t.strip().lower(), "dimension": lambda t: t.strip().lower()}
+# Columns of codes, each with few distinct values: categoricals in the canonical frame, so
+# validation's groupings and GX's engine (which copies the frame per expectation) work on
+# integer codes rather than hashing a million Python strings again and again, and a part
+# comes back from the second process as codes.
+CODE_COLUMNS = ["member_id", "period", "indicator", "dimension", "category", "unit", "status"]
 
 
 def _evidence(text: str) -> str | None:
@@ -91,15 +97,16 @@ def canonical_batch(columns: dict[str, CellColumn], keys: np.ndarray, source_row
     `columns` holds the files' cells, one row per observation; `keys` names each row's file
     (its submission key) and `source_rows` its row in that file. Each distinct text is read
     once, however many rows hold it; the decimal mark is still settled per file. Returns the
-    canonical frame (with `submission_key`) and each file's problems, in row order.
+    canonical frame (with `submission_key`; the CODE_COLUMNS as categoricals) and each file's
+    problems, in row order.
     """
     keys = np.asarray(keys, dtype=np.int64)
     frame = pd.DataFrame({"source_row": np.asarray(source_rows, dtype=np.int64)})
     absent = CellColumn(np.full(len(frame), MISSING, dtype=np.int64), [])
     for column in COLUMNS:
-        frame[column] = pd.Series(columns.get(column, absent).each(CANONICAL_TEXT[column]),
-                                  dtype="str")
-    frame["status"] = frame["status"].where(frame["status"] != "", "A")
+        cells, canonical = columns.get(column, absent), CANONICAL_TEXT[column]
+        frame[column] = cells.categorical(canonical) if column in CODE_COLUMNS else \
+            pd.Series(cells.each(canonical), dtype="str")
 
     values, problems = _read_values(columns.get("value", absent), frame["source_row"], keys)
     frame["value_text"] = frame["value"]
@@ -107,8 +114,10 @@ def canonical_batch(columns: dict[str, CellColumn], keys: np.ndarray, source_row
     codes, parsed = columns.get("period", absent).read(lambda t: parse_period(t.strip()))
     frame["frequency"] = per_row([p.frequency if p else None for p in parsed], codes)
     frame["quarter"] = per_row([p.quarter if p else None for p in parsed], codes)
-    frame["period_first_month"] = pd.array(
-        per_row([p.first_month if p else None for p in parsed], codes), dtype="Int64")
+    first_month = [p.first_month if p else None for p in parsed]
+    frame["period_first_month"] = pd.arrays.IntegerArray(
+        np.array([m or 0 for m in first_month], dtype=np.int64)[codes],
+        np.array([m is None for m in first_month], dtype=bool)[codes])
     frame["submission_key"] = keys
     return frame, problems
 
@@ -122,16 +131,18 @@ def _read_values(cells: CellColumn, source_rows: pd.Series, keys: np.ndarray
     evidence = [_evidence(t) if t else None for t in cleaned]
     evidence_of_row = per_row(evidence, codes)
     marks: dict[int, str | None] = {}
+    comma = np.array([e == "," for e in evidence], dtype=bool)[codes]
     proving = np.isin(evidence_of_row, [".", ","])
-    for key, proven in pd.Series(evidence_of_row[proving]).groupby(keys[proving]).unique() \
-            .items():
-        if len(proven) > 1:
+    proven = np.unique(keys[proving] * 2 + comma[proving])  # a file's key × 2, + 1 for ','
+    files, first, count = np.unique(proven // 2, return_index=True, return_counts=True)
+    for key, at, marks_found in zip(files, first, count, strict=True):
+        if marks_found > 1:
             problems.setdefault(int(key), []).append(Problem(
                 severity="error", rule="value_decimal_mark_inconsistent", column="value",
                 message="Some values use a decimal point and others a decimal comma.",
                 fix="Use one decimal mark throughout the file."))
         else:
-            marks[int(key)] = proven[0]
+            marks[int(key)] = "," if proven[at] % 2 else "."
     values = np.full(len(codes), np.nan)
     plain = np.array([e is None and bool(t) for e, t in zip(evidence, cleaned, strict=True)],
                      dtype=bool)
@@ -157,8 +168,12 @@ def _read_values(cells: CellColumn, source_rows: pd.Series, keys: np.ndarray
 
 def uppercase_country_codes(frame: pd.DataFrame, code_list_of_dimension: dict[str, str]
                             ) -> pd.DataFrame:
-    """Country categories are ISO codes: `nl` and `NL` name the same country."""
-    is_country = frame["dimension"].map(code_list_of_dimension) == "country"
-    out = frame.copy()
-    out.loc[is_country, "category"] = out.loc[is_country, "category"].str.upper()
-    return out
+    """Country categories are ISO codes: `nl` and `NL` name the same country. Each distinct
+    category is cased once; the column comes back as the categorical of the cased texts."""
+    is_country = (frame["dimension"].map(code_list_of_dimension) == "country").to_numpy()
+    category = frame["category"].astype("category").array
+    texts = list(category.categories)
+    codes = category.codes.astype(np.int64)
+    cased = CellColumn(np.where(is_country & (codes != MISSING), codes + len(texts), codes),
+                       texts + [text.upper() for text in texts])
+    return frame.assign(category=cased.categorical(str))
