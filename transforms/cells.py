@@ -4,17 +4,19 @@ read once, and each cell is hashed once, when its column is built."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from transforms.parsing import TextRows
+from transforms.parsing import PlainRows, Rows
 
 MISSING = -1  # the code of a row whose file lacks the column
+# Plain files' lines wait until about this many rows are there to be split into cells
+# together: fewer calls than a file at a time, and a part's lines are never all held.
+PLAIN_BATCH_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -92,33 +94,65 @@ class FileCells:
 
 
 class PartCells:
-    """A part of the night's cells, encoded a file at a time as each is read: only one file's
-    rows of text are held at once (a part's, as lists of text, took some 600 bytes a row)."""
+    """A part of the night's cells, encoded as the files are read: only a few files' rows of
+    text are held at once (a part's, as lists of text, took some 600 bytes a row)."""
 
-    def __init__(self) -> None:
+    def __init__(self, plain_batch_rows: int = PLAIN_BATCH_ROWS) -> None:
+        self._plain_batch_rows = plain_batch_rows
         self._index: dict[str, dict[str, int]] = {}
         self._codes: dict[str, list[tuple[int, np.ndarray]]] = {}  # (first row, codes)
         self._keys: list[np.ndarray] = []
         self._source_rows: list[np.ndarray] = []
         self._rows = 0
+        # plain files' (first row, lines) by their (columns, separator), not yet split
+        self._plain: dict[tuple[tuple[str, ...], str], list[tuple[int, list[str]]]] = {}
+        self._plain_rows = 0
 
-    def add(self, key: int, rows: TextRows) -> None:
-        """A file's rows: its columns (names unique) and one list of cells per row. A file
-        whose rows do not fit its columns raises, and none of its rows is added."""
-        size = len(rows.records)
-        columns = zip(rows.columns, zip(*rows.records, strict=True), strict=True) if size else ()
-        encoded = []
-        for name, cells in columns:
-            encoded.append((name, _codes(cells, self._index.setdefault(name, {}), size)))
-        for name, codes in encoded:
-            self._codes.setdefault(name, []).append((self._rows, codes))
+    def add(self, key: int, rows: Rows) -> None:
+        """A file's rows: its columns (names unique) and its cells. A file whose rows do not
+        fit its columns raises, and none of its rows is added."""
+        size = len(rows)
+        if isinstance(rows, PlainRows):
+            self._plain.setdefault((tuple(rows.columns), rows.separator), []).append(
+                (self._rows, rows.lines))
+            self._plain_rows += size
+        else:
+            columns = zip(rows.columns, zip(*rows.records, strict=True), strict=True) \
+                if size else ()
+            encoded = []
+            for name, cells in columns:
+                encoded.append((name, _codes(cells, self._index.setdefault(name, {}), size)))
+            for name, codes in encoded:
+                self._codes.setdefault(name, []).append((self._rows, codes))
         self._keys.append(np.full(size, key, dtype=np.int64))
         self._source_rows.append(np.asarray(rows.line_numbers, dtype=np.int64))
         self._rows += size
+        if self._plain_rows >= self._plain_batch_rows:
+            self._split_plain()
+
+    def _split_plain(self) -> None:
+        """Split the waiting plain files' lines into cells, all files of a layout at once (one
+        join and one split), and encode each column in one call."""
+        for (columns, separator), files in self._plain.items():
+            cells = separator.join(itertools.chain.from_iterable(
+                lines for _, lines in files)).split(separator)
+            for position, name in enumerate(columns):
+                found, distinct = pd.factorize(np.array(cells[position::len(columns)],
+                                                        dtype=object))
+                index = self._index.setdefault(name, {})
+                codes = np.fromiter((index.setdefault(text, len(index)) for text in distinct),
+                                    dtype=np.int64, count=len(distinct))[found]
+                at = 0
+                for start, lines in files:
+                    self._codes.setdefault(name, []).append((start, codes[at:at + len(lines)]))
+                    at += len(lines)
+        self._plain.clear()
+        self._plain_rows = 0
 
     def cells(self) -> FileCells:
         """The files added so far, in the order they came; a file lacking a column has
         missing cells in it."""
+        self._split_plain()
         columns = {}
         for name, pieces in self._codes.items():
             codes = np.full(self._rows, MISSING, dtype=np.int64)

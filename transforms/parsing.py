@@ -32,7 +32,12 @@ XLSX_MAX_INFLATED_BYTES = 200 * 1024 * 1024
 XLSX_MAX_RATIO = 100
 HEADER_SEARCH_ROWS = 20
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # below 32, but tab, CR, LF, FF
+# A row with nothing but blanks and separators (the csv module's reading skips it), or none,
+# in lines each after a \n (a pattern that starts with one is searched for it, fast).
+BLANK_ROW = {separator: re.compile(rf"\n(?:[^\S\n]|{re.escape(separator)})*(?:\n|\Z)")
+             for separator in SEPARATORS}
+# Control characters: below 32, but tab, CR, LF, FF (as UTF-8, each is its own byte).
+CONTROL_CHARACTERS = bytes([*range(0x00, 0x09), 0x0b, *range(0x0e, 0x20)])
 MIB = 1024 * 1024
 # What openpyxl, zipfile and the XML parser raise for a damaged or hostile workbook (a missing
 # part is a KeyError, an attribute it cannot take a TypeError, a sheet list it cannot index an
@@ -46,10 +51,9 @@ ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 WIDE_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
 
-@dataclass
-class TextRows:
-    """A file's observation rows as text, as read: column names (made unique), one list of
-    cells per row, and the line (or observation) number the member sees for each row."""
+class Rows:
+    """A file's observation rows as text: `columns` (made unique), `records` (one list of
+    cells per row) and `line_numbers` (the line, or observation, the member sees for each)."""
 
     columns: list[str]
     records: list[list[str]]
@@ -57,10 +61,47 @@ class TextRows:
 
     def frame(self) -> pd.DataFrame:
         """The rows as a frame of text columns plus `source_row`."""
-        frame = pd.DataFrame(self.records, columns=self.columns, dtype="str") if self.records \
+        records = self.records
+        frame = pd.DataFrame(records, columns=self.columns, dtype="str") if records \
             else pd.DataFrame({name: pd.Series([], dtype="str") for name in self.columns})
         frame["source_row"] = pd.Series(self.line_numbers, dtype="int64")
         return frame
+
+
+@dataclass
+class TextRows(Rows):
+    """Rows as read, cell by cell."""
+
+    columns: list[str]
+    records: list[list[str]]
+    line_numbers: list[int]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+@dataclass
+class PlainRows(Rows):
+    """The rows of a plain CSV file, kept as its lines: no quote character, no blank row, no
+    line break but \\n or \\r\\n, and every line a row with as many fields as the header. Such
+    lines are the rows the csv module reads, cell for cell, and many files' lines are split
+    into cells at once (`PartCells`), in a few calls rather than a call a row."""
+
+    columns: list[str]
+    lines: list[str]
+    separator: str
+    first_line: int  # the line number of the first row
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def records(self) -> list[list[str]]:  # type: ignore[override]
+        return [line.split(self.separator) for line in self.lines]
+
+    @property
+    def line_numbers(self) -> list[int]:  # type: ignore[override]
+        return list(range(self.first_line, self.first_line + len(self.lines)))
 
 
 @dataclass
@@ -68,7 +109,7 @@ class ParsedFile:
     """The rows of one file as text, or the problems that kept it from being read."""
 
     file_format: str
-    text_rows: TextRows | None = None
+    text_rows: TextRows | PlainRows | None = None
     problems: list[Problem] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
@@ -98,11 +139,14 @@ def _too_many_rows(parsed: ParsedFile, max_rows: int) -> ParsedFile:
     return parsed
 
 
-def parse_file(name: str, data: bytes, *, max_rows: int) -> ParsedFile:
-    """Parse `data` by the file's extension; anything unreadable becomes a file-level problem."""
+def parse_file(name: str, data: bytes, *, max_rows: int, plain: bool = True) -> ParsedFile:
+    """Parse `data` by the file's extension; anything unreadable becomes a file-level problem.
+
+    A plain CSV's rows are kept as its lines (PlainRows); `plain=False` reads every CSV row by
+    row with the csv module, the reading those lines are tested against."""
     suffix = PurePath(name).suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        parsed = _parse_csv(data, max_rows)
+        parsed = _parse_csv(data, max_rows, plain)
     elif suffix == ".xlsx":
         parsed = _parse_xlsx(data, max_rows)
     elif suffix == ".json":
@@ -117,7 +161,7 @@ def parse_file(name: str, data: bytes, *, max_rows: int) -> ParsedFile:
             "format_not_accepted",
             f"Files ending in '{suffix or '(none)'}' are not read; expected .csv, .xlsx or .json.",
             "Export the statistics as CSV, XLSX or JSON as described in the submission contract.")])
-    if parsed.text_rows is not None and not parsed.text_rows.records and not parsed.problems:
+    if parsed.text_rows is not None and not len(parsed.text_rows) and not parsed.problems:
         parsed.problems.append(_file_problem(
             "no_observations", "The file has a header but no observation rows.",
             "Add one row per observation below the header."))
@@ -146,7 +190,9 @@ def _looks_binary(text: str) -> bool:
     sample = text[:65536]
     if "\x00" in sample:
         return True
-    return bool(sample) and len(CONTROL_CHARACTER.findall(sample)) / len(sample) > 0.01
+    encoded = sample.encode("utf-8", "surrogatepass")
+    controls = len(encoded) - len(encoded.translate(None, CONTROL_CHARACTERS))
+    return bool(sample) and controls / len(sample) > 0.01
 
 
 def _normalise_header(cells: list[str]) -> list[str]:
@@ -182,7 +228,7 @@ def _choose_separator(header_line: str) -> tuple[str, list[str]]:
     return best
 
 
-def _parse_csv(data: bytes, max_rows: int) -> ParsedFile:
+def _parse_csv(data: bytes, max_rows: int, plain: bool) -> ParsedFile:
     parsed = ParsedFile("csv")
     try:
         text, encoding = decode_text(data)
@@ -221,6 +267,10 @@ def _parse_csv(data: bytes, max_rows: int) -> ParsedFile:
         parsed.problems.append(_missing_columns_problem(header, "header row"))
         return parsed
 
+    if plain and (lines := _plain_rows(text, parsed.header_row, header_line, separator, header,
+                                       max_rows)):
+        parsed.text_rows = lines
+        return parsed
     csv.field_size_limit(max(len(text), 131072))  # a long note is a problem to report, not a crash
     records: list[list[str]] = []
     line_numbers: list[int] = []
@@ -243,6 +293,28 @@ def _parse_csv(data: bytes, max_rows: int) -> ParsedFile:
         line_numbers.append(line_number_before)
     parsed.text_rows = TextRows(_unique_names(header), records, line_numbers)
     return parsed
+
+
+def _plain_rows(text: str, header_row: int, header_line: str, separator: str,
+                header: list[str], max_rows: int) -> PlainRows | None:
+    """The rows after the header as lines, when the file is plain CSV and all its rows can be
+    kept (see PlainRows); None when the csv module must read it row by row."""
+    if '"' in text or "\x00" in text:
+        return None
+    body = text[text.index(header_line) + len(header_line):]  # above it, only blank lines
+    body = body[2:] if body.startswith("\r\n") else body[1:]  # the header's line break
+    if "\r" in body:
+        body = body.replace("\r\n", "\n")
+        if "\r" in body:
+            return None
+    body = body[:-1] if body.endswith("\n") else body
+    if not body or BLANK_ROW[separator].search("\n" + body):
+        return None
+    lines = body.split("\n")
+    if len(lines) > max_rows or \
+            set(map(str.count, lines, itertools.repeat(separator))) != {len(header) - 1}:
+        return None
+    return PlainRows(_unique_names(header), lines, separator, header_row + 1)
 
 
 def _first_non_blank_line(text: str) -> tuple[int, str] | None:
