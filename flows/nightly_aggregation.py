@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
@@ -82,6 +83,20 @@ def examining_process(needed: bool) -> Iterator[Executor | None]:
         yield examiner
     finally:
         examiner.shutdown(cancel_futures=True)
+
+
+@contextlib.contextmanager
+def settled_objects_frozen() -> Iterator[None]:
+    """The objects alive as the parts loop starts (the stack's modules, Prefect's run, the
+    reception) kept out of the cycle collector's full collections while the night's parts come
+    and go: each walked them all, some 0.25 s a time (1M inbox: 0.76 of the 0.96 s this
+    process spent collecting; frozen, 0.33 of 0.53 s). Unfrozen after, so a process that runs
+    many nights still frees what a night leaves."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def examined_parts(parts: list[list], reception, settings: Settings,
@@ -191,7 +206,8 @@ def nightly_aggregation(inbox: str | None = None, run_label: str = "manual",
             logger.info("%d file(s) in %s", len(reception.sightings), settings.inbox)
             submission_results, examined = [], 0
             parts = list(night_parts(reception.sightings, settings.part_files))
-            with examining_process(len(parts) > 1) as examiner, waited_for() as loading:
+            with examining_process(len(parts) > 1) as examiner, waited_for() as loading, \
+                    settled_objects_frozen():
                 for part in examined_parts(parts, reception, settings, examiner):
                     examined += len(part)
                     logger.info("examined %d/%d files", examined, reception.expected)

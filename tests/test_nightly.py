@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -195,6 +196,7 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
     summary = nightly_aggregation()
     assert summary["files_by_state"] == {"accepted": 2, "duplicate": 1, "superseded": 1}
     assert summary["observations_loaded"] == 9  # three files of three rows; the copy adds none
+    assert gc.get_freeze_count() == 0  # a process running many nights frees what each leaves
     north = receipts(workspace, "hl-north")
     original = north["a-july.csv"]["submission_id"]
     assert north["c-copy.csv"]["duplicate_of"] == original
