@@ -209,7 +209,8 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
 def test_this_process_examines_the_next_part_while_the_second_one_starts(workspace,
                                                                           prefect_harness):
     """While the second process has two parts and has examined neither (it is starting), the
-    flow examines the third itself rather than wait; the parts still come back in arrival
+    flow examines the third itself rather than wait; once the first is back, the second process
+    is given the fourth before the first comes out; the parts still come back in arrival
     order, each file examined once and kept."""
     import hashlib
     from concurrent.futures import ThreadPoolExecutor
@@ -221,7 +222,7 @@ def test_this_process_examines_the_next_part_while_the_second_one_starts(workspa
     from transforms.warehouse import writer
 
     names, kept = [], []
-    for number in range(6):
+    for number in range(8):
         member = ("hl-north", "hl-south")[number % 2]
         text = rows(member, f"2026-0{number + 1}", 100 + number, 60)
         set_mtime(write(workspace.inbox / member / f"{number}.csv", text), 600 - 60 * number)
@@ -241,7 +242,7 @@ def test_this_process_examines_the_next_part_while_the_second_one_starts(workspa
 
             def once_the_third_part_is_kept():
                 deadline = time.monotonic() + 60
-                while not all(path.exists() for path in kept[4:]) and \
+                while not all(path.exists() for path in kept[4:6]) and \
                         time.monotonic() < deadline:
                     time.sleep(0.01)
                 return examine(submissions, *args)
@@ -249,19 +250,26 @@ def test_this_process_examines_the_next_part_while_the_second_one_starts(workspa
 
     second = BusySecondProcess()
 
+    received_when_out: list[int] = []  # how many files were received as each part came out
+
     @flow
     def night() -> list[list[tuple[str, str, int]]]:
         with writer(workspace) as con:
             reception = nightly.open_reception(con, workspace, nightly.now_utc())
         parts = list(night_parts(reception.sightings, 2))
-        return [[(s.arrival.file_name, s.state, s.observation_count) for s in part]
-                for part in examined_parts(parts, reception, workspace, second)]
+        examined = []
+        for part in examined_parts(parts, reception, workspace, second):
+            received_when_out.append(reception.submissions)
+            examined.append([(s.arrival.file_name, s.state, s.observation_count)
+                             for s in part])
+        return examined
 
     with second:
         parts = night()
-    assert second.parts == [names[0:2], names[2:4]]  # the third was examined here
+    assert second.parts == [names[0:2], names[2:4], names[6:8]]  # the third was examined here
+    assert received_when_out == [8, 8, 8, 8]  # the fourth part went out before the first came
     assert [[name for name, _, _ in part] for part in parts] == [names[0:2], names[2:4],
-                                                                 names[4:6]]
+                                                                 names[4:6], names[6:8]]
     assert {(state, count) for part in parts for _, state, count in part} == {("accepted", 3)}
     assert all(path.exists() for path in kept)
 
