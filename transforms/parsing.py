@@ -96,11 +96,11 @@ class PlainRows(Rows):
         return len(self.lines)
 
     @property
-    def records(self) -> list[list[str]]:  # type: ignore[override]
+    def records(self) -> list[list[str]]:
         return [line.split(self.separator) for line in self.lines]
 
     @property
-    def line_numbers(self) -> list[int]:  # type: ignore[override]
+    def line_numbers(self) -> list[int]:
         return list(range(self.first_line, self.first_line + len(self.lines)))
 
 
@@ -109,7 +109,7 @@ class ParsedFile:
     """The rows of one file as text, or the problems that kept it from being read."""
 
     file_format: str
-    text_rows: TextRows | PlainRows | None = None
+    text_rows: Rows | None = None
     problems: list[Problem] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
