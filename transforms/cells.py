@@ -139,9 +139,7 @@ class PartCells:
             for position, name in enumerate(columns):
                 found, distinct = pd.factorize(np.array(cells[position::len(columns)],
                                                         dtype=object))
-                index = self._index.setdefault(name, {})
-                codes = np.fromiter((index.setdefault(text, len(index)) for text in distinct),
-                                    dtype=np.int64, count=len(distinct))[found]
+                codes = _codes(distinct, self._index.setdefault(name, {}), len(distinct))[found]
                 at = 0
                 for start, lines in files:
                     self._codes.setdefault(name, []).append((start, codes[at:at + len(lines)]))
