@@ -179,6 +179,13 @@ def test_a_hidden_tile_prints_its_band_and_the_direction_of_its_total():
     assert kept["cells_coarsened"] == 1 and kept["changes_as_direction"] == 1
 
 
+def test_a_euro_tile_says_euro_once():
+    edition = Edition(totals({YEAR_AGO: [100.0] * 5, QUARTER: [987_330.0] * 5},
+                             "PAY_FLAGGED_TXN_VALUE", "payment"), load_rules("coalition"))
+    value = tile(edition, "Flagged transactions, value")
+    assert (value["value"], value["unit"]) == ("€4,936,650", "")
+
+
 def test_a_tile_prints_c_where_the_bands_overlap_or_the_edition_does_not_coarsen():
     overlapping = Edition(totals({YEAR_AGO: [200.0, 100.0], QUARTER: [250.0, 150.0]}),
                           load_rules("public"))

@@ -21,10 +21,10 @@ from transforms import assessment
 from transforms.periods import shift_quarter
 
 TILES = "key indicators"  # the KPI tiles as the disclosure annex names them
-KPIS = (  # indicator, tile label, the noun printed after the value
+KPIS = (  # indicator, tile label, the noun printed after the value (none after euros: €5,000)
     ("HL_URLS_CONFIRMED", "URLs confirmed (hotlines)", "URLs"),
     ("HL_URLS_COMMERCIAL", "Commercial URLs", "URLs"),
-    ("PAY_FLAGGED_TXN_VALUE", "Flagged transactions, value", "EUR"),
+    ("PAY_FLAGGED_TXN_VALUE", "Flagged transactions, value", ""),
     ("PAY_MERCHANTS_TERMINATED", "Merchant accounts terminated", "accounts"),
     ("LE_ARRESTS", "Arrests", "arrests"),
     ("IND_ITEMS_REMOVED", "Items removed by industry", "items"),
