@@ -7,7 +7,6 @@ Prefect flows, importing them only when called.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import ipaddress
 import json
@@ -15,9 +14,7 @@ import logging
 import os
 import shutil
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,35 +74,6 @@ def _show_progress() -> None:
     logger.propagate = False
 
 
-@contextlib.contextmanager
-def _prefect_api_booting() -> Iterator[None]:
-    """Boot Prefect's local API while the block imports the pipeline, not one after the other.
-
-    Without PREFECT_API_URL, Prefect starts its API in a server subprocess on a flow's first
-    call and waits ~10 s for it; importing the flow's modules (Great Expectations, WeasyPrint,
-    statsmodels) costs ~10 s more in this process. Started here, the two overlap on two cores.
-    The server module is imported before the thread starts, so the thread itself imports
-    nothing; a failed start is left to the flow's own call, which reports it.
-    """
-    from prefect.settings import PREFECT_API_URL
-
-    if PREFECT_API_URL.value():  # a running server: nothing to boot
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    def start() -> None:
-        with contextlib.suppress(Exception):
-            SubprocessASGIServer().start()
-
-    booting = threading.Thread(target=start, name="prefect-api-boot", daemon=True)
-    booting.start()
-    try:
-        yield
-    finally:
-        booting.join()
-
-
 def _failures_said_once() -> None:
     """Keep Prefect's console from reporting a failed run (a traceback for the task, another for
     the flow): main() says the failure itself, in one line when it is known and with its
@@ -161,13 +129,17 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_ingest(settings: Settings, inbox: Path | None, label: str,
                arrivals: Path | None = None) -> dict:
+    from efc.prefect_api import flow_runs_on, local_prefect_api
+
     quiet_prefect()
     _show_progress()
-    with _prefect_api_booting():
-        from flows.nightly_aggregation import nightly_aggregation
+    api = local_prefect_api()  # boots on the other core while this process imports the flow
+    from flows.nightly_aggregation import nightly_aggregation
     _failures_said_once()
-    state = nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label,
-                                arrivals=str(arrivals) if arrivals else None, return_state=True)
+    with flow_runs_on(api):
+        state = nightly_aggregation(inbox=str(inbox) if inbox else None, run_label=label,
+                                    arrivals=str(arrivals) if arrivals else None,
+                                    return_state=True)
     if state.is_failed():
         raise PipelineStopped(state.message or "the nightly aggregation failed")
     return state.result()
@@ -196,12 +168,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_assess(quarter: str, as_of: datetime | None) -> list[str]:
-    quiet_prefect()
-    with _prefect_api_booting():
-        from flows.quarterly_assessment import quarterly_assessment
-    _failures_said_once()
+    from efc.prefect_api import flow_runs_on, local_prefect_api
 
-    return quarterly_assessment(quarter=quarter, as_of=as_of)
+    quiet_prefect()
+    api = local_prefect_api()  # boots on the other core while this process imports the flow
+    from flows.quarterly_assessment import quarterly_assessment
+    _failures_said_once()
+    with flow_runs_on(api):
+        return quarterly_assessment(quarter=quarter, as_of=as_of)
 
 
 def assessed_editions(quarter: str, as_of: datetime | None, command: str) -> list[str] | None:
@@ -571,6 +545,7 @@ def could_not_run(exc: Exception) -> str | None:
     import duckdb
 
     from checks.release_check import ReleaseBlocked
+    from efc.prefect_api import PrefectAPIUnavailable
     from rendering.narrative import NarrativeError
     from rendering.review import ReviewError
     from transforms.assessment import NotAssessable
@@ -578,7 +553,7 @@ def could_not_run(exc: Exception) -> str | None:
     from transforms.warehouse import WarehouseBusy
 
     if isinstance(exc, PipelineStopped | WarehouseBusy | ReviewError | NarrativeError
-                  | NotAssessable | ReferenceDataError | ReleaseBlocked):
+                  | NotAssessable | ReferenceDataError | ReleaseBlocked | PrefectAPIUnavailable):
         return str(exc)
     if isinstance(exc, OSError) and exc.errno in OS_FAILURES:
         return f"{exc.strerror}: {exc.filename}; {OS_FAILURES[exc.errno]}"

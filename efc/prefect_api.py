@@ -1,0 +1,121 @@
+"""Prefect's local API for a command that runs flows, started as the command starts.
+
+With no API configured, Prefect starts its own local ("ephemeral") API on a flow's first call:
+it imports its server package into this process, some 1.6 s here, and only then starts the
+server in a subprocess and waits some 3 s for it to answer, before the flow begins. Started
+here, the same server (Prefect's app factory in uvicorn, with the UI and background services
+off as in Prefect's ephemeral mode) boots on the other core while this process imports the
+flow, and this process never imports Prefect's server package.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+# Prefect's own signals to its app factory that it serves one short-lived client: no UI, and
+# only the services its ephemeral mode runs (prefect.server.api.server.SubprocessASGIServer).
+EPHEMERAL_SERVER = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                    "PREFECT__SERVER_FINAL": "1"}
+STOP_TIMEOUT_S = 5
+# The health check goes straight to this machine's port, whatever proxy the environment names.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class PrefectAPIUnavailable(RuntimeError):
+    """The local API did not start or stopped answering; the message says what to do."""
+
+
+class LocalPrefectAPI:
+    """Prefect's API server in a subprocess of this one, listening on a port the system chose.
+
+    The socket is bound here and handed to uvicorn, so no other program can take the port
+    between choosing it and listening on it, and a request made while the server boots waits
+    in the socket's queue instead of being refused.
+    """
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        with socket.create_server(("127.0.0.1", 0)) as listening:
+            self.url = f"http://127.0.0.1:{listening.getsockname()[1]}/api"
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory",
+                 "prefect.server.api.server:create_app", "--fd", str(listening.fileno()),
+                 "--log-level", "error", "--lifespan", "on"],
+                env=environment, pass_fds=(listening.fileno(),), stdin=subprocess.DEVNULL)
+        atexit.register(self.stop)
+
+    def wait_until_answering(self, timeout_s: float) -> None:
+        """Return once the API answers its health check; PrefectAPIUnavailable if it exits or
+        stays silent for `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.process.poll() is not None:
+                raise PrefectAPIUnavailable(
+                    f"Prefect's local API stopped (exit code {self.process.returncode}) before it "
+                    "answered; its errors are printed above. Run again, or set PREFECT_API_URL "
+                    "to a running Prefect server")
+            with contextlib.suppress(OSError), DIRECT.open(  # reset or timed out: not up yet
+                    f"{self.url}/health", timeout=max(deadline - time.monotonic(), 0.1)) as answer:
+                if answer.status == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise PrefectAPIUnavailable(
+                    f"Prefect's local API did not answer within {timeout_s:.0f} s. Raise "
+                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS on a slow machine, or set "
+                    "PREFECT_API_URL to a running Prefect server")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop the server as Prefect stops its own: asked first, killed if it lingers."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@functools.cache
+def local_prefect_api() -> LocalPrefectAPI | None:
+    """This process's local API, started on the first call; None when Prefect is set up to use
+    another API (PREFECT_API_URL, as a test harness sets it) or no local one (ephemeral mode
+    off), which Prefect then handles as it always does."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        get_current_settings,
+    )
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    # As Prefect starts its own: this process's environment and the settings of its profile.
+    return LocalPrefectAPI({**os.environ, **EPHEMERAL_SERVER,
+                            **get_current_settings().to_environment_variables(exclude_unset=True)})
+
+
+@contextlib.contextmanager
+def flow_runs_on(api: LocalPrefectAPI | None) -> Iterator[None]:
+    """Run the block's flows against `api` once it answers (against Prefect's own choice when
+    None)."""
+    if api is None:
+        yield
+        return
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
+
+    api.wait_until_answering(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    with temporary_settings(updates={PREFECT_API_URL: api.url}):
+        yield

@@ -1,0 +1,102 @@
+"""The local Prefect API the CLI starts: flows run on it, it stops with the process, and a
+start that fails says what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from efc.cli import could_not_run
+from efc.prefect_api import (
+    EPHEMERAL_SERVER,
+    LocalPrefectAPI,
+    PrefectAPIUnavailable,
+    local_prefect_api,
+)
+
+RUN_ON_LOCAL_API = textwrap.dedent("""
+    import json, sys
+    from efc.prefect_env import quiet_prefect
+    quiet_prefect()
+    from efc.prefect_api import flow_runs_on, local_prefect_api
+    api = local_prefect_api()
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+
+    @flow(name="probe")
+    def probe() -> int:
+        return 1
+
+    with flow_runs_on(api):
+        state = probe(return_state=True)
+        state_again = probe(return_state=True)  # a second flow of the command, as efc demo runs
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs()
+            print(json.dumps({
+                "url": api.url, "client": str(client.api_url).rstrip("/"),
+                "same_api": local_prefect_api() is api, "pid": api.process.pid,
+                "states": [state.type.value, state_again.type.value],
+                "runs": sorted(str(run.id) for run in runs),
+                "ran": sorted(str(s.state_details.flow_run_id) for s in (state, state_again)),
+                "server_imported": "prefect.server.api.server" in sys.modules}))
+""")
+
+
+def fresh_prefect_environment(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    return {**env, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+
+
+@pytest.mark.slow  # starts Prefect's server
+def test_flows_run_on_the_local_api_which_stops_with_the_command(tmp_path):
+    result = subprocess.run([sys.executable, "-c", RUN_ON_LOCAL_API], capture_output=True,
+                            text=True, timeout=300, env=fresh_prefect_environment(tmp_path))
+    assert result.returncode == 0, result.stderr
+    ran = json.loads(result.stdout.strip().splitlines()[-1])
+    assert ran["client"] == ran["url"] and ran["same_api"]
+    assert ran["states"] == ["COMPLETED", "COMPLETED"]
+    assert set(ran["ran"]) <= set(ran["runs"])  # recorded by that API
+    assert not ran["server_imported"]  # the server's package stays out of this process
+    with pytest.raises(ProcessLookupError):  # the server went with the command
+        os.kill(ran["pid"], 0)
+
+
+@pytest.mark.slow  # starts Prefect's server
+def test_a_server_that_cannot_start_is_reported_with_what_to_do(tmp_path):
+    unusable = f"sqlite+aiosqlite:///{tmp_path}/no-such-folder/prefect.db"
+    api = LocalPrefectAPI({**fresh_prefect_environment(tmp_path), **EPHEMERAL_SERVER,
+                           "PREFECT_API_DATABASE_CONNECTION_URL": unusable})
+    with pytest.raises(PrefectAPIUnavailable, match=r"stopped \(exit code \d+\)") as stopped:
+        api.wait_until_answering(timeout_s=120)
+    assert "PREFECT_API_URL" in str(stopped.value)
+    assert could_not_run(stopped.value) == str(stopped.value)  # one line, no traceback
+
+
+@pytest.mark.slow  # starts Prefect's server
+def test_a_server_that_does_not_answer_in_time_is_reported_and_stopped(tmp_path):
+    api = LocalPrefectAPI({**fresh_prefect_environment(tmp_path), **EPHEMERAL_SERVER})
+    try:
+        with pytest.raises(PrefectAPIUnavailable, match="did not answer within 0 s"):
+            api.wait_until_answering(timeout_s=0)
+    finally:
+        api.stop()
+    assert api.process.returncode is not None
+
+
+def test_no_local_api_where_prefect_is_set_up_to_use_another():
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        temporary_settings,
+    )
+
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        assert local_prefect_api.__wrapped__() is None
+    with temporary_settings(restore_defaults={PREFECT_API_URL},
+                            updates={PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
+        assert local_prefect_api.__wrapped__() is None
