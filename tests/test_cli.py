@@ -65,6 +65,17 @@ def test_commands_that_do_not_orchestrate_import_neither_prefect_nor_gx(workspac
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
+def test_the_command_exits_with_mains_code_and_its_objects_out_of_the_last_collection(tmp_path):
+    code = ("import atexit, gc, sys; from efc import cli\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+            f"sys.argv = ['efc', 'check', {str(tmp_path / 'nope.csv')!r}, '--member', 'hl-north']\n"
+            "cli.run()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr  # main's "could not run"
+    assert result.stdout.strip() == "frozen True"
+
+
 def test_bad_quarter_is_refused_before_anything_runs(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["assess", "--quarter", "2026-Q5"])
