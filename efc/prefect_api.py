@@ -88,19 +88,22 @@ class LocalPrefectAPI:
 @functools.cache
 def local_prefect_api() -> LocalPrefectAPI | None:
     """This process's local API, started on the first call; None when Prefect is set up to use
-    another API (PREFECT_API_URL, as a test harness sets it) or no local one (ephemeral mode
-    off), which Prefect then handles as it always does."""
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_SERVER_EPHEMERAL_ENABLED,
-        get_current_settings,
-    )
+    another API (PREFECT_API_URL, in the environment, a profile or a test harness's settings)
+    or no local one (ephemeral mode off), which Prefect then handles as it always does.
 
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+    The server is started before Prefect is imported to read its settings (0.8 s), from this
+    process's environment, which the server reads its settings from as this process does; it
+    is stopped at once if those settings want no local API.
+    """
+    api = None if os.environ.get("PREFECT_API_URL") else \
+        LocalPrefectAPI({**os.environ, **EPHEMERAL_SERVER})
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if api is not None and (PREFECT_API_URL.value()
+                            or not PREFECT_SERVER_EPHEMERAL_ENABLED.value()):
+        api.stop()
         return None
-    # As Prefect starts its own: this process's environment and the settings of its profile.
-    return LocalPrefectAPI({**os.environ, **EPHEMERAL_SERVER,
-                            **get_current_settings().to_environment_variables(exclude_unset=True)})
+    return api
 
 
 @contextlib.contextmanager

@@ -3,11 +3,13 @@ start that fails says what to do."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +90,18 @@ def test_a_server_that_does_not_answer_in_time_is_reported_and_stopped(tmp_path)
     assert api.process.returncode is not None
 
 
+def servers_started_here() -> list[int]:
+    """The pids of this process's children that run uvicorn."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            parent = int(stat.read_bytes().rsplit(b")", 1)[1].split()[1])
+            if parent == os.getpid() and b"uvicorn" in (stat.parent / "cmdline").read_bytes():
+                children.append(int(stat.parent.name))
+    return children
+
+
+@pytest.mark.slow  # starts Prefect's server, and stops it
 def test_no_local_api_where_prefect_is_set_up_to_use_another():
     from prefect.settings import (
         PREFECT_API_URL,
@@ -100,3 +114,4 @@ def test_no_local_api_where_prefect_is_set_up_to_use_another():
     with temporary_settings(restore_defaults={PREFECT_API_URL},
                             updates={PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
         assert local_prefect_api.__wrapped__() is None
+    assert servers_started_here() == []  # the one started before the settings were read is gone
