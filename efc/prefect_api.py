@@ -3,9 +3,10 @@
 With no API configured, Prefect starts its own local ("ephemeral") API on a flow's first call:
 it imports its server package into this process, some 1.6 s here, and only then starts the
 server in a subprocess and waits some 3 s for it to answer, before the flow begins. Started
-here, the same server (Prefect's app factory in uvicorn, with the UI and background services
-off as in Prefect's ephemeral mode) boots on the other core while this process imports the
-flow, and this process never imports Prefect's server package.
+here, the same server (Prefect's app factory in uvicorn, with the UI off and only the services
+Prefect's ephemeral mode runs) boots on the other core while this process imports the flow, and
+this process never imports Prefect's server package. Call quiet_prefect() first: the server
+takes its settings (analytics off among them) from this process's environment.
 """
 
 from __future__ import annotations
