@@ -109,9 +109,10 @@ def local_prefect_api() -> LocalPrefectAPI | None:
 
 @contextlib.contextmanager
 def flow_runs_on(api: LocalPrefectAPI | None) -> Iterator[None]:
-    """Run the block's flows against `api` once it answers (against Prefect's own choice when
-    None)."""
+    """Run the block's flows against `api` once it answers (against the API Prefect is set up
+    to use when None, once that answers)."""
     if api is None:
+        configured_api_answers()
         yield
         return
     from prefect.settings import (
@@ -123,3 +124,24 @@ def flow_runs_on(api: LocalPrefectAPI | None) -> Iterator[None]:
     api.wait_until_answering(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     with temporary_settings(updates={PREFECT_API_URL: api.url}):
         yield
+
+
+def configured_api_answers() -> None:
+    """PrefectAPIUnavailable, saying what to do, unless the API Prefect is set up to use
+    answers; Prefect's own failure would be a traceback from inside the flow's first call.
+    Asked through Prefect's client, with its proxy, TLS and password settings."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise PrefectAPIUnavailable(
+            "Prefect has no API to run the flow on: set PREFECT_API_URL to a running Prefect "
+            "server, or PREFECT_SERVER_EPHEMERAL_ENABLED=true for a local one")
+    with get_client(sync_client=True) as client:
+        failure = client.api_healthcheck()
+    if failure is not None:
+        raise PrefectAPIUnavailable(
+            f"the Prefect API at {url} (PREFECT_API_URL) cannot be used ({failure}). Start that "
+            "server, check PREFECT_API_AUTH_STRING, or unset PREFECT_API_URL to run on a local "
+            "API")

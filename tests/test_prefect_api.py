@@ -1,11 +1,13 @@
 """The local Prefect API the CLI starts: flows run on it, it stops with the process, and a
-start that fails says what to do."""
+start that fails says what to do; so does a configured API that does not answer."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -18,8 +20,10 @@ from efc.prefect_api import (
     EPHEMERAL_SERVER,
     LocalPrefectAPI,
     PrefectAPIUnavailable,
+    flow_runs_on,
     local_prefect_api,
 )
+from tests.conftest import SAMPLE
 
 RUN_ON_LOCAL_API = textwrap.dedent("""
     import json, sys
@@ -116,3 +120,36 @@ def test_no_local_api_where_prefect_is_set_up_to_use_another():
                             updates={PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
         assert local_prefect_api.__wrapped__() is None
     assert servers_started_here() == running  # those started before the settings were read are gone
+
+
+@pytest.mark.slow  # `efc ingest` in a subprocess
+def test_a_configured_api_that_does_not_answer_is_one_line_not_a_traceback(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # a port nothing listens on, after
+        closed = taken.getsockname()[1]
+    inbox = tmp_path / "inbox" / "hl-north"
+    inbox.mkdir(parents=True)
+    shutil.copy(SAMPLE / "hl-north" / "hotline-stats-2026-07.csv", inbox)
+    url = f"http://127.0.0.1:{closed}/api"
+    result = subprocess.run(
+        [sys.executable, "-m", "efc.cli", "ingest", "--inbox", str(inbox.parent)],
+        capture_output=True, text=True, timeout=300,
+        env={**fresh_prefect_environment(tmp_path), "PREFECT_API_URL": url,
+             "EFC_HOME": str(tmp_path / "home")})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"efc ingest: the Prefect API at {url} (PREFECT_API_URL) cannot be used")
+
+
+def test_no_api_at_all_is_said_before_the_flow_runs():
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        temporary_settings,
+    )
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL},
+                            updates={PREFECT_SERVER_EPHEMERAL_ENABLED: False}), \
+            pytest.raises(PrefectAPIUnavailable, match="no API to run the flow on"), \
+            flow_runs_on(None):
+        pass
