@@ -46,7 +46,7 @@ class Measured:
         return self
 
 
-def _parents() -> dict[int, int]:
+def process_parents() -> dict[int, int]:
     """pid -> parent pid of every process (read from /proc/<pid>/stat)."""
     parents = {}
     for entry in os.scandir("/proc"):
@@ -74,7 +74,7 @@ def _rss_mb(pid: int) -> float:
 def tree_rss_mb(root: int) -> float:
     """Summed resident set of `root` and all its descendants, now."""
     children: dict[int, list[int]] = {}
-    for pid, parent in _parents().items():
+    for pid, parent in process_parents().items():
         children.setdefault(parent, []).append(pid)
     total, todo = 0.0, [root]
     while todo:

@@ -90,7 +90,7 @@ class LocalPrefectAPI:
 def local_prefect_api() -> LocalPrefectAPI | None:
     """This process's local API, started on the first call; None when Prefect is set up to use
     another API (PREFECT_API_URL, in the environment, a profile or a test harness's settings)
-    or no local one (ephemeral mode off), which Prefect then handles as it always does.
+    or no local one (ephemeral mode off): flow_runs_on then checks that API instead.
 
     The server is started before Prefect is imported to read its settings (0.8 s), from this
     process's environment, which the server reads its settings from as this process does; it

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.measure import process_parents
 from efc.cli import could_not_run
 from efc.prefect_api import (
     EPHEMERAL_SERVER,
@@ -97,11 +98,10 @@ def test_a_server_that_does_not_answer_in_time_is_reported_and_stopped(tmp_path)
 def servers_started_here() -> list[int]:
     """The pids of this process's children that run uvicorn."""
     children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            parent = int(stat.read_bytes().rsplit(b")", 1)[1].split()[1])
-            if parent == os.getpid() and b"uvicorn" in (stat.parent / "cmdline").read_bytes():
-                children.append(int(stat.parent.name))
+    for pid, parent in process_parents().items():
+        with contextlib.suppress(OSError):  # gone meanwhile
+            if parent == os.getpid() and b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                children.append(pid)
     return children
 
 
