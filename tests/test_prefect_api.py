@@ -27,10 +27,10 @@ from efc.prefect_api import (
 from tests.conftest import SAMPLE
 
 RUN_ON_LOCAL_API = textwrap.dedent("""
-    import json, sys
+    import json, sys, urllib.request
     from efc.prefect_env import quiet_prefect
     quiet_prefect()
-    from efc.prefect_api import flow_runs_on, local_prefect_api
+    from efc.prefect_api import DIRECT, WARM_UP_REQUESTS, flow_runs_on, local_prefect_api
     api = local_prefect_api()
     from prefect import flow
     from prefect.client.orchestration import get_client
@@ -40,6 +40,10 @@ RUN_ON_LOCAL_API = textwrap.dedent("""
         return 1
 
     with flow_runs_on(api):
+        warmed_up = not api.warming_up.is_alive()
+        warm_up_answers = [DIRECT.open(urllib.request.Request(
+            f"{api.url}/{path}", data=body, headers={"Content-Type": "application/json"})).status
+            for path, body in WARM_UP_REQUESTS]  # routes this Prefect still has
         state = probe(return_state=True)
         state_again = probe(return_state=True)  # a second flow of the command, as efc demo runs
         with get_client(sync_client=True) as client:
@@ -50,7 +54,8 @@ RUN_ON_LOCAL_API = textwrap.dedent("""
                 "states": [state.type.value, state_again.type.value],
                 "runs": sorted(str(run.id) for run in runs),
                 "ran": sorted(str(s.state_details.flow_run_id) for s in (state, state_again)),
-                "server_imported": "prefect.server.api.server" in sys.modules}))
+                "server_imported": "prefect.server.api.server" in sys.modules,
+                "warmed_up": warmed_up, "warm_up_answers": warm_up_answers}))
 """)
 
 
@@ -69,6 +74,7 @@ def test_flows_run_on_the_local_api_which_stops_with_the_command(tmp_path):
     assert ran["states"] == ["COMPLETED", "COMPLETED"]
     assert set(ran["ran"]) <= set(ran["runs"])  # recorded by that API
     assert not ran["server_imported"]  # the server's package stays out of this process
+    assert ran["warmed_up"] and set(ran["warm_up_answers"]) == {200}
     with pytest.raises(ProcessLookupError):  # the server went with the command
         os.kill(ran["pid"], 0)
 
