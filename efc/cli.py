@@ -132,10 +132,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 def run_ingest(settings: Settings, inbox: Path | None, label: str,
                arrivals: Path | None = None) -> dict:
     from efc.prefect_api import flow_runs_on, local_prefect_api
+    from flows.examining_process import start_ahead
 
     quiet_prefect()
     _show_progress()
     api = local_prefect_api()  # boots on the other core while this process imports the flow
+    start_ahead(inbox or settings.inbox, settings.part_files)  # so does the second process
     from flows.nightly_aggregation import nightly_aggregation
     _failures_said_once()
     with flow_runs_on(api):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from prefect.states import Failed
 from prefect.utilities.annotations import opaque
 
 from efc.settings import Settings, keep_workspace_private
+from flows.examining_process import examining_process
 from transforms import intake, marts, nightly, warehouse
 from transforms.warehouse import WarehouseBusy, writer
 
@@ -65,24 +65,6 @@ def night_parts(sightings: list, most_files: int) -> Iterator[list]:
 @task(cache_policy=NONE)
 def examine_part(submissions, catalogue, settings: Settings, examiner: Executor | None):
     return nightly.examine_part(submissions, catalogue, settings, examiner)
-
-
-@contextlib.contextmanager
-def examining_process(needed: bool) -> Iterator[Executor | None]:
-    """A second process that examines the night's parts while this one receives the next ones
-    and validates and loads those before: examining is pure Python and half a large night's
-    work, and a machine has more than one core. Spawned rather than forked, since this process
-    runs Prefect's threads; it makes its files owner-only as the flow does, and is gone before
-    the marts."""
-    if not needed:
-        yield None
-        return
-    examiner = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=keep_workspace_private)
-    try:
-        yield examiner
-    finally:
-        examiner.shutdown(cancel_futures=True)
 
 
 @contextlib.contextmanager

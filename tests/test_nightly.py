@@ -206,6 +206,37 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
                                              "observations-part-2-of-2.html"]
 
 
+@pytest.mark.parametrize("part_files", [2, 10])
+def test_the_second_process_started_ahead_is_the_flows_and_stops_with_it(workspace,
+                                                                         prefect_harness,
+                                                                         monkeypatch, part_files):
+    """The command starts the second process ahead when the inbox holds more than a part; the
+    flow examines with it (parts of two files) or stops it (one part of ten): either way it is
+    gone when the night ends, and the night's verdicts are those of a night without it."""
+    from flows import examining_process
+    from flows.nightly_aggregation import nightly_aggregation
+
+    monkeypatch.setenv("EFC_PART_FILES", str(part_files))
+    for number in range(4):
+        member = ("hl-north", "hl-south")[number % 2]
+        set_mtime(write(workspace.inbox / member / f"{number}.csv",
+                        rows(member, f"2026-0{number + 1}", 100 + number, 60)), 600 - 60 * number)
+    assert examining_process.files_in(workspace.inbox, 3) == 3  # counted no further
+
+    examining_process.start_ahead(workspace.inbox, 4)  # not more than a part: none
+    assert examining_process._started_ahead is None
+    examining_process.start_ahead(workspace.inbox, 2)
+    ahead = examining_process._started_ahead
+    assert ahead is not None and ahead.submit(os.getpid).result() != os.getpid()
+
+    summary = nightly_aggregation()
+    assert summary["files_by_state"] == {"accepted": 4}
+    assert summary["observations_loaded"] == 12
+    assert examining_process._started_ahead is None  # taken by the flow,
+    with pytest.raises(RuntimeError, match="shutdown"):  # and stopped when the night ended
+        ahead.submit(os.getpid)
+
+
 def test_this_process_examines_the_next_part_while_the_second_one_starts(workspace,
                                                                           prefect_harness):
     """While the second process has two parts and has examined neither (it is starting), the
