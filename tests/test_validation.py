@@ -7,10 +7,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from checks.validation import SUITES_DIR, validate_batch
+from checks.validation import SUITES_DIR, group_ids, validate_batch
 from efc.settings import REPO_ROOT
 from transforms.catalogue import load_catalogue
 from transforms.observations import canonical_observations, uppercase_country_codes
@@ -156,3 +157,21 @@ def test_offline_engine_gives_the_same_verdicts_as_great_expectations(catalogue)
     pd.testing.assert_frame_equal(counts_pandas, counts_gx)
     assert counts_gx["submission_key"].nunique() == len(CASES) + 1
     assert not counts_gx["success"].all()
+
+
+def test_group_ids_number_groups_as_pandas_groupby_does():
+    """In order of first appearance, nulls a group of their own, whatever the columns' types;
+    keys of many wide columns are renumbered before their product could overflow."""
+    rng = np.random.default_rng(16)
+    n = 5_000
+    frame = pd.DataFrame({
+        "code": pd.Categorical(rng.choice(["b", "a", None], n), categories=["a", "b", "c"]),
+        "key": rng.integers(0, 40, n),
+        "text": pd.Series(rng.choice(["x", "y", None], n), dtype="str"),
+        "value": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 3, n).astype(float)),
+        **{f"wide{i}": rng.integers(0, 2_000_000, n) for i in range(6)},  # 5,000^6 > 2^62
+    })
+    for keys in (["code"], ["code", "key", "text", "value"],
+                 ["key", *(f"wide{i}" for i in range(6)), "code"]):
+        expected = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+        assert np.array_equal(group_ids(frame, keys), expected), keys
