@@ -12,7 +12,6 @@ here: the command calls this before it imports the flow.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from efc.settings import keep_workspace_private
+from transforms.inbox import files_arrived
 
 _started_ahead: ProcessPoolExecutor | None = None
 
@@ -39,20 +39,10 @@ def _start() -> ProcessPoolExecutor:
     return examiner
 
 
-def files_in(inbox: Path, most: int) -> int:
-    """Files in the inbox's member folders, counted up to `most` (a cheap look, not the scan
-    that receives them)."""
-    with contextlib.suppress(OSError):
-        entries = (entry for folder in os.scandir(inbox)
-                   if folder.is_dir(follow_symlinks=False) for entry in os.scandir(folder.path))
-        return sum(1 for _ in itertools.islice(entries, most))
-    return 0
-
-
 def start_ahead(inbox: Path, part_files: int) -> None:
     """Start the second process now if the inbox holds more than one part's files."""
     global _started_ahead
-    if _started_ahead is None and files_in(inbox, part_files + 1) > part_files:
+    if _started_ahead is None and files_arrived(inbox, part_files + 1) > part_files:
         _started_ahead = _start()
 
 

@@ -215,13 +215,14 @@ def test_the_second_process_started_ahead_is_the_flows_and_stops_with_it(workspa
     gone when the night ends, and the night's verdicts are those of a night without it."""
     from flows import examining_process
     from flows.nightly_aggregation import nightly_aggregation
+    from transforms.inbox import files_arrived
 
     monkeypatch.setenv("EFC_PART_FILES", str(part_files))
     for number in range(4):
         member = ("hl-north", "hl-south")[number % 2]
         set_mtime(write(workspace.inbox / member / f"{number}.csv",
                         rows(member, f"2026-0{number + 1}", 100 + number, 60)), 600 - 60 * number)
-    assert examining_process.files_in(workspace.inbox, 3) == 3  # counted no further
+    assert files_arrived(workspace.inbox, 3) == 3  # counted no further
 
     examining_process.start_ahead(workspace.inbox, 4)  # not more than a part: none
     assert examining_process._started_ahead is None

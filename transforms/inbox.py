@@ -7,9 +7,11 @@ import contextlib
 import ctypes
 import functools
 import hashlib
+import itertools
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,19 +80,7 @@ def scan_inbox(inbox: Path) -> InboxScan:
     ignored: list[str] = []
     if not inbox.is_dir():
         return InboxScan([], [])
-    for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
-        if folder.name.startswith((".", "_")):
-            continue
-        if folder.is_symlink():
-            ignored.append(f"{folder.name}: a link, not a member folder (links are never "
-                           "followed)")
-            continue
-        if not folder.is_dir(follow_symlinks=False):
-            ignored.append(f"{folder.name}: not inside a member folder")
-            continue
-        if not _is_utf8(folder.name):  # no receipt could name its sender
-            ignored.append(f"{folder.name}: a folder name that is not UTF-8, so no member code")
-            continue
+    for folder in _member_folders(inbox, ignored):
         for entry in os.scandir(folder.path):
             if entry.name.startswith("."):
                 continue
@@ -102,6 +92,33 @@ def scan_inbox(inbox: Path) -> InboxScan:
                                       info.st_mtime_ns, info.st_ino))
     sightings.sort(key=lambda s: (s.modified_ns // 1_000_000_000, s.member_folder, s.file_name))
     return InboxScan(sightings, ignored)
+
+
+def _member_folders(inbox: Path, ignored: list[str]) -> Iterator[os.DirEntry]:
+    """The inbox's member folders, by name; anything else at its top is added to `ignored`
+    with the reason (dot and underscore names are left without one)."""
+    for folder in sorted(os.scandir(inbox), key=lambda e: e.name):
+        if folder.name.startswith((".", "_")):
+            continue
+        if folder.is_symlink():
+            ignored.append(f"{folder.name}: a link, not a member folder (links are never "
+                           "followed)")
+        elif not folder.is_dir(follow_symlinks=False):
+            ignored.append(f"{folder.name}: not inside a member folder")
+        elif not _is_utf8(folder.name):  # no receipt could name its sender
+            ignored.append(f"{folder.name}: a folder name that is not UTF-8, so no member code")
+        else:
+            yield folder
+
+
+def files_arrived(inbox: Path, most: int) -> int:
+    """Files in the inbox's member folders, counted up to `most`, none looked at: a cheap look
+    ahead (scan_inbox is what sights them); 0 for an inbox that cannot be listed."""
+    with contextlib.suppress(OSError):
+        names = (entry.name for folder in _member_folders(inbox, [])
+                 for entry in os.scandir(folder.path) if not entry.name.startswith("."))
+        return sum(1 for _ in itertools.islice(names, most))
+    return 0
 
 
 def _is_utf8(name: str) -> bool:
