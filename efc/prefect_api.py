@@ -68,10 +68,13 @@ class LocalPrefectAPI:
         wait_until_answering's to report."""
         with contextlib.suppress(PrefectAPIUnavailable, OSError):
             self._answers_by(time.monotonic() + WARM_UP_WITHIN_S, WARM_UP_WITHIN_S)
-            for path, body in WARM_UP_REQUESTS:
-                DIRECT.open(urllib.request.Request(
-                    f"{self.url}/{path}", data=body,
-                    headers={"Content-Type": "application/json"}), timeout=10).close()
+            for request in self.warm_up_requests():
+                DIRECT.open(request, timeout=10).close()
+
+    def warm_up_requests(self) -> list[urllib.request.Request]:
+        return [urllib.request.Request(f"{self.url}/{path}", data=body,
+                                       headers={"Content-Type": "application/json"})
+                for path, body in WARM_UP_REQUESTS]
 
     def wait_until_answering(self, timeout_s: float) -> None:
         """Return once the API answers its health check, warmed up; PrefectAPIUnavailable if it

@@ -27,10 +27,10 @@ from efc.prefect_api import (
 from tests.conftest import SAMPLE
 
 RUN_ON_LOCAL_API = textwrap.dedent("""
-    import json, sys, urllib.request
+    import json, sys
     from efc.prefect_env import quiet_prefect
     quiet_prefect()
-    from efc.prefect_api import DIRECT, WARM_UP_REQUESTS, flow_runs_on, local_prefect_api
+    from efc.prefect_api import DIRECT, flow_runs_on, local_prefect_api
     api = local_prefect_api()
     from prefect import flow
     from prefect.client.orchestration import get_client
@@ -41,9 +41,8 @@ RUN_ON_LOCAL_API = textwrap.dedent("""
 
     with flow_runs_on(api):
         warmed_up = not api.warming_up.is_alive()
-        warm_up_answers = [DIRECT.open(urllib.request.Request(
-            f"{api.url}/{path}", data=body, headers={"Content-Type": "application/json"})).status
-            for path, body in WARM_UP_REQUESTS]  # routes this Prefect still has
+        warm_up_answers = [DIRECT.open(request).status  # routes this Prefect still has
+                           for request in api.warm_up_requests()]
         state = probe(return_state=True)
         state_again = probe(return_state=True)  # a second flow of the command, as efc demo runs
         with get_client(sync_client=True) as client:
