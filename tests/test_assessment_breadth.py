@@ -59,6 +59,18 @@ def test_the_hosting_entrant_is_judged_a_rise_by_name(contexts):
 
 
 @pytest.mark.slow
+def test_a_signal_names_its_hosting_country(contexts):
+    """Table 8.1 prints the entrant's country as the hosting chapter does, not its ISO code."""
+    code, _ = HOSTING_ENTRANT
+    country = pycountry.countries.get(alpha_2=code).name
+    rows = next(t for t in sections(contexts["coalition"])["livestreaming"]["tables"]
+                if t["id"] == "signals")["rows"]
+    hosting = [row for row in rows if row[1].endswith("by hosting country")]
+    assert hosting and {row[2] for row in hosting} >= {country}
+    assert all(len(row[2]) > 2 for row in hosting)  # a name, never a bare code
+
+
+@pytest.mark.slow
 def test_the_live_streaming_signal_is_judged_a_rise(contexts):
     assert judged(contexts["coalition"], r"^It is (likely|highly likely|almost certain) that "
                                          r"police cases opened for live-streamed abuse.* rose by "

@@ -41,6 +41,11 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name if country else code
 
 
+def category_name(dimension: str, code: str) -> str:
+    """A breakdown's category as printed: a hosting country by name, any other code in words."""
+    return country_name(code) if dimension == "hosting_country" else label(code)
+
+
 @functools.cache
 def _regions() -> dict[str, str]:
     path = Settings.from_env().reference_dir / "m49_regions.csv"

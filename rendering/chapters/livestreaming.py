@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rendering import charts
 from rendering.chapters.core import SECTOR_LABELS, SPARK_QUARTERS, Edition, label, section, table
+from rendering.chapters.hosting import category_name
 from rendering.formatting import NOTHING, fmt_change_pct, fmt_pct, fmt_points
 from transforms import assessment, statistics
 from transforms.periods import shift_quarter
@@ -88,5 +89,6 @@ def signal_rows(edition: Edition) -> list[list[str]]:
                       f"({fmt_points(evidence['change'])}; 95% interval "
                       f"{fmt_points(evidence['low'])} to {fmt_points(evidence['high'])}).")
         rows.append([SIGNAL_LABELS[signal.kind], f"{name} by "
-                     f"{signal.dimension.replace('_', ' ')}", label(signal.category), detail])
+                     f"{signal.dimension.replace('_', ' ')}",
+                     category_name(signal.dimension, signal.category), detail])
     return rows
