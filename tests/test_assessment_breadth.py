@@ -126,4 +126,4 @@ def test_the_analysts_recommendations_print_and_no_path_does(contexts):
         text = json.dumps({k: v for k, v in context.items() if k != "_home"},
                           ensure_ascii=False)
         assert "EFC_HOME" not in text and context["_home"] not in text
-        assert "narratives/" not in text
+        assert "narratives/" not in text and "reference/" not in text

@@ -60,7 +60,8 @@ def build(edition: Edition) -> dict:
                       ["The member's own contributions to these tables are not protected by "
                        "the dominance rules (it publishes them itself, more coarsely); it "
                        "still counts for the threshold and is still an attacker for the "
-                       "others. Source: reference/disclosure_waivers.csv."])
+                       "others. Source: the waivers the members signed, each named in the "
+                       "Agreement column."])
                 if waivers else None])
 
 
