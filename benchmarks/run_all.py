@@ -285,11 +285,9 @@ def prepare(name: str, folder: Path, seed: int, lock: HeavyLock, code: Path) -> 
               "last_quarter": LAST_QUARTER}
     stored = json.loads(marker.read_text()) if marker.exists() else {}
     if {k: stored.get(k) for k in wanted} != wanted:
-        for stale in (inbox, new_files, marker):
-            if stale.is_dir():
-                shutil.rmtree(stale)
-            elif stale.exists():
-                stale.unlink()
+        for stale in (inbox, new_files):
+            discard(stale)
+        marker.unlink(missing_ok=True)
         say(f"[{name}] generating {years} year(s) x {member_scale} cop(ies) of the members"
             + (" (benchmarks/member_months.py)" if name == MEMBER_MONTHS else "") + " …")
         with lock.held():
@@ -381,9 +379,27 @@ def json_output(stdout: str) -> dict:
     return json.loads("\n".join(lines[start:]))
 
 
-def fresh(folder: Path) -> Path:
+# Folders a run is done with are renamed with this prefix, and deleted once it has measured
+# every command: on ext4 without a journal (this machine's disk) a new file's inode is sought
+# one by one past those freed in the last minutes, so tens of thousands of files deleted just
+# before a measured command made its copies and receipts seconds slower.
+DISCARDED = ".discarded-"
+
+
+def discard(folder: Path) -> None:
+    """Move a folder aside, beside itself, for `delete_discarded` to delete after measuring."""
     if folder.exists():
-        shutil.rmtree(folder)
+        folder.rename(folder.with_name(f"{DISCARDED}{folder.name}-{time.time_ns()}"))
+
+
+def delete_discarded(workdir: Path) -> None:
+    """Delete what this run (or an interrupted one) moved aside in the work directory."""
+    for folder in [*workdir.glob(f"{DISCARDED}*"), *workdir.glob(f"*/{DISCARDED}*")]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def fresh(folder: Path) -> Path:
+    discard(folder)
     return folder
 
 
@@ -448,7 +464,7 @@ def measure_scale(inputs: Inputs, folder: Path, runner: Runner, prefect_s: float
                     on_empty.peak_mb, detail={"summary": summary_e, **run_detail(on_empty)}))
     say(f"[{name}]   {on_history.seconds:.1f} s on the history, {on_empty.seconds:.1f} s "
         f"empty ({ratio:.2f}x)")
-    shutil.rmtree(empty, ignore_errors=True)
+    discard(empty)
 
     say(f"[{name}] efc assess --quarter {LAST_QUARTER} …")
     try:
@@ -506,7 +522,7 @@ def profile_runs(inputs: Inputs, folder: Path, runner: Runner) -> dict:
             f"(profile in {target}); project functions by cumulative time:")
         for spot in found[label]["hot_spots"]:
             say(f"      {spot['cumulative_s']:>8.1f} s  {spot['calls']:>9,}  {spot['function']}")
-    shutil.rmtree(home, ignore_errors=True)
+    discard(home)
     return found
 
 
@@ -647,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += scale_rows
         if not args.keep:
             for leftover in ("inbox", "new-files", "reference", "home-history", "home-profile"):
-                shutil.rmtree(folder / leftover, ignore_errors=True)
+                discard(folder / leftover)
             (folder / "generated.json").unlink(missing_ok=True)
         say("")
         print_table(scale_rows)
@@ -682,7 +698,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str))
     if not args.keep:
-        shutil.rmtree(prefect_home, ignore_errors=True)
+        discard(prefect_home)
+    delete_discarded(workdir)
     say(f"JSON: {out}")
     return 0
 
