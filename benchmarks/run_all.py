@@ -558,7 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="inboxes, workspaces, logs and results (default: $TMPDIR/efc-bench)")
     parser.add_argument("--keep", action="store_true",
                         help="keep each scale's inbox and workspaces (a later run reuses "
-                        "the inbox)")
+                        "the inbox); without it they are deleted when the run ends, so the "
+                        "disk holds every scale's until then")
     parser.add_argument("--resume", action="store_true",
                         help="report scales already measured in --workdir from their stored "
                         "figures")
