@@ -3,7 +3,9 @@ latest run of each suite, quietly (no progress bars, no GX log lines)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from checks.data_docs import build_data_docs
-from checks.validation import validate_batch
+from checks.data_docs import build_data_docs, night_of_parts
+from checks.validation import SUITES_DIR, validate_batch
 from checks.warehouse_checks import run_warehouse_suite
-from tests.test_validation import GOOD, frame_of
+from tests.test_validation import COLUMNS, GOOD, frame_of
 from tests.test_warehouse_checks import AS_OF, TODAY, open_warehouse, put
 from transforms.marts import refresh_marts
 
@@ -115,3 +117,47 @@ def test_submission_docs_keep_to_counts(runs):
     assert failed[0].result["unexpected_count"] == 1
     assert not [key for r in submission.results for key in r.result
                 if "list" in key or "rows" in key or "query" in key]  # no values, no row numbers
+
+
+@pytest.mark.parametrize("mostly", [None, 0.7])
+def test_a_nights_parts_show_as_the_result_gx_gives_the_whole_night(catalogue, tmp_path, mostly):
+    """Counts, percentages and verdicts of the parts put together are GX's own for the night's
+    files validated at once: parts that fail, with missing values, all good. With `mostly`, a
+    part can fail a rule that the night as a whole meets."""
+    suites = tmp_path / "suites"
+    shutil.copytree(SUITES_DIR, suites)
+    if mostly:
+        definition = json.loads((suites / "submission.json").read_text())
+        for expectation in definition["expectations"]:
+            if expectation["meta"]["rule"] == "value_non_negative":
+                expectation["kwargs"]["mostly"] = mostly
+        (suites / "submission.json").write_text(json.dumps(definition))
+
+    def rows(*cells):
+        out = [list(row) for row in GOOD]
+        for index, column, value in cells:
+            out[index][COLUMNS.index(column)] = value
+        return [tuple(row) for row in out]
+
+    files = [frame_of(rows((1, "value", "-1"), (2, "value", "-1")), key=0),
+             frame_of(rows((1, "category", ""), (2, "status", "E")), key=1),
+             frame_of(GOOD, key=2), frame_of(rows((0, "value", "7.5")), key=3),
+             frame_of(GOOD, key=4)]
+
+    def validated(frames):
+        return validate_batch(pd.concat(frames, ignore_index=True), catalogue, TODAY,
+                              suites_dir=suites).suite_result
+
+    parts = [validated(files[:1]), validated(files[1:3]), validated(files[3:])]
+    whole = validated(files)
+    night = night_of_parts(parts)
+    assert [r.expectation_config.meta["rule"] for r in night.results] == \
+        [r.expectation_config.meta["rule"] for r in whole.results]
+    assert [(r.success, r.result) for r in night.results] == \
+        [(r.success, pytest.approx(r.result)) for r in whole.results]
+    assert (night.success, night.statistics) == (whole.success, whole.statistics)
+    failed = {r.expectation_config.meta["rule"] for r in night.results if not r.success}
+    assert "count_whole_number" in failed
+    assert ("value_non_negative" in failed) is (mostly is None)
+    assert not parts[0].success  # the first part alone fails value_non_negative either way
+    assert any(r.result.get("missing_count") for r in night.results)

@@ -202,8 +202,10 @@ def test_a_night_in_parts_resolves_copies_and_corrections_across_parts(workspace
     assert north["c-copy.csv"]["duplicate_of"] == original
     assert north["a-july.csv"]["superseded_by"] == north["d-fixed.csv"]["submission_id"]
     pages = (workspace.data_docs_dir / "validations" / "submission").rglob("*.html")
-    assert sorted(p.name for p in pages) == ["observations-part-1-of-2.html",
-                                             "observations-part-2-of-2.html"]
+    assert [p.name for p in pages] == ["observations.html"]  # the night's parts as one
+    [stored] = (workspace.data_docs_dir / "validation_results" / "submission").rglob("*.json")
+    counted = {r["result"]["element_count"] for r in json.loads(stored.read_text())["results"]}
+    assert counted == {12}  # every row of the four files, the copy's too
 
 
 @pytest.mark.parametrize("part_files", [2, 10])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from checks.data_docs import build_data_docs
+from checks.data_docs import build_data_docs, night_of_parts
 from checks.warehouse_checks import (
     WarehouseValidation,
     run_changed_warehouse_suite,
@@ -312,11 +312,11 @@ def publish_data_docs(settings: Settings,
                       warehouse: WarehouseValidation, started: datetime) -> Path:
     """GX's own Data Docs site under EFC_HOME/data_docs, listing tonight's runs.
 
-    `submission_results` are tonight's submission validations, one per part of the night
-    (none without new files: the site keeps showing the last night's).
+    `submission_results` are tonight's submission validations, one per part of the night,
+    shown as one (none without new files: the site keeps showing the last night's).
     """
-    return build_data_docs(settings.data_docs_dir, [*submission_results,
-                                                    *warehouse.suite_results],
+    submissions = [night_of_parts(submission_results)] if submission_results else []
+    return build_data_docs(settings.data_docs_dir, [*submissions, *warehouse.suite_results],
                            run_name=f"nightly-{started:%Y%m%dT%H%M%SZ}", run_time=started)
 
 
