@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.cells import MISSING, CellColumn, PartCells, frame_columns
+from transforms.cells import MISSING, CellColumn, PartCells, categorical_per_row, frame_columns
 from transforms.parsing import TextRows
 
 
@@ -82,3 +82,13 @@ def test_a_categorical_of_codes_is_the_one_astype_makes_of_the_texts(cells, chos
     column = CellColumn.encode(cells).take(mask)
     expected = pd.Series(column.each(str.upper), dtype="str").astype("category")
     pd.testing.assert_series_equal(pd.Series(column.categorical(str.upper)), expected)
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["month", "quarter", "2026-Q1", ""])),
+                max_size=8),
+       st.lists(st.integers(0, 7), max_size=30))
+def test_results_per_row_as_a_categorical_are_the_one_astype_makes(results, rows):
+    """Only the results rows use become categories, sorted; None is a missing row."""
+    codes = np.array([row % len(results) for row in rows] if results else [], dtype=np.int64)
+    expected = pd.Series([results[code] for code in codes], dtype="str").astype("category")
+    pd.testing.assert_series_equal(pd.Series(categorical_per_row(results, codes)), expected)

@@ -78,6 +78,17 @@ def per_row(results: list, codes: np.ndarray) -> np.ndarray:
     return np.asarray(results, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
 
 
+def categorical_per_row(results: list[str | None], codes: np.ndarray) -> pd.Categorical:
+    """Each row's result, `results[codes[row]]`, as the categorical `astype("category")` makes
+    of them (the texts in use, sorted; None is missing)."""
+    used = np.flatnonzero(np.bincount(codes, minlength=len(results))) if len(codes) \
+        else np.array([], dtype=np.int64)
+    categories = sorted({results[i] for i in used} - {None})
+    position = {text: i for i, text in enumerate(categories)}
+    of_code = np.array([position.get(text, MISSING) for text in results], dtype=np.int64)
+    return pd.Categorical.from_codes(of_code[codes], categories=pd.Index(categories, dtype="str"))
+
+
 @dataclass(frozen=True)
 class FileCells:
     """Many files' cells as columns, with each row's file (its submission key) and its row in
