@@ -563,7 +563,7 @@ def test_fuzz_one_night_answers_every_file_and_a_rerun_changes_nothing(files, pr
 
 def test_a_name_that_is_not_utf8_gets_its_receipt_and_its_folder_is_named(workspace, catalogue):
     from transforms.loading import receipts_since, record_submissions
-    from transforms.receipts import write_receipt
+    from transforms.receipts import write_receipts
 
     inbox = os.fsencode(workspace.inbox)
     os.makedirs(os.path.join(inbox, b"hl-north"))
@@ -579,5 +579,5 @@ def test_a_name_that_is_not_utf8_gets_its_receipt_and_its_folder_is_named(worksp
         record_submissions(con, examined, [nightly.now_utc()])
         (receipt,) = receipts_since(con, None)
     assert receipt["file"] == "stats-\\xff.csv" and receipt["state"] == "accepted"
-    write_receipt(workspace.receipts_dir, receipt)
+    assert write_receipts(workspace.receipts_dir, [receipt]) == 1
     assert "stats-\\xff.csv" in render_text(receipt)

@@ -40,7 +40,7 @@ from transforms.loading import (
     receipts_since,
     record_submissions,
 )
-from transforms.receipts import printable, receipt_path, write_receipt
+from transforms.receipts import printable, receipt_path, write_receipts
 from transforms.sql_files import sql
 from transforms.warehouse import now_utc
 
@@ -331,9 +331,7 @@ def issue_receipts(con: duckdb.DuckDBPyConnection, settings: Settings,
                      settings.receipts_dir, member_id, submission_id, sha256).exists()]
     if unwritten:
         due |= {r["submission_id"]: r for r in receipts_since(con, None, only=unwritten)}
-    for receipt in due.values():
-        write_receipt(settings.receipts_dir, receipt)
-    return len(due)
+    return write_receipts(settings.receipts_dir, due.values())
 
 
 def summary_markdown(summary: NightlySummary) -> str:
