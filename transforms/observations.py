@@ -103,8 +103,7 @@ def canonical_batch(columns: dict[str, CellColumn], keys: np.ndarray, source_row
     (its submission key) and `source_rows` its row in that file. Each distinct text is read
     once, however many rows hold it; the decimal mark is still settled per file. Returns the
     canonical frame (with `submission_key`; the CODE_COLUMNS and REPEATED_COLUMNS as
-    categoricals) and each file's
-    problems, in row order.
+    categoricals) and each file's problems, in row order.
     """
     keys = np.asarray(keys, dtype=np.int64)
     frame = pd.DataFrame({"source_row": np.asarray(source_rows, dtype=np.int64)})
