@@ -53,17 +53,10 @@ class CellColumn:
 
     def categorical(self, function: Callable[[str], str]) -> pd.Categorical:
         """`function` of each row's cell as a categorical, the very one `astype("category")`
-        makes of those texts (the categories the texts in use, sorted), built from the codes
-        rather than by hashing every row's text again."""
+        makes of those texts, built from the codes rather than by hashing every row's text
+        again."""
         codes, results = self.read(function)
-        used = np.flatnonzero(np.bincount(codes, minlength=len(results))) if len(codes) \
-            else np.array([], dtype=np.int64)
-        categories, position = np.unique(np.array([results[i] for i in used], dtype=object),
-                                         return_inverse=True)
-        of_code = np.full(len(results), MISSING, dtype=np.int64)
-        of_code[used] = position
-        return pd.Categorical.from_codes(of_code[codes],
-                                         categories=pd.Index(categories, dtype="str"))
+        return categorical_per_row(results, codes)
 
 
 def _codes(cells: Iterable[object], index: dict[str, int], count: int = -1) -> np.ndarray:
