@@ -39,6 +39,9 @@ RESULTS_FOLDER = "validation_results"
 PAGES = ("index.html", "validations", "expectations")  # what GX writes; rebuilt every time
 
 
+_SUMMED = ("element_count", "missing_count", "unexpected_count")
+
+
 def night_of_parts(parts: Sequence[ExpectationSuiteValidationResult]
                    ) -> ExpectationSuiteValidationResult:
     """One result for a suite's counts-only results of a night's parts (the submission suite):
@@ -52,8 +55,7 @@ def night_of_parts(parts: Sequence[ExpectationSuiteValidationResult]
         counts = {key: sum(run.result[key] for run in runs) for key in _SUMMED
                   if key in runs[0].result}
         results.append(ExpectationValidationResult(
-            success=_succeeds(runs[0].expectation_config.kwargs, counts,
-                              all(run.success for run in runs)),
+            success=_succeeds(runs[0].expectation_config.kwargs, counts),
             expectation_config=runs[0].expectation_config,
             result=counts | _percentages(counts), meta=runs[0].meta,
             exception_info=runs[0].exception_info))
@@ -67,8 +69,6 @@ def night_of_parts(parts: Sequence[ExpectationSuiteValidationResult]
         # a part's batch markers (its load time, its frame's fingerprint) describe that part
         meta={key: value for key, value in first.meta.items() if key != "batch_markers"})
 
-
-_SUMMED = ("element_count", "missing_count", "unexpected_count")
 
 
 def _percentages(counts: dict) -> dict:
@@ -87,13 +87,11 @@ def _percentages(counts: dict) -> dict:
             "unexpected_percent_nonmissing": share(unexpected, judged)}
 
 
-def _succeeds(kwargs: dict, counts: dict, every_part: bool) -> bool:
-    """Without `mostly` an expectation holds for the night where it held for every part; with
-    it, where the night's share of expected rows reaches it."""
-    if "mostly" not in kwargs:
-        return every_part
+def _succeeds(kwargs: dict, counts: dict) -> bool:
+    """GX's verdict on a column map result from its counts: the share of judged rows that
+    are as expected reaches `mostly` (all of them without it); true when none was judged."""
     judged = counts["element_count"] - counts.get("missing_count", 0)
-    return judged == 0 or (judged - counts["unexpected_count"]) / judged >= kwargs["mostly"]
+    return judged == 0 or (judged - counts["unexpected_count"]) / judged >= kwargs.get("mostly", 1)
 
 
 def _docs_context(data_docs_dir: Path):
