@@ -579,5 +579,5 @@ def test_a_name_that_is_not_utf8_gets_its_receipt_and_its_folder_is_named(worksp
         record_submissions(con, examined, [nightly.now_utc()])
         (receipt,) = receipts_since(con, None)
     assert receipt["file"] == "stats-\\xff.csv" and receipt["state"] == "accepted"
-    assert write_receipts(workspace.receipts_dir, [receipt]) == 1
+    write_receipts(workspace.receipts_dir, [receipt])
     assert "stats-\\xff.csv" in render_text(receipt)

@@ -331,7 +331,8 @@ def issue_receipts(con: duckdb.DuckDBPyConnection, settings: Settings,
                      settings.receipts_dir, member_id, submission_id, sha256).exists()]
     if unwritten:
         due |= {r["submission_id"]: r for r in receipts_since(con, None, only=unwritten)}
-    return write_receipts(settings.receipts_dir, due.values())
+    write_receipts(settings.receipts_dir, due.values())
+    return len(due)
 
 
 def summary_markdown(summary: NightlySummary) -> str:

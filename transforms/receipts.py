@@ -146,12 +146,11 @@ def render_text(receipt: dict, *, checked: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_receipts(receipts_dir: Path, receipts: Iterable[dict]) -> int:
-    """Write each receipt, JSON and text, atomically where `receipt_path` keeps them; returns
-    how many. A night writes tens of thousands: each member's folder is made once, and the
-    files are written as plain bytes (42k receipts of the 5M night spent some 10 s here)."""
+def write_receipts(receipts_dir: Path, receipts: Iterable[dict]) -> None:
+    """Write each receipt, JSON and text, atomically where `receipt_path` keeps them. A night
+    writes tens of thousands: each member's folder is made once, and the files are written as
+    plain bytes (42k receipts of the 5M night spent some 10 s here)."""
     folders: set[Path] = set()
-    written = 0
     for receipt in receipts:
         target = receipt_path(receipts_dir, receipt["member_id"], receipt["submission_id"],
                               receipt["sha256"])
@@ -164,5 +163,3 @@ def write_receipts(receipts_dir: Path, receipts: Iterable[dict]) -> int:
             with open(path + ".partial", "wb") as partial:
                 partial.write(text.encode("utf-8"))
             os.replace(path + ".partial", path)
-        written += 1
-    return written
