@@ -57,7 +57,7 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     front of it turns that into a wait and a message an operator can act on.
     """
     with writer_lock(settings):
-        con = duckdb.connect(str(settings.warehouse_path), config=writer_config(settings))
+        con = duckdb.connect(str(settings.warehouse_path), config=duckdb_limits(settings))
         try:
             migrate(con)
             load_reference(con, settings.reference_dir)
@@ -66,8 +66,8 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
-def writer_config(settings: Settings) -> dict[str, str | int]:
-    """The writer's DuckDB limits: EFC_DUCKDB_MEMORY_LIMIT and EFC_DUCKDB_THREADS."""
+def duckdb_limits(settings: Settings) -> dict[str, str | int]:
+    """The writer's and readers' DuckDB limits: EFC_DUCKDB_MEMORY_LIMIT and EFC_DUCKDB_THREADS."""
     return {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
 
 
@@ -414,6 +414,12 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             publish_snapshot(con, settings)
     con = duckdb.connect(str(path), read_only=True)
     try:
+        # The writer's limits (an assessment's temp marts of 5M observations held 1.5 GB
+        # without one), set on the connection: every connection of a process to one file
+        # shares one DuckDB, which refuses a second configuration. What exceeds the limit
+        # spills beside the snapshot, in files DuckDB names for its process.
+        for name, value in duckdb_limits(settings).items():
+            con.execute(f"set {name} = '{value}'")
         yield con
     finally:
         con.close()
