@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -593,3 +594,22 @@ def test_a_share_that_rose_because_the_others_fell_says_so():
     assert st.share_composition(rising, "HL_PAYMENT_OPTIONS_SEEN", "payment_method",
                                 ["virtual_currency"], QUARTER, "2025-Q3",
                                 among=visible).moved == "part"
+
+
+def test_a_fit_leaves_nothing_for_the_cycle_collector():
+    """statsmodels' models and results refer to each other: what a fit threw away (its IRLS
+    steps) is freed as the fit ends, not whenever the collector next counts enough objects,
+    so a dispersion's search over a large design does not pile up copies of it."""
+    rng = np.random.default_rng(1)
+    design = np.hstack([np.repeat(np.eye(20), 6, axis=0), np.tile(np.arange(6.0), 20)[:, None]])
+    counts = rng.poisson(np.exp(1 + 0.1 * design[:, -1])
+                         * np.repeat(rng.uniform(1, 5, 20), 6)).astype(float)
+    gc.collect()
+    gc.disable()
+    try:
+        results = st._fit(st._glm(counts, design, sm.families.NegativeBinomial(alpha=0.3)))
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert results is not None and results.converged
+    assert left == 0

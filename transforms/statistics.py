@@ -45,6 +45,7 @@ warning reaches stderr (`_quietly`).
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -572,6 +573,12 @@ def _fit(model: sm.GLM, **kwargs):
     from `NUMERICAL_FAILURES`, or parameters or Pearson chi-square that are not finite).
 
     Any other exception is a bug and propagates.
+
+    What the fit threw away is freed as it ends: statsmodels' models and results refer to each
+    other, so their arrays otherwise waited for the cycle collector, which counts objects, not
+    bytes. At 5M observations, 690 members' own trends make a design of 68 MB, copied at every
+    step of a dispersion's search: one change of the confirmed URLs left 1.2 GB resident
+    without this, 0.7 GB with it (and took 7.7 s against 5.3 s).
     """
     with _quiet():
         try:
@@ -581,6 +588,8 @@ def _fit(model: sm.GLM, **kwargs):
             if not _is_numerical_failure(error):
                 raise
             return None
+        finally:
+            gc.collect(1)  # the young objects only: the fit's own
     if not (np.all(np.isfinite(results.params)) and math.isfinite(results.pearson_chi2)):
         return None
     return results
