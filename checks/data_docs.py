@@ -70,7 +70,6 @@ def night_of_parts(parts: Sequence[ExpectationSuiteValidationResult]
         meta={key: value for key, value in first.meta.items() if key != "batch_markers"})
 
 
-
 def _percentages(counts: dict) -> dict:
     """GX's percentages of a column map result, from its counts (None where nothing counted):
     of every row, of the rows not missing, and the headline one, of the rows judged."""
